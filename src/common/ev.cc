@@ -1,0 +1,41 @@
+// libevent wrappers.
+#include "common/ev.h"
+
+#include "common/log.h"
+
+namespace braid {
+
+EventBasePtr make_event_base() {
+  event_base* base = event_base_new();
+  if (base == nullptr) fatalx("event_base_new failed");
+  return EventBasePtr(base);
+}
+
+Event::Event(event_base* base, int fd, short what, Callback cb) : cb_(std::move(cb)) {
+  ev_.reset(event_new(base, fd, what, &Event::trampoline, this));
+  if (!ev_) fatalx("event_new failed");
+}
+
+void Event::add(int timeout_ms) {
+  if (timeout_ms < 0) {
+    event_add(ev_.get(), nullptr);
+    return;
+  }
+  timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+  event_add(ev_.get(), &tv);
+}
+
+void Event::del() { event_del(ev_.get()); }
+
+bool Event::pending() const {
+  return event_pending(ev_.get(), EV_READ | EV_WRITE | EV_TIMEOUT | EV_SIGNAL, nullptr) != 0;
+}
+
+void Event::trampoline(evutil_socket_t fd, short what, void* arg) {
+  static_cast<Event*>(arg)->cb_(fd, what);
+}
+
+Timer::Timer(event_base* base, std::function<void()> cb)
+    : ev_(base, -1, 0, [cb = std::move(cb)](int, short) { cb(); }) {}
+
+}  // namespace braid

@@ -1,0 +1,7 @@
+// braid: the daemon's main.
+#include <cstdio>
+
+int main() {
+  puts("braid");
+  return 0;
+}
