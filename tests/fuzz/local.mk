@@ -1,1 +1,29 @@
-# build fragment for tests/fuzz
+# libFuzzer targets, one per parser; built with --enable-fuzzing (clang).
+# CI runs each for a bounded time: tests/fuzz/run.sh.
+EXTRA_DIST += tests/fuzz/run.sh
+if ENABLE_FUZZING
+FUZZ_TARGETS = tests/fuzz/packet_fuzz tests/fuzz/handshake_fuzz \
+	tests/fuzz/ipc_frame_fuzz tests/fuzz/config_fuzz
+noinst_PROGRAMS += $(FUZZ_TARGETS)
+FUZZ_LDADD = $(BRAID_LIBS) $(BRAID_EXTERNAL_LIBS)
+FUZZ_LINK_FLAGS = -fsanitize=fuzzer
+
+tests_fuzz_packet_fuzz_SOURCES = tests/fuzz/packet_fuzz.cc
+tests_fuzz_packet_fuzz_LDADD = $(FUZZ_LDADD)
+tests_fuzz_packet_fuzz_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+
+tests_fuzz_handshake_fuzz_SOURCES = tests/fuzz/handshake_fuzz.cc
+tests_fuzz_handshake_fuzz_LDADD = $(FUZZ_LDADD)
+tests_fuzz_handshake_fuzz_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+
+tests_fuzz_ipc_frame_fuzz_SOURCES = tests/fuzz/ipc_frame_fuzz.cc
+tests_fuzz_ipc_frame_fuzz_LDADD = $(FUZZ_LDADD)
+tests_fuzz_ipc_frame_fuzz_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+
+tests_fuzz_config_fuzz_SOURCES = tests/fuzz/config_fuzz.cc
+tests_fuzz_config_fuzz_LDADD = $(FUZZ_LDADD)
+tests_fuzz_config_fuzz_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+else
+EXTRA_DIST += tests/fuzz/packet_fuzz.cc tests/fuzz/handshake_fuzz.cc \
+	tests/fuzz/ipc_frame_fuzz.cc tests/fuzz/config_fuzz.cc
+endif
