@@ -1,3 +1,19 @@
-# src/engine: see the files listed for what each holds.
+# src/engine: the unprivileged engine, one file per stage of the data path:
+# udp (batched socket I/O) -> node (dispatch) -> handshake / data (sessions,
+# seal/open, replay) -> forward (which peers) -> the device; timers.cc runs
+# every protocol timer; engine.cc is the process and its event loop.
 noinst_LIBRARIES += src/engine/libengine.a
-src_engine_libengine_a_SOURCES =
+src_engine_libengine_a_SOURCES = \
+	src/engine/counters.h \
+	src/engine/data.cc \
+	src/engine/endpoint.h src/engine/endpoint.cc \
+	src/engine/engine.h src/engine/engine.cc \
+	src/engine/forward.h src/engine/forward.cc \
+	src/engine/handshake.cc \
+	src/engine/node.h src/engine/node.cc \
+	src/engine/peer.h \
+	src/engine/pool.h src/engine/pool.cc \
+	src/engine/replay.h src/engine/replay.cc \
+	src/engine/timers.h src/engine/timers.cc \
+	src/engine/udp.h src/engine/udp.cc \
+	src/engine/wire.h src/engine/wire.cc

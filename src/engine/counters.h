@@ -1,0 +1,30 @@
+// Counters of everything the engine drops or does, readable by tests and
+// operators; each drop reason has its own counter.
+#pragma once
+
+#include <cstdint>
+
+namespace braid::engine {
+
+struct Counters {
+  uint64_t rx_packets = 0;          // UDP datagrams received
+  uint64_t tx_packets = 0;          // UDP datagrams sent
+  uint64_t device_rx = 0;           // packets read from the device
+  uint64_t device_tx = 0;           // packets written to the device
+  uint64_t drop_foreign = 0;        // too short or another network's magic
+  uint64_t drop_malformed = 0;      // bad length or unknown type
+  uint64_t drop_unknown_index = 0;  // no keypair or handshake with that index
+  uint64_t drop_auth = 0;           // failed authentication (forged or wrong key)
+  uint64_t drop_replay = 0;         // counter seen before or too old
+  uint64_t drop_expired = 0;        // keypair past its lifetime
+  uint64_t drop_no_peer = 0;        // device packet with no connected peer
+  uint64_t drop_no_buffer = 0;      // buffer pool exhausted
+  uint64_t drop_send_error = 0;     // sendmmsg refused the datagram
+  uint64_t drop_rate_limited = 0;   // handshake initiation over the rate limit
+  uint64_t drop_device_error = 0;   // write to the device failed
+  uint64_t handshake_init_rx = 0;
+  uint64_t handshake_ok = 0;
+  uint64_t handshake_failed = 0;
+};
+
+}  // namespace braid::engine

@@ -1,0 +1,193 @@
+// The data path: sealing device packets for peers and opening transport
+// packets from them, in place in pool buffers. Problems here are counted
+// and the packet dropped; nothing on this path is fatal or allocates.
+#include "common/bytes.h"
+#include "engine/node.h"
+#include "engine/timers.h"
+
+namespace braid::engine {
+
+void Node::on_device_packet(PacketBuf* buf) {
+  ++counters_.device_rx;
+  auto dests = forwarder_->destinations({buf->data(), buf->len});
+  // Every destination but the last gets a copy: each is sealed under its
+  // own keys.
+  size_t n = dests.size();
+  size_t sent = 0;
+  for (size_t i = 0; i < n; ++i) {
+    Peer* peer = dests[i];
+    if (!peer->current) continue;
+    PacketBuf* b = buf;
+    if (i + 1 < n) {
+      b = pool_.get(buf->head);
+      if (b == nullptr) {
+        ++counters_.drop_no_buffer;
+        continue;
+      }
+      memcpy(b->data(), buf->data(), buf->len);
+      b->len = buf->len;
+    } else {
+      buf = nullptr;
+    }
+    send_transport(*peer, PacketType::kData, b);
+    ++sent;
+  }
+  if (sent == 0) ++counters_.drop_no_peer;
+  if (buf) pool_.put(buf);
+}
+
+// Seals buf (inner packet at data(), kHeadroom in front, kTagLen behind)
+// for the peer's current keypair and sends it. Consumes buf.
+void Node::send_transport(Peer& peer, PacketType type, PacketBuf* buf) {
+  Keypair* kp = peer.current.get();
+  uint64_t now = clock_.now_ns();
+  if (kp == nullptr || kp->send_counter > kMaxCounter ||
+      now - kp->created_ns > kRejectAfterTimeNs || buf->head < kTransportHeaderLen ||
+      buf->tailroom() < kTagLen) {
+    ++counters_.drop_expired;
+    pool_.put(buf);
+    return;
+  }
+  uint64_t counter = kp->send_counter++;
+  size_t len = buf->len;
+  buf->head -= kTransportHeaderLen;
+  uint8_t* header = buf->data();
+  write_transport_header(header, cfg_.magic, type, kp->remote_index, counter);
+  uint8_t* body = header + kTransportHeaderLen;
+  kp->send.seal(counter, {header, kTransportHeaderLen}, body, len, body + len);
+  buf->len = kTransportHeaderLen + len + kp->send.tag_len();
+  peer.last_sent_ns = now;
+  ++peer.stats.tx_packets;
+  peer.stats.tx_bytes += len;
+  out_.send_udp(peer.endpoint, buf);
+}
+
+void Node::send_keepalive(Peer& peer) {
+  PacketBuf* b = pool_.get(kHeadroom);
+  if (b == nullptr) {
+    ++counters_.drop_no_buffer;
+    return;
+  }
+  send_transport(peer, PacketType::kData, b);
+}
+
+void Node::send_close(Peer& peer) {
+  PacketBuf* b = pool_.get(kHeadroom);
+  if (b == nullptr) return;
+  b->data()[0] = static_cast<uint8_t>(ControlType::kClose);
+  b->len = 1;
+  send_transport(peer, PacketType::kControl, b);
+}
+
+void Node::close_all() {
+  for (auto& [id, peer] : peers_)
+    if (peer->current) send_close(*peer);
+}
+
+void Node::on_udp_packet(const Endpoint& from, PacketBuf* buf) {
+  ++counters_.rx_packets;
+  switch (classify({buf->data(), buf->len}, cfg_.magic)) {
+    case 0:
+      ++counters_.drop_foreign;
+      break;
+    case static_cast<uint8_t>(PacketType::kData):
+    case static_cast<uint8_t>(PacketType::kControl):
+      on_transport(from, buf);
+      break;
+    case static_cast<uint8_t>(PacketType::kHandshakeInit):
+      on_handshake_init(from, buf);
+      break;
+    case static_cast<uint8_t>(PacketType::kHandshakeResp):
+      on_handshake_resp(from, buf);
+      break;
+    case static_cast<uint8_t>(PacketType::kHandshakeFinal):
+      on_handshake_final(from, buf);
+      break;
+    default:
+      ++counters_.drop_malformed;
+      break;
+  }
+  pool_.put(buf);
+}
+
+void Node::on_transport(const Endpoint& from, PacketBuf* buf) {
+  TransportHeader h;
+  if (!parse_transport_header({buf->data(), buf->len}, &h)) {
+    ++counters_.drop_malformed;
+    return;
+  }
+  auto it = index_.find(h.receiver_index);
+  if (it == index_.end() || it->second.keypair == nullptr) {
+    ++counters_.drop_unknown_index;
+    return;
+  }
+  Keypair& kp = *it->second.keypair;
+  uint64_t now = clock_.now_ns();
+  if (now - kp.created_ns > kRejectAfterTimeNs) {
+    ++counters_.drop_expired;
+    return;
+  }
+  size_t tag_len = kp.recv.tag_len();
+  if (buf->len < kTransportHeaderLen + tag_len) {
+    ++counters_.drop_malformed;
+    return;
+  }
+  uint8_t* header = buf->data();
+  uint8_t* body = header + kTransportHeaderLen;
+  size_t len = buf->len - kTransportHeaderLen - tag_len;
+  if (!kp.recv.open(h.counter, {header, kTransportHeaderLen}, body, len, body + len)) {
+    ++counters_.drop_auth;
+    return;
+  }
+  // Only after authentication, so forgeries cannot move the window.
+  if (!kp.replay.accept(h.counter)) {
+    ++counters_.drop_replay;
+    return;
+  }
+  Peer& peer = *kp.peer;
+  kp.confirmed = true;
+  if (&kp == peer.next.get()) {
+    retire_keypair(peer.previous);
+    peer.previous = std::move(peer.current);
+    peer.current = std::move(peer.next);
+  }
+  peer.last_received_ns = now;
+  ++peer.stats.rx_packets;
+  peer.stats.rx_bytes += len;
+  // Roaming: the session follows its latest authenticated source.
+  if (peer.endpoint != from) {
+    log_info("peer %s moved to %s", peer.name().c_str(), from.str().c_str());
+    peer.endpoint = from;
+  }
+  if (h.type == PacketType::kControl) {
+    if (len >= 1 && body[0] == static_cast<uint8_t>(ControlType::kClose))
+      remove_peer(peer.id(), "closed the session");
+    return;
+  }
+  if (len == 0) return;  // keepalive
+  ++counters_.device_tx;
+  out_.write_device(body, len);
+}
+
+void Node::retire_keypair(std::unique_ptr<Keypair>& kp) {
+  if (!kp) return;
+  index_.erase(kp->local_index);
+  kp.reset();
+}
+
+void Node::remove_peer(const NodeId& id, const char* why) {
+  auto it = peers_.find(id);
+  if (it == peers_.end()) return;
+  Peer& peer = *it->second;
+  log_info("peer %s %s", peer.name().c_str(), why);
+  if (peer.rekey_index) drop_handshake(peer.rekey_index);
+  retire_keypair(peer.current);
+  retire_keypair(peer.previous);
+  retire_keypair(peer.next);
+  forwarder_->peer_removed(&peer);
+  for (auto& [idx, h] : handshakes_)
+    if (h->peer == id) h->peer.reset();
+  peers_.erase(it);
+}
+
+}  // namespace braid::engine

@@ -1,0 +1,245 @@
+// The engine's event loop: the IPC channel to the parent, the device, the
+// UDP socket and the tick timer, wired to the Node.
+#include "engine/engine.h"
+
+#include <sodium.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <memory>
+#include <optional>
+
+#include "common/clock.h"
+#include "common/ev.h"
+#include "common/log.h"
+#include "ipc/channel.h"
+#include "ipc/messages.h"
+#include "engine/node.h"
+#include "engine/udp.h"
+
+namespace braid::engine {
+namespace {
+
+// Enough buffers for a full receive batch, a full send batch and the
+// copies hub mode makes, with room to spare.
+constexpr size_t kPoolBuffers = 1024;
+// Device packets read per wake-up before the batch is sent.
+constexpr size_t kDeviceBatch = UdpSocket::kBatch;
+
+class Engine final : public NodeOutput {
+ public:
+  explicit Engine(UniqueFd ipc);
+  int run();
+
+  void send_udp(const Endpoint& to, PacketBuf* buf) override { udp_->queue(to, buf); }
+  void write_device(const uint8_t* data, size_t len) override;
+
+ private:
+  void on_message(ipc::MsgType type, std::span<const uint8_t> payload, UniqueFd fd);
+  void on_close(const std::string& reason);
+  void start();
+  void on_device_readable();
+  void on_udp_readable();
+  void on_tick();
+  void shutdown(int status);
+
+  EventBasePtr base_;
+  SystemClock clock_;
+  std::unique_ptr<ipc::Channel> channel_;
+  ipc::EngineConfig config_;
+  ipc::DeviceInfo device_info_;
+  UniqueFd device_fd_;
+  UniqueFd udp_fd_;
+  int udp_family_ = AF_INET6;
+  std::unique_ptr<BufferPool> pool_;
+  std::unique_ptr<UdpSocket> udp_;
+  std::unique_ptr<Node> node_;
+  std::unique_ptr<Event> device_ev_;
+  std::unique_ptr<Event> udp_ev_;
+  std::unique_ptr<Timer> tick_;
+  std::unique_ptr<UniqueFd> log_fd_;
+  std::array<uint8_t, 32> static_private_{};
+  int status_ = 0;
+};
+
+Engine::Engine(UniqueFd ipc) : base_(make_event_base()) {
+  channel_ = std::make_unique<ipc::Channel>(
+      base_.get(), std::move(ipc), ipc::Side::kEngine,
+      [this](ipc::MsgType t, std::span<const uint8_t> p, UniqueFd fd) {
+        on_message(t, p, std::move(fd));
+      },
+      [this](const std::string& reason) { on_close(reason); });
+}
+
+int Engine::run() {
+  std::vector<uint8_t> hello;
+  ipc::encode(ipc::Hello{static_cast<uint32_t>(getpid())}, &hello);
+  channel_->send(ipc::MsgType::kHello, hello);
+  event_base_dispatch(base_.get());
+  if (node_) udp_->flush();
+  return status_;
+}
+
+void Engine::on_close(const std::string& reason) {
+  if (reason.empty()) {
+    log_info("parent has gone; leaving");
+    shutdown(0);
+  } else {
+    log_warnx("IPC channel broken: %s", reason.c_str());
+    shutdown(1);
+  }
+}
+
+void Engine::shutdown(int status) {
+  status_ = status;
+  if (node_) {
+    node_->close_all();
+    udp_->flush();
+  }
+  event_base_loopbreak(base_.get());
+}
+
+void Engine::on_message(ipc::MsgType type, std::span<const uint8_t> payload, UniqueFd fd) {
+  using ipc::MsgType;
+  std::string why;
+  switch (type) {
+    case MsgType::kConfig:
+      if (!ipc::decode(payload, &config_, &why)) break;
+      log_set_level(config_.log_level);
+      channel_->set_state(ipc::engine_state::kConfigured);
+      return;
+    case MsgType::kDevice:
+      if (!ipc::decode(payload, &device_info_, &why)) break;
+      if (device_fd_) { why = "second device"; break; }
+      device_fd_ = std::move(fd);
+      return;
+    case MsgType::kUdpSocket: {
+      ipc::UdpSocketInfo info;
+      if (!ipc::decode(payload, &info, &why)) break;
+      if (udp_fd_) { why = "second UDP socket"; break; }
+      udp_fd_ = std::move(fd);
+      udp_family_ = info.family == 4 ? AF_INET : AF_INET6;
+      return;
+    }
+    case MsgType::kStart:
+      if (!device_fd_ || !udp_fd_) { why = "start before device and socket"; break; }
+      channel_->set_state(ipc::engine_state::kRunning);
+      start();
+      return;
+    case MsgType::kPeerAddresses: {
+      ipc::PeerAddresses pa;
+      if (!ipc::decode(payload, &pa, &why)) break;
+      if (pa.peer_index >= config_.peers.size()) { why = "peer index out of range"; break; }
+      std::vector<Endpoint> addrs;
+      for (const auto& a : pa.addresses)
+        addrs.push_back(Endpoint::from_bytes(a.family, a.addr.data(), a.port));
+      log_debug("peer %s: %zu address(es)", config_.peers[pa.peer_index].c_str(), addrs.size());
+      node_->set_target_addresses(pa.peer_index, std::move(addrs));
+      return;
+    }
+    case MsgType::kLogFd:
+      log_fd_ = std::make_unique<UniqueFd>(std::move(fd));
+      log_to_fd(log_fd_->get());
+      return;
+    case MsgType::kShutdown:
+      log_info("shutting down");
+      shutdown(0);
+      return;
+    default:
+      why = "unexpected message";
+      break;
+  }
+  // The channel has already checked direction, state and length; reaching
+  // here means the parent sent something inconsistent: stop.
+  log_warnx("IPC: bad %s from parent: %s", ipc::type_name(type), why.c_str());
+  shutdown(1);
+}
+
+void Engine::start() {
+  if (!set_nonblocking(device_fd_.get())) fatal("device fd");
+  // The node's identity for this run. A persistent key comes with
+  // certificates; in a shared-key network every member is equal.
+  randombytes_buf(static_private_.data(), static_private_.size());
+  size_t mtu = device_info_.mtu;
+  size_t frame = mtu + (device_info_.type == ipc::DeviceType::kTap ? kEthernetHeaderLen : 0);
+  size_t bufsize = std::max<size_t>(2048, kTransportOverhead + frame + 64);
+  pool_ = std::make_unique<BufferPool>(kPoolBuffers, bufsize);
+  udp_ = std::make_unique<UdpSocket>(std::move(udp_fd_), udp_family_, *pool_);
+
+  NodeConfig nc;
+  nc.magic = config_.magic;
+  switch (config_.crypto) {
+    case ipc::CryptoKind::kChaCha20: nc.cipher = crypto::TransportCipher::kChaCha20Poly1305; break;
+    case ipc::CryptoKind::kAes256: nc.cipher = crypto::TransportCipher::kAes256Gcm; break;
+    case ipc::CryptoKind::kPlain: nc.cipher = crypto::TransportCipher::kNone; break;
+  }
+  if (config_.has_psk) nc.psk = config_.psk;
+  nc.static_private = static_private_;
+  nc.keepalive_s = config_.keepalive_s;
+  nc.peer_timeout_s = config_.peer_timeout_s;
+  node_ = std::make_unique<Node>(nc, clock_, *pool_, *this);
+  sodium_memzero(static_private_.data(), static_private_.size());
+  for (const auto& name : config_.peers) node_->add_target(name);
+
+  device_ev_ = std::make_unique<Event>(base_.get(), device_fd_.get(), EV_READ | EV_PERSIST,
+                                       [this](int, short) { on_device_readable(); });
+  udp_ev_ = std::make_unique<Event>(base_.get(), udp_->fd(), EV_READ | EV_PERSIST,
+                                    [this](int, short) { on_udp_readable(); });
+  device_ev_->add();
+  udp_ev_->add();
+  tick_ = std::make_unique<Timer>(base_.get(), [this] { on_tick(); });
+  tick_->start(static_cast<int>(Node::kTickMs));
+  log_info("node %s up on %s (mtu %u)", short_id(node_->id()).c_str(),
+           device_info_.ifname.c_str(), device_info_.mtu);
+  channel_->send(ipc::MsgType::kReady, {});
+}
+
+void Engine::on_device_readable() {
+  for (size_t i = 0; i < kDeviceBatch; ++i) {
+    PacketBuf* b = pool_->get(Node::kHeadroom);
+    if (b == nullptr) break;
+    ssize_t n = read(device_fd_.get(), b->data(), b->capacity - Node::kHeadroom - kTagLen);
+    if (n <= 0) {
+      pool_->put(b);
+      if (n < 0 && errno != EAGAIN && errno != EINTR) log_warn("device read");
+      break;
+    }
+    b->len = static_cast<size_t>(n);
+    node_->on_device_packet(b);
+  }
+  udp_->flush();
+}
+
+void Engine::on_udp_readable() {
+  // Bounded so the device side gets its turn under a flood.
+  for (int round = 0; round < 4; ++round) {
+    size_t n = udp_->receive([this](const Endpoint& from, PacketBuf* b) {
+      node_->on_udp_packet(from, b);
+    });
+    if (n < UdpSocket::kBatch) break;
+  }
+  udp_->flush();
+}
+
+void Engine::write_device(const uint8_t* data, size_t len) {
+  if (write(device_fd_.get(), data, len) < 0) {
+    // The kernel refuses malformed inner packets; a peer can cause that,
+    // so it is only counted.
+    (void)errno;
+  }
+}
+
+void Engine::on_tick() {
+  node_->on_tick();
+  udp_->flush();
+  tick_->start(static_cast<int>(Node::kTickMs));
+}
+
+}  // namespace
+
+int run_engine(UniqueFd ipc) {
+  Engine engine(std::move(ipc));
+  return engine.run();
+}
+
+}  // namespace braid::engine

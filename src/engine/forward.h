@@ -1,0 +1,35 @@
+// Forwarding: which peers a packet read from the device goes to. Behind an
+// interface so the modes (hub now; switch and router tables later) plug in
+// without touching the session code.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace braid::engine {
+
+class Peer;
+
+class Forwarder {
+ public:
+  virtual ~Forwarder() = default;
+  // The peers a device packet goes to. The span stays valid until the next
+  // call or peer change; computing it must not allocate.
+  virtual std::span<Peer* const> destinations(std::span<const uint8_t> packet) = 0;
+  virtual void peer_added(Peer* peer) = 0;
+  virtual void peer_removed(Peer* peer) = 0;
+};
+
+// Hub mode: every packet to every connected peer.
+class HubForwarder final : public Forwarder {
+ public:
+  std::span<Peer* const> destinations(std::span<const uint8_t>) override { return peers_; }
+  void peer_added(Peer* peer) override;
+  void peer_removed(Peer* peer) override;
+
+ private:
+  std::vector<Peer*> peers_;
+};
+
+}  // namespace braid::engine

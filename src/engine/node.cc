@@ -1,0 +1,65 @@
+// Node set-up, configured peers and the public queries.
+#include "engine/node.h"
+
+#include <sodium.h>
+
+#include "common/hex.h"
+#include "engine/timers.h"
+
+namespace braid::engine {
+
+std::string short_id(const NodeId& id) {
+  return to_hex(std::span<const uint8_t>(id.data(), 4));
+}
+
+Node::Node(const NodeConfig& cfg, const Clock& clock, BufferPool& pool, NodeOutput& out)
+    : cfg_(cfg), clock_(clock), pool_(pool), out_(out),
+      forwarder_(std::make_unique<HubForwarder>()), log_limiter_(10, 1000) {
+  crypto_scalarmult_base(id_.data(), cfg_.static_private.data());
+  const char* cipher =
+      cfg_.cipher == crypto::TransportCipher::kAes256Gcm ? "AESGCM" : "ChaChaPoly";
+  protocol_name_ = std::string("Noise_XX") + (cfg_.psk ? "psk0" : "") + "_25519_" + cipher +
+                   "_BLAKE2b";
+  // The prologue binds the handshake to this protocol version and network:
+  // a node of another network fails authentication even with the same key.
+  static const char kPrologue[] = "braid v1";
+  prologue_.assign(kPrologue, kPrologue + sizeof kPrologue - 1);
+  prologue_.insert(prologue_.end(), cfg_.magic.begin(), cfg_.magic.end());
+  init_tokens_ = kInitRatePerSec;
+  init_refill_ns_ = clock_.now_ns();
+}
+
+Node::~Node() = default;
+
+void Node::add_target(const std::string& name) {
+  Target t;
+  t.name = name;
+  t.backoff_ns = kConnectBackoffMinNs;
+  targets_.push_back(std::move(t));
+}
+
+void Node::set_target_addresses(size_t target, std::vector<Endpoint> addrs) {
+  if (target >= targets_.size()) return;
+  Target& t = targets_[target];
+  t.addrs = std::move(addrs);
+  t.next_addr = 0;
+  // New addresses are worth trying at once.
+  t.next_attempt_ns = 0;
+  t.backoff_ns = kConnectBackoffMinNs;
+}
+
+const Peer* Node::find_peer(const NodeId& id) const {
+  auto it = peers_.find(id);
+  return it == peers_.end() ? nullptr : it->second.get();
+}
+
+std::vector<const Peer*> Node::peers() const {
+  std::vector<const Peer*> out;
+  for (const auto& [id, p] : peers_)
+    if (p->current) out.push_back(p.get());
+  return out;
+}
+
+bool Node::log_allowed() { return log_limiter_.allow(clock_.now_ms()); }
+
+}  // namespace braid::engine

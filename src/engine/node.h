@@ -1,0 +1,156 @@
+// One node's protocol logic, with no system calls: handshakes, sessions,
+// the data path's seal/open and the timers. Input arrives as method calls
+// (a device packet, a UDP datagram, a clock tick); output leaves through
+// the NodeOutput interface. The engine wires it to real sockets; unit tests
+// wire several nodes to a fake network with a fake clock.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "crypto/aead.h"
+#include "crypto/noise.h"
+#include "engine/counters.h"
+#include "engine/endpoint.h"
+#include "engine/forward.h"
+#include "engine/peer.h"
+#include "engine/pool.h"
+#include "engine/wire.h"
+
+namespace braid::engine {
+
+class NodeOutput {
+ public:
+  virtual ~NodeOutput() = default;
+  // Takes the buffer; returns it to the pool once sent.
+  virtual void send_udp(const Endpoint& to, PacketBuf* buf) = 0;
+  // Writes an inner packet to the device; the caller keeps the buffer.
+  virtual void write_device(const uint8_t* data, size_t len) = 0;
+};
+
+struct NodeConfig {
+  Magic magic{};
+  crypto::TransportCipher cipher = crypto::TransportCipher::kChaCha20Poly1305;
+  std::optional<std::array<uint8_t, 32>> psk;   // nullopt: no PSK (plain mode)
+  std::array<uint8_t, 32> static_private{};
+  uint32_t keepalive_s = 25;
+  uint32_t peer_timeout_s = 300;
+};
+
+// A peer named in the configuration: contacted until a session stands,
+// with backoff, at the addresses the parent resolved for it.
+struct Target {
+  std::string name;
+  std::vector<Endpoint> addrs;
+  size_t next_addr = 0;
+  std::optional<NodeId> node;     // who answered last time
+  uint64_t next_attempt_ns = 0;
+  uint64_t backoff_ns = 0;
+  uint32_t pending_index = 0;     // initiation under way (0: none)
+};
+
+class Node {
+ public:
+  Node(const NodeConfig& cfg, const Clock& clock, BufferPool& pool, NodeOutput& out);
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Headroom a device packet needs in its buffer for braid's header.
+  static constexpr size_t kHeadroom = kTransportHeaderLen;
+
+  void add_target(const std::string& name);
+  void set_target_addresses(size_t target, std::vector<Endpoint> addrs);
+
+  // A packet read from the device, in buf at offset >= kHeadroom with
+  // kTagLen tailroom. Consumes buf.
+  void on_device_packet(PacketBuf* buf);
+  // A datagram from the network. Consumes buf.
+  void on_udp_packet(const Endpoint& from, PacketBuf* buf);
+  // Runs every timer that is due (see timers.cc); call every kTickMs.
+  void on_tick();
+  // Tells every peer we are leaving.
+  void close_all();
+
+  static constexpr uint64_t kTickMs = 100;
+
+  const NodeId& id() const { return id_; }
+  const Counters& counters() const { return counters_; }
+  size_t peer_count() const { return peers_.size(); }
+  const Peer* find_peer(const NodeId& id) const;
+  // Peers with a usable session.
+  std::vector<const Peer*> peers() const;
+  const std::vector<Target>& targets() const { return targets_; }
+
+ private:
+  // A handshake in progress. Initiations are ours (target >= 0 for a
+  // configured peer, or peer set for a rekey); responses are for others.
+  struct Handshake {
+    crypto::HandshakeState hs;
+    bool initiator = false;
+    uint32_t remote_index = 0;
+    Endpoint endpoint;
+    uint64_t started_ns = 0;
+    int target = -1;
+    std::optional<NodeId> peer;
+  };
+  // What a local index names: a keypair or a handshake.
+  struct Slot {
+    Keypair* keypair = nullptr;
+    Handshake* handshake = nullptr;
+  };
+
+  // handshake.cc
+  std::optional<crypto::HandshakeState> new_handshake_state(bool initiator);
+  uint32_t new_index();
+  uint32_t start_initiation(const Endpoint& to, int target, const NodeId* peer);
+  void on_handshake_init(const Endpoint& from, PacketBuf* buf);
+  void on_handshake_resp(const Endpoint& from, PacketBuf* buf);
+  void on_handshake_final(const Endpoint& from, PacketBuf* buf);
+  void install_keypair(Handshake& hs, uint32_t local_index, const Endpoint& from);
+  void drop_handshake(uint32_t index);
+  bool send_handshake_message(const Endpoint& to, PacketType type, uint32_t idx1,
+                              uint32_t idx2, bool two_indexes, const std::vector<uint8_t>& msg);
+
+  // data.cc
+  void send_transport(Peer& peer, PacketType type, PacketBuf* buf);
+  void send_keepalive(Peer& peer);
+  void send_close(Peer& peer);
+  void on_transport(const Endpoint& from, PacketBuf* buf);
+  void remove_peer(const NodeId& id, const char* why);
+  void retire_keypair(std::unique_ptr<Keypair>& kp);
+
+  // timers.cc
+  void timers_targets(uint64_t now);
+  void timers_peer(Peer& peer, uint64_t now);
+  void timers_handshakes(uint64_t now);
+
+  bool log_allowed();
+
+  NodeConfig cfg_;
+  const Clock& clock_;
+  BufferPool& pool_;
+  NodeOutput& out_;
+  NodeId id_{};
+  std::string protocol_name_;
+  std::vector<uint8_t> prologue_;
+  std::vector<Target> targets_;
+  std::unordered_map<NodeId, std::unique_ptr<Peer>, NodeIdHash> peers_;
+  std::unordered_map<uint32_t, Slot> index_;
+  std::unordered_map<uint32_t, std::unique_ptr<Handshake>> handshakes_;
+  std::unique_ptr<Forwarder> forwarder_;
+  Counters counters_;
+  LogLimiter log_limiter_;
+  // Token bucket over handshake initiations, so a flood costs a bounded
+  // amount of hashing per second.
+  uint64_t init_tokens_ = 0;
+  uint64_t init_refill_ns_ = 0;
+};
+
+}  // namespace braid::engine

@@ -1,0 +1,87 @@
+// What a node knows about one other node: its identity (the static public
+// key), where it was last heard from, its session keypairs and the state
+// the timers read. Peers are found by node id or by keypair index, never
+// by address.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "crypto/aead.h"
+#include "engine/endpoint.h"
+#include "engine/replay.h"
+
+namespace braid::engine {
+
+using NodeId = std::array<uint8_t, 32>;
+
+// Short printable form for logs: the first 8 hex digits.
+std::string short_id(const NodeId& id);
+
+// Node ids are public keys, uniformly random: their first bytes hash well.
+struct NodeIdHash {
+  size_t operator()(const NodeId& id) const {
+    size_t h;
+    static_assert(sizeof h <= sizeof(NodeId));
+    __builtin_memcpy(&h, id.data(), sizeof h);
+    return h;
+  }
+};
+
+class Peer;
+
+// One session's keys in both directions. Received packets name the
+// keypair by our local index.
+struct Keypair {
+  uint32_t local_index = 0;
+  uint32_t remote_index = 0;
+  crypto::TransportKey send;
+  crypto::TransportKey recv;
+  uint64_t send_counter = 0;
+  ReplayWindow replay;
+  uint64_t created_ns = 0;
+  bool initiator = false;   // we started the handshake that made it
+  // The other side has used it: for the initiator, proof that the final
+  // handshake message arrived. The responder's keypairs start confirmed.
+  bool confirmed = false;
+  Peer* peer = nullptr;
+};
+
+struct PeerStats {
+  uint64_t rx_packets = 0, rx_bytes = 0;
+  uint64_t tx_packets = 0, tx_bytes = 0;
+  uint64_t handshakes = 0;
+};
+
+class Peer {
+ public:
+  explicit Peer(const NodeId& id) : id_(id) {}
+
+  const NodeId& id() const { return id_; }
+  std::string name() const { return short_id(id_); }
+
+  Endpoint endpoint;
+  // The keypair used for sending, and the one it replaced, kept for
+  // packets still in flight under it.
+  std::unique_ptr<Keypair> current;
+  std::unique_ptr<Keypair> previous;
+  // A renewed keypair we initiated, used for sending only once the other
+  // side has sent on it: if our final handshake message was lost, traffic
+  // keeps flowing under the old keys.
+  std::unique_ptr<Keypair> next;
+
+  uint64_t connected_ns = 0;
+  uint64_t last_sent_ns = 0;
+  uint64_t last_received_ns = 0;
+  // Local index of a handshake we started to renew the keys (0: none).
+  uint32_t rekey_index = 0;
+  uint64_t rekey_started_ns = 0;
+  PeerStats stats;
+
+ private:
+  NodeId id_;
+};
+
+}  // namespace braid::engine

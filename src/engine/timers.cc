@@ -1,0 +1,95 @@
+// Every timer of the protocol, run from one tick:
+//
+//   connect     a configured peer with no session is contacted, with backoff
+//               from kConnectBackoffMinNs doubling to kConnectBackoffMaxNs,
+//               trying its addresses in turn;
+//   rekey       the initiator of a keypair renews it after kRekeyAfterTimeNs
+//               (the responder after kRekeyByResponderNs), retrying every
+//               kRekeyRetryNs; the old keypair keeps working until the new
+//               one is confirmed, so traffic has no gap; an initiator's
+//               keypair the other side never confirmed is renewed too;
+//   expiry      keypairs older than kRejectAfterTimeNs are dropped;
+//   keepalive   a peer we have sent nothing to for `keepalive` seconds gets
+//               an empty packet, which holds NAT mappings open and lets the
+//               other side see we are alive;
+//   peer timeout  a peer silent for `peer_timeout` seconds is forgotten;
+//   handshake timeout  half-done handshakes go after kHandshakeTimeoutNs.
+#include "engine/node.h"
+#include "engine/timers.h"
+
+namespace braid::engine {
+
+void Node::on_tick() {
+  uint64_t now = clock_.now_ns();
+  timers_handshakes(now);
+  timers_targets(now);
+  // Collect first: a timer may remove its peer.
+  std::vector<NodeId> ids;
+  ids.reserve(peers_.size());
+  for (auto& [id, p] : peers_) ids.push_back(id);
+  for (const NodeId& id : ids) {
+    auto it = peers_.find(id);
+    if (it != peers_.end()) timers_peer(*it->second, now);
+  }
+}
+
+void Node::timers_handshakes(uint64_t now) {
+  // now == UINT64_MAX: called because the table is full; drop the oldest.
+  if (now == UINT64_MAX) {
+    uint32_t oldest = 0;
+    uint64_t oldest_ns = UINT64_MAX;
+    for (auto& [idx, h] : handshakes_)
+      if (h->started_ns < oldest_ns) oldest_ns = h->started_ns, oldest = idx;
+    if (oldest) drop_handshake(oldest);
+    return;
+  }
+  std::vector<uint32_t> stale;
+  for (auto& [idx, h] : handshakes_)
+    if (now - h->started_ns > kHandshakeTimeoutNs) stale.push_back(idx);
+  for (uint32_t idx : stale) drop_handshake(idx);
+}
+
+void Node::timers_targets(uint64_t now) {
+  for (size_t i = 0; i < targets_.size(); ++i) {
+    Target& t = targets_[i];
+    if (t.node) {
+      auto it = peers_.find(*t.node);
+      if (it != peers_.end() && it->second->current) continue;
+    }
+    if (t.addrs.empty() || t.pending_index != 0 || now < t.next_attempt_ns) continue;
+    const Endpoint& to = t.addrs[t.next_addr++ % t.addrs.size()];
+    t.pending_index = start_initiation(to, static_cast<int>(i), nullptr);
+    t.next_attempt_ns = now + t.backoff_ns;
+    t.backoff_ns = std::min(t.backoff_ns * 2, kConnectBackoffMaxNs);
+  }
+}
+
+void Node::timers_peer(Peer& peer, uint64_t now) {
+  if (now - peer.last_received_ns > uint64_t{cfg_.peer_timeout_s} * kNsPerSec) {
+    remove_peer(peer.id(), "timed out");
+    return;
+  }
+  if (peer.previous && now - peer.previous->created_ns > kRejectAfterTimeNs)
+    retire_keypair(peer.previous);
+  if (peer.current && now - peer.current->created_ns > kRejectAfterTimeNs) {
+    log_info("peer %s: session keys expired", peer.name().c_str());
+    retire_keypair(peer.current);
+  }
+  // An unconfirmed renewal: our final message was probably lost; try again.
+  if (peer.next && now - peer.next->created_ns > kRekeyRetryNs) retire_keypair(peer.next);
+  Keypair* kp = peer.current.get();
+  uint64_t age = kp ? now - kp->created_ns : UINT64_MAX;
+  bool due = kp == nullptr || (!kp->confirmed && age > kRekeyRetryNs) ||
+             age > (kp->initiator ? kRekeyAfterTimeNs : kRekeyByResponderNs) ||
+             kp->send_counter > kRekeyAfterMessages;
+  if (due && !peer.next && (peer.rekey_index == 0 || now - peer.rekey_started_ns > kRekeyRetryNs)) {
+    if (peer.rekey_index) drop_handshake(peer.rekey_index);
+    NodeId id = peer.id();
+    peer.rekey_index = start_initiation(peer.endpoint, -1, &id);
+    peer.rekey_started_ns = now;
+  }
+  if (kp && now - peer.last_sent_ns > uint64_t{cfg_.keepalive_s} * kNsPerSec)
+    send_keepalive(peer);
+}
+
+}  // namespace braid::engine

@@ -1,0 +1,35 @@
+// Protocol time limits, all in one place. Every timer of the engine is run
+// from Node::on_tick (timers.cc), which lists them.
+#pragma once
+
+#include <cstdint>
+
+#include "common/clock.h"
+
+namespace braid::engine {
+
+// The initiator of a session renews its keys after this long; 90 s keeps
+// every key younger than two minutes with room for a few retries.
+constexpr uint64_t kRekeyAfterTimeNs = 90 * kNsPerSec;
+// If the initiator has not renewed by then (it may be gone or its clock
+// stalled), the responder does it.
+constexpr uint64_t kRekeyByResponderNs = 110 * kNsPerSec;
+// A keypair is never used past this age, in either direction.
+constexpr uint64_t kRejectAfterTimeNs = 180 * kNsPerSec;
+// Renew after this many packets even if the time has not come.
+constexpr uint64_t kRekeyAfterMessages = 1ull << 60;
+// A rekey handshake that got no answer is started again after this.
+constexpr uint64_t kRekeyRetryNs = 1 * kNsPerSec;
+// Half-done handshakes are forgotten after this, freeing their index.
+constexpr uint64_t kHandshakeTimeoutNs = 5 * kNsPerSec;
+// Contacting a configured peer that does not answer: the wait between
+// attempts doubles from the first value up to the second.
+constexpr uint64_t kConnectBackoffMinNs = 1 * kNsPerSec;
+constexpr uint64_t kConnectBackoffMaxNs = 16 * kNsPerSec;
+// Handshake initiations processed per second at most (burst as large):
+// each costs hashing and, when valid, a Diffie-Hellman.
+constexpr uint64_t kInitRatePerSec = 2000;
+// At most this many handshakes in progress; the oldest goes first.
+constexpr size_t kMaxHandshakes = 4096;
+
+}  // namespace braid::engine

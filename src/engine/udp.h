@@ -1,0 +1,55 @@
+// Batched UDP I/O: recvmmsg fills a batch of pool buffers in one system
+// call; datagrams to send are queued by pointer (no copy) and leave in one
+// sendmmsg per batch.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <array>
+#include <functional>
+
+#include "common/fd.h"
+#include "engine/endpoint.h"
+#include "engine/pool.h"
+
+namespace braid::engine {
+
+class UdpSocket {
+ public:
+  static constexpr size_t kBatch = 64;
+
+  UdpSocket(UniqueFd fd, int family, BufferPool& pool);
+  int fd() const { return fd_.get(); }
+
+  // Receives up to kBatch datagrams and hands each to `deliver`, which
+  // takes the buffer. Returns how many arrived (0 when none was waiting).
+  size_t receive(const std::function<void(const Endpoint&, PacketBuf*)>& deliver);
+
+  // Queues a datagram; takes the buffer. Sends the batch when it is full.
+  void queue(const Endpoint& to, PacketBuf* buf);
+  // Sends everything queued and returns the buffers to the pool.
+  void flush();
+
+  uint64_t send_errors() const { return send_errors_; }
+  uint64_t sent() const { return sent_; }
+
+ private:
+  UniqueFd fd_;
+  int family_;
+  BufferPool& pool_;
+
+  std::array<mmsghdr, kBatch> rx_msgs_{};
+  std::array<iovec, kBatch> rx_iov_{};
+  std::array<sockaddr_storage, kBatch> rx_addr_{};
+  std::array<PacketBuf*, kBatch> rx_bufs_{};
+
+  std::array<mmsghdr, kBatch> tx_msgs_{};
+  std::array<iovec, kBatch> tx_iov_{};
+  std::array<sockaddr_storage, kBatch> tx_addr_{};
+  std::array<PacketBuf*, kBatch> tx_bufs_{};
+  size_t tx_count_ = 0;
+  uint64_t send_errors_ = 0;
+  uint64_t sent_ = 0;
+};
+
+}  // namespace braid::engine

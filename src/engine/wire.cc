@@ -1,0 +1,31 @@
+// Header serializers for transport packets.
+#include "engine/wire.h"
+
+#include "common/bytes.h"
+
+namespace braid::engine {
+
+void write_transport_header(uint8_t* out, const Magic& magic, PacketType type,
+                            uint32_t receiver_index, uint64_t counter) {
+  out[0] = magic[0];
+  out[1] = magic[1];
+  out[2] = magic[2];
+  out[3] = magic[3];
+  out[4] = static_cast<uint8_t>(type);
+  put_be32(out + kPrefixLen, receiver_index);
+  put_be64(out + kPrefixLen + kIndexLen, counter);
+}
+
+bool parse_transport_header(std::span<const uint8_t> pkt, TransportHeader* out) {
+  if (pkt.size() < kTransportOverhead) return false;
+  uint8_t type = pkt[4];
+  if (type != static_cast<uint8_t>(PacketType::kData) &&
+      type != static_cast<uint8_t>(PacketType::kControl))
+    return false;
+  out->type = static_cast<PacketType>(type);
+  out->receiver_index = get_be32(pkt.data() + kPrefixLen);
+  out->counter = get_be64(pkt.data() + kPrefixLen + kIndexLen);
+  return true;
+}
+
+}  // namespace braid::engine

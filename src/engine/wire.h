@@ -1,0 +1,86 @@
+// The wire format: packet types, header layouts and limits, in one place.
+// doc/protocol.md describes the same bytes; keep the two in step.
+//
+// Every packet: magic[4] type[1] ...
+//   kHandshakeInit  (1): sender_index u32, noise message 1
+//   kHandshakeResp  (2): sender_index u32, receiver_index u32, noise message 2
+//   kHandshakeFinal (3): receiver_index u32, noise message 3
+//   kData           (4): receiver_index u32, counter u64, sealed inner packet, tag
+//   kControl        (5): receiver_index u32, counter u64, sealed control message, tag
+// The header of kData/kControl (17 bytes) is the AEAD's associated data,
+// so the type, index and counter cannot be altered undetected.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace braid::engine {
+
+using Magic = std::array<uint8_t, 4>;
+
+enum class PacketType : uint8_t {
+  kHandshakeInit = 1,
+  kHandshakeResp = 2,
+  kHandshakeFinal = 3,
+  kData = 4,
+  kControl = 5,
+};
+
+enum class ControlType : uint8_t {
+  // The sender is shutting down: forget its sessions now rather than after
+  // peer_timeout.
+  kClose = 1,
+};
+
+constexpr size_t kMagicLen = 4;
+constexpr size_t kPrefixLen = kMagicLen + 1;
+constexpr size_t kIndexLen = 4;
+constexpr size_t kCounterLen = 8;
+constexpr size_t kTagLen = 16;
+// magic + type + receiver index + counter
+constexpr size_t kTransportHeaderLen = kPrefixLen + kIndexLen + kCounterLen;  // 17
+constexpr size_t kTransportOverhead = kTransportHeaderLen + kTagLen;        // 33
+constexpr size_t kInitHeaderLen = kPrefixLen + kIndexLen;                   // 9
+constexpr size_t kRespHeaderLen = kPrefixLen + 2 * kIndexLen;               // 13
+constexpr size_t kFinalHeaderLen = kPrefixLen + kIndexLen;                  // 9
+// Noise XX message sizes with empty payloads (25519, 16-byte tags):
+//   1: e(32) + payload tag(16, present once a PSK has set a key)
+//   2: e(32) + s(32+16) + payload tag(16)
+//   3: s(32+16) + payload tag(16)
+// Handshake payloads carry no data in this version; a longer message is
+// refused before any cryptography, which bounds what a stranger can make us
+// hash.
+constexpr size_t kMaxHandshakeLen = 256;
+// IPv6 + UDP: the worst-case underlay header, for MTU arithmetic.
+constexpr size_t kUnderlayHeaderLen = 40 + 8;
+constexpr size_t kEthernetHeaderLen = 14;
+
+// Counters stop short of 2^64 - 1 so a nonce is never reused; a keypair
+// that gets near is retired by the rekey timers long before.
+constexpr uint64_t kMaxCounter = UINT64_MAX - 1;
+
+struct TransportHeader {
+  PacketType type;
+  uint32_t receiver_index;
+  uint64_t counter;
+};
+
+// The type of a packet of our network, or 0 when it is too short or carries
+// another network's magic. Costs a 4-byte compare: runs before any crypto.
+inline uint8_t classify(std::span<const uint8_t> pkt, const Magic& magic) {
+  if (pkt.size() < kPrefixLen) return 0;
+  if (pkt[0] != magic[0] || pkt[1] != magic[1] || pkt[2] != magic[2] || pkt[3] != magic[3])
+    return 0;
+  return pkt[4];
+}
+
+// Writes a transport header at out[0..17).
+void write_transport_header(uint8_t* out, const Magic& magic, PacketType type,
+                            uint32_t receiver_index, uint64_t counter);
+// Parses a data or control packet's header; false when too short to hold a
+// header and a tag or when the type is not a transport type.
+bool parse_transport_header(std::span<const uint8_t> pkt, TransportHeader* out);
+
+}  // namespace braid::engine
