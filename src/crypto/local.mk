@@ -7,4 +7,5 @@ src_crypto_libbraidcrypto_a_SOURCES = \
 	src/crypto/hash.h src/crypto/hash.cc \
 	src/crypto/noise.h src/crypto/noise.cc \
 	src/crypto/pattern.h src/crypto/pattern.cc \
+	src/crypto/psk.h src/crypto/psk.cc \
 	src/crypto/sodium.h src/crypto/sodium.cc

@@ -275,7 +275,7 @@ std::optional<HandshakeState> HandshakeState::create(const HandshakeConfig& conf
                 std::to_string(config.psks.size()));
 
   HandshakeState hs(pn->cipher);
-  hs.pattern_ = std::move(*pattern);
+  hs.pattern_ = *pattern;
   hs.initiator_ = ini;
   hs.psks_ = config.psks;
   if (config.static_private) {
