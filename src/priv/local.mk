@@ -1,3 +1,10 @@
-# src/priv: see the files listed for what each holds.
+# src/priv: the privileged parent (parent.cc), what it alone may do —
+# device, hooks, network set-up and name resolution — and the sandbox the
+# engine enters (sandbox.cc).
 noinst_LIBRARIES += src/priv/libpriv.a
-src_priv_libpriv_a_SOURCES =
+src_priv_libpriv_a_SOURCES = \
+	src/priv/device.h src/priv/device.cc \
+	src/priv/hooks.h src/priv/hooks.cc \
+	src/priv/network.h src/priv/network.cc \
+	src/priv/parent.h src/priv/parent.cc \
+	src/priv/sandbox.h src/priv/sandbox.cc

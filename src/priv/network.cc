@@ -1,0 +1,113 @@
+// UDP socket set-up and peer name resolution.
+#include "priv/network.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "common/log.h"
+
+namespace braid::priv {
+namespace {
+
+// Socket buffers large enough for a few hundred full-size packets in
+// flight: bursts from the device or the network are absorbed rather than
+// dropped. Forced past the sysctl limits, which needs CAP_NET_ADMIN: one
+// reason the parent opens the socket.
+constexpr int kSocketBuffer = 4 << 20;
+
+void size_buffers(int fd) {
+  int size = kSocketBuffer;
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+}
+
+}  // namespace
+
+UniqueFd open_udp_socket(const std::string& address, uint16_t port, int* family,
+                         std::string* error) {
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  if (address.empty()) {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_addr = in6addr_any;
+    in6->sin6_port = htons(port);
+    len = sizeof *in6;
+  } else {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    auto* in = reinterpret_cast<sockaddr_in*>(&ss);
+    if (inet_pton(AF_INET6, address.c_str(), &in6->sin6_addr) == 1) {
+      in6->sin6_family = AF_INET6;
+      in6->sin6_port = htons(port);
+      len = sizeof *in6;
+    } else if (inet_pton(AF_INET, address.c_str(), &in->sin_addr) == 1) {
+      in->sin_family = AF_INET;
+      in->sin_port = htons(port);
+      len = sizeof *in;
+    } else {
+      *error = "listen address '" + address + "' is not an IP address";
+      return UniqueFd();
+    }
+  }
+  UniqueFd fd(socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd && address.empty() && errno == EAFNOSUPPORT) {
+    // No IPv6 on this host: fall back to IPv4 only.
+    auto* in = reinterpret_cast<sockaddr_in*>(&ss);
+    memset(&ss, 0, sizeof ss);
+    in->sin_family = AF_INET;
+    in->sin_addr.s_addr = htonl(INADDR_ANY);
+    in->sin_port = htons(port);
+    len = sizeof *in;
+    fd.reset(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  }
+  if (!fd) {
+    *error = std::string("cannot create UDP socket: ") + strerror(errno);
+    return UniqueFd();
+  }
+  if (ss.ss_family == AF_INET6 && address.empty()) {
+    int off = 0;
+    setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+  }
+  size_buffers(fd.get());
+  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+    *error = "cannot listen on " + (address.empty() ? std::string("port") : address + " port") +
+             " " + std::to_string(port) + ": " + strerror(errno);
+    return UniqueFd();
+  }
+  *family = ss.ss_family;
+  return fd;
+}
+
+std::vector<ipc::PeerAddress> resolve_peer(const config::PeerSpec& peer, int family) {
+  addrinfo hints{};
+  hints.ai_family = family == AF_INET ? AF_INET : AF_UNSPEC;
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* res = nullptr;
+  std::string port = std::to_string(peer.port);
+  int rc = getaddrinfo(peer.host.c_str(), port.c_str(), &hints, &res);
+  std::vector<ipc::PeerAddress> out;
+  if (rc != 0) {
+    log_warnx("cannot resolve %s: %s", peer.host.c_str(), gai_strerror(rc));
+    return out;
+  }
+  for (addrinfo* a = res; a && out.size() < ipc::kMaxPeerAddresses; a = a->ai_next) {
+    ipc::PeerAddress pa;
+    if (!ipc::from_sockaddr(a->ai_addr, a->ai_addrlen, &pa)) continue;
+    bool dup = std::any_of(out.begin(), out.end(), [&](const ipc::PeerAddress& o) {
+      return o.family == pa.family && o.addr == pa.addr && o.port == pa.port;
+    });
+    if (!dup) out.push_back(pa);
+  }
+  freeaddrinfo(res);
+  return out;
+}
+
+}  // namespace braid::priv

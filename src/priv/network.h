@@ -1,0 +1,26 @@
+// The parent's network duties: binding the UDP socket (it may need
+// privilege: a low port, large forced buffers) and resolving the names of
+// configured peers.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/fd.h"
+#include "config/settings.h"
+#include "ipc/messages.h"
+
+namespace braid::priv {
+
+// Binds the engine's UDP socket: on `address` if given, else on all
+// addresses, IPv6 and IPv4 together where the host has IPv6. *family is
+// AF_INET or AF_INET6.
+UniqueFd open_udp_socket(const std::string& address, uint16_t port, int* family,
+                         std::string* error);
+
+// Resolves a configured peer (blocking). A dual-stack socket reaches both
+// families; for an AF_INET socket IPv6 results are left out. At most
+// ipc::kMaxPeerAddresses, duplicates removed.
+std::vector<ipc::PeerAddress> resolve_peer(const config::PeerSpec& peer, int family);
+
+}  // namespace braid::priv

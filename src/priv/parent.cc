@@ -1,0 +1,379 @@
+// The parent process. It never parses network input: all it receives is
+// the engine's IPC frames, each checked against the rule table in
+// ipc/proto.h, and it acts only on its own copy of the configuration.
+#include "priv/parent.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "common/ev.h"
+#include "common/log.h"
+#include "crypto/psk.h"
+#include "crypto/sodium.h"
+#include "ipc/channel.h"
+#include "ipc/messages.h"
+#include "priv/device.h"
+#include "priv/hooks.h"
+#include "priv/network.h"
+#include "priv/sandbox.h"
+
+namespace braid::priv {
+namespace {
+
+// Peer names are resolved again this often, so a peer whose address
+// changes (dynamic DNS) is found again.
+constexpr int kResolveIntervalMs = 60 * 1000;
+// How long the engine gets to say goodbye before it is killed.
+constexpr int kShutdownGraceMs = 3000;
+
+class Parent {
+ public:
+  Parent(const config::Config& cfg, const EngineMain& engine_main)
+      : cfg_(cfg), engine_main_(engine_main) {}
+  int run();
+
+ private:
+  bool setup(std::string* error);
+  bool daemonize();
+  bool fork_engine(UniqueFd engine_end);
+  void on_message(ipc::MsgType type, std::span<const uint8_t> payload, UniqueFd fd);
+  void on_close(const std::string& reason);
+  void send_setup();
+  void resolve_all(bool force);
+  void stop(const char* why);
+  void reap_engine(int timeout_ms);
+  void reopen_log();
+  void write_pid_file();
+
+  const config::Config& cfg_;
+  const EngineMain& engine_main_;
+  SandboxSpec sandbox_;
+  std::array<uint8_t, 32> psk_{};
+  bool has_psk_ = false;
+  std::string ifname_;
+  uint32_t mtu_ = 0;
+  UniqueFd device_;
+  UniqueFd udp_;
+  int udp_family_ = AF_INET6;
+  UniqueFd log_fd_;
+  UniqueFd ready_pipe_;     // --daemon: tells the waiting original process
+  pid_t engine_pid_ = -1;
+  int engine_status_ = -1;
+  bool stopping_ = false;
+  bool engine_failed_ = false;
+  bool pid_file_written_ = false;
+  std::vector<std::vector<ipc::PeerAddress>> resolved_;
+
+  EventBasePtr base_;
+  std::unique_ptr<ipc::Channel> channel_;
+  std::vector<std::unique_ptr<Event>> signals_;
+  std::unique_ptr<Timer> resolve_timer_;
+  std::unique_ptr<Timer> kill_timer_;
+};
+
+bool Parent::setup(std::string* error) {
+  crypto::init();
+  if (cfg_.crypto == config::Crypto::kAes256 && !crypto::aes256gcm_available()) {
+    *error = "crypto = aes256 needs a CPU with AES-NI, which this one lacks: use chacha20";
+    return false;
+  }
+  if (cfg_.crypto == config::Crypto::kPlain)
+    log_warnx("crypto = plain: traffic is neither encrypted nor authenticated");
+  if (!cfg_.shared_key.empty()) {
+    psk_ = crypto::derive_psk(cfg_.shared_key, cfg_.magic);
+    has_psk_ = true;
+  }
+  if (!cfg_.stats_file.empty())
+    log_warnx("stats_file: not written by this version; ignored");
+  if (!resolve_identity(cfg_.user, cfg_.group, &sandbox_, error)) return false;
+  sandbox_.chroot_dir = cfg_.chroot_dir;
+  if (!prepare_chroot_dir(cfg_.chroot_dir, error)) return false;
+
+  bool tap = cfg_.device_type == config::DeviceType::kTap;
+  device_ = open_device(cfg_.device_path, tap, cfg_.device_name, &ifname_, error);
+  if (!device_) return false;
+  mtu_ = cfg_.mtu;
+  if (mtu_ == 0) mtu_ = underlay_mtu(ifname_) - tunnel_overhead(tap);
+  if (!set_device_mtu(ifname_, mtu_, error)) return false;
+  udp_ = open_udp_socket(cfg_.listen_address, cfg_.port, &udp_family_, error);
+  if (!udp_) return false;
+  log_info("device %s (%s, mtu %u), listening on UDP port %u", ifname_.c_str(),
+           tap ? "tap" : "tun", mtu_, cfg_.port);
+  return true;
+}
+
+// --daemon: the original process waits until the engine reports ready (so
+// start-up errors still reach the terminal's exit status), then exits.
+bool Parent::daemonize() {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) fatal("pipe");
+  pid_t pid = fork();
+  if (pid < 0) fatal("fork");
+  if (pid > 0) {
+    close(fds[1]);
+    char c = 0;
+    ssize_t n;
+    while ((n = read(fds[0], &c, 1)) < 0 && errno == EINTR) {
+    }
+    _exit(n == 1 ? 0 : 1);
+  }
+  close(fds[0]);
+  ready_pipe_.reset(fds[1]);
+  if (setsid() < 0) fatal("setsid");
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null >= 0) {
+    dup2(null, STDIN_FILENO);
+    dup2(null, STDOUT_FILENO);
+    if (!log_fd_) dup2(null, STDERR_FILENO);
+    close(null);
+  }
+  if (!log_fd_) log_to_syslog();
+  return true;
+}
+
+bool Parent::fork_engine(UniqueFd engine_end) {
+  pid_t pid = fork();
+  if (pid < 0) fatal("fork");
+  if (pid == 0) {
+    log_set_procname("braid[engine]");
+    // The engine gets its descriptors over IPC only, after the sandbox.
+    device_.reset();
+    udp_.reset();
+    ready_pipe_.reset();
+    channel_.reset();
+    enter_sandbox(sandbox_);
+    _exit(engine_main_(std::move(engine_end)));
+  }
+  engine_pid_ = pid;
+  return true;
+}
+
+int Parent::run() {
+  std::string error;
+  if (!cfg_.log_file.empty()) reopen_log();
+  if (!setup(&error)) {
+    log_warnx("%s", error.c_str());
+    return 1;
+  }
+  if (cfg_.daemon) daemonize();
+
+  UniqueFd parent_end, engine_end;
+  ipc::make_socketpair(&parent_end, &engine_end);
+  // Our own writes to a dead engine must not kill us.
+  signal(SIGPIPE, SIG_IGN);
+  fork_engine(std::move(engine_end));
+  log_set_procname("braid[priv]");
+
+  if (run_hook(cfg_.ifup, ifname_, "ifup") != 0) {
+    log_warnx("ifup hook failed; stopping");
+    kill(engine_pid_, SIGKILL);
+    reap_engine(kShutdownGraceMs);
+    return 1;
+  }
+  limit_parent_capabilities();
+
+  base_ = make_event_base();
+  channel_ = std::make_unique<ipc::Channel>(
+      base_.get(), std::move(parent_end), ipc::Side::kParent,
+      [this](ipc::MsgType t, std::span<const uint8_t> p, UniqueFd fd) {
+        on_message(t, p, std::move(fd));
+      },
+      [this](const std::string& reason) { on_close(reason); });
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGCHLD}) {
+    signals_.push_back(std::make_unique<Event>(base_.get(), sig, EV_SIGNAL | EV_PERSIST,
+                                               [this, sig](int, short) {
+      if (sig == SIGHUP) {
+        reopen_log();
+      } else if (sig == SIGCHLD) {
+        int status;
+        if (engine_pid_ > 0 && waitpid(engine_pid_, &status, WNOHANG) == engine_pid_) {
+          engine_pid_ = -1;
+          engine_status_ = status;
+          if (!stopping_) engine_failed_ = true;
+          event_base_loopbreak(base_.get());
+        }
+      } else {
+        stop(sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      }
+    }));
+    signals_.back()->add();
+  }
+  resolve_timer_ = std::make_unique<Timer>(base_.get(), [this] {
+    resolve_all(false);
+    resolve_timer_->start(kResolveIntervalMs);
+  });
+  kill_timer_ = std::make_unique<Timer>(base_.get(), [this] {
+    log_warnx("engine did not stop in time; killing it");
+    if (engine_pid_ > 0) kill(engine_pid_, SIGKILL);
+  });
+
+  event_base_dispatch(base_.get());
+
+  channel_.reset();
+  reap_engine(kShutdownGraceMs);
+  run_hook(cfg_.ifdown, ifname_, "ifdown");
+  device_.reset();   // the kernel removes the interface with its last fd
+  if (pid_file_written_) unlink(cfg_.pid_file.c_str());
+  bool clean = stopping_ && !engine_failed_ && engine_status_ >= 0 &&
+               WIFEXITED(engine_status_) && WEXITSTATUS(engine_status_) == 0;
+  log_info("stopped%s", clean ? "" : " (engine failed)");
+  return clean ? 0 : 1;
+}
+
+void Parent::on_message(ipc::MsgType type, std::span<const uint8_t> payload, UniqueFd) {
+  switch (type) {
+    case ipc::MsgType::kHello:
+      channel_->set_state(ipc::parent_state::kAwaitReady);
+      send_setup();
+      return;
+    case ipc::MsgType::kReady:
+      channel_->set_state(ipc::parent_state::kRunning);
+      log_info("running on %s", ifname_.c_str());
+      write_pid_file();
+      if (ready_pipe_) {
+        char c = 1;
+        ssize_t ignored = write(ready_pipe_.get(), &c, 1);
+        (void)ignored;
+        ready_pipe_.reset();
+      }
+      resolve_timer_->start(kResolveIntervalMs);
+      return;
+    default:
+      break;
+  }
+  (void)payload;
+  // The channel lets through only what the rule table allows in this
+  // state, so this is unreachable; treat it as the violation it would be.
+  on_close(std::string("unexpected ") + ipc::type_name(type));
+}
+
+void Parent::send_setup() {
+  ipc::EngineConfig ec;
+  ec.magic = cfg_.magic;
+  ec.crypto = cfg_.crypto == config::Crypto::kAes256  ? ipc::CryptoKind::kAes256
+              : cfg_.crypto == config::Crypto::kPlain ? ipc::CryptoKind::kPlain
+                                                      : ipc::CryptoKind::kChaCha20;
+  ec.has_psk = has_psk_;
+  ec.psk = psk_;
+  ec.mode = cfg_.mode == config::Mode::kHub ? ipc::EngineMode::kHub : ipc::EngineMode::kNormal;
+  ec.log_level = log_level();
+  ec.peer_timeout_s = cfg_.peer_timeout;
+  ec.keepalive_s = cfg_.keepalive;
+  for (const auto& p : cfg_.peers) ec.peers.push_back(config::format_peer(p));
+  std::vector<uint8_t> buf;
+  if (!ipc::encode(ec, &buf)) fatalx("configuration does not fit the IPC message");
+  channel_->send(ipc::MsgType::kConfig, buf);
+  sodium_memzero(psk_.data(), psk_.size());
+  channel_->set_state(ipc::parent_state::kAwaitReady);
+
+  ipc::DeviceInfo di;
+  di.type = cfg_.device_type == config::DeviceType::kTap ? ipc::DeviceType::kTap
+                                                         : ipc::DeviceType::kTun;
+  di.mtu = static_cast<uint16_t>(mtu_);
+  di.ifname = ifname_;
+  ipc::encode(di, &buf);
+  channel_->send(ipc::MsgType::kDevice, buf, device_.get());
+
+  ipc::UdpSocketInfo ui;
+  ui.family = udp_family_ == AF_INET ? 4 : 6;
+  ui.port = cfg_.port;
+  ipc::encode(ui, &buf);
+  channel_->send(ipc::MsgType::kUdpSocket, buf, udp_.get());
+  udp_.reset();   // the channel holds its own duplicate until it is sent
+  channel_->send(ipc::MsgType::kStart, {});
+  resolve_all(true);
+}
+
+void Parent::resolve_all(bool force) {
+  resolved_.resize(cfg_.peers.size());
+  for (size_t i = 0; i < cfg_.peers.size(); ++i) {
+    auto addrs = resolve_peer(cfg_.peers[i], udp_family_);
+    bool same = addrs.size() == resolved_[i].size();
+    for (size_t j = 0; same && j < addrs.size(); ++j)
+      same = addrs[j].family == resolved_[i][j].family && addrs[j].addr == resolved_[i][j].addr &&
+             addrs[j].port == resolved_[i][j].port;
+    if (same && !force) continue;
+    resolved_[i] = addrs;
+    ipc::PeerAddresses pa;
+    pa.peer_index = static_cast<uint16_t>(i);
+    pa.addresses = std::move(addrs);
+    std::vector<uint8_t> buf;
+    if (ipc::encode(pa, &buf)) channel_->send(ipc::MsgType::kPeerAddresses, buf);
+  }
+}
+
+void Parent::on_close(const std::string& reason) {
+  if (reason.empty()) {
+    if (!stopping_) log_warnx("engine closed the channel");
+  } else {
+    log_warnx("IPC violation by the engine: %s", reason.c_str());
+    if (engine_pid_ > 0) kill(engine_pid_, SIGKILL);
+  }
+  if (!stopping_) engine_failed_ = true;
+  event_base_loopbreak(base_.get());
+}
+
+void Parent::stop(const char* why) {
+  if (stopping_) return;
+  stopping_ = true;
+  log_info("%s: stopping", why);
+  channel_->set_state(ipc::parent_state::kStopping);
+  channel_->send(ipc::MsgType::kShutdown, {});
+  kill_timer_->start(kShutdownGraceMs);
+}
+
+void Parent::reap_engine(int timeout_ms) {
+  if (engine_pid_ <= 0) return;
+  for (int waited = 0;; waited += 10) {
+    int status;
+    pid_t r = waitpid(engine_pid_, &status, WNOHANG);
+    if (r == engine_pid_ || (r < 0 && errno == ECHILD)) {
+      if (r == engine_pid_) engine_status_ = status;
+      break;
+    }
+    if (waited == timeout_ms) kill(engine_pid_, SIGKILL);
+    usleep(10000);
+  }
+  engine_pid_ = -1;
+}
+
+void Parent::reopen_log() {
+  if (cfg_.log_file.empty()) return;
+  UniqueFd fd(open(cfg_.log_file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
+  if (!fd) {
+    log_warn("cannot open log file %s", cfg_.log_file.c_str());
+    return;
+  }
+  log_to_fd(fd.get());
+  log_fd_ = std::move(fd);
+  if (channel_ && channel_->state() == ipc::parent_state::kRunning)
+    channel_->send(ipc::MsgType::kLogFd, {}, log_fd_.get());
+}
+
+void Parent::write_pid_file() {
+  if (cfg_.pid_file.empty()) return;
+  std::string text = std::to_string(getpid()) + "\n";
+  UniqueFd fd(open(cfg_.pid_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd || write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+    log_warn("cannot write pid file %s", cfg_.pid_file.c_str());
+    return;
+  }
+  pid_file_written_ = true;
+}
+
+}  // namespace
+
+int run_parent(const config::Config& cfg, const EngineMain& engine_main) {
+  Parent parent(cfg, engine_main);
+  return parent.run();
+}
+
+}  // namespace braid::priv
