@@ -1,0 +1,318 @@
+// Encoders and decoders of the IPC payloads, field by field in network
+// byte order. Validation is shared by both directions so the parent cannot
+// produce what the engine would reject.
+#include "ipc/messages.h"
+
+#include <cstring>
+
+#include "common/bytes.h"
+
+namespace braid::ipc {
+namespace {
+
+bool fail(std::string* why, const char* reason) {
+  if (why != nullptr) *why = reason;
+  return false;
+}
+
+// Peer names end up in log lines and the stats file: no control bytes, so
+// a name cannot forge a line.
+bool valid_peer_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxPeerNameLen) return false;
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+// The kernel's own rule for interface names (dev_valid_name), tightened to
+// refuse control bytes.
+bool valid_ifname(std::string_view name) {
+  if (name.empty() || name.size() > kMaxIfnameLen || name == "." || name == "..") return false;
+  for (unsigned char c : name) {
+    if (c <= 0x20 || c == 0x7f || c == '/' || c == ':') return false;
+  }
+  return true;
+}
+
+bool all_zero(std::span<const uint8_t> bytes) {
+  for (uint8_t b : bytes) {
+    if (b != 0) return false;
+  }
+  return true;
+}
+
+bool validate(const Hello& m, std::string* why) {
+  if (m.pid == 0 || m.pid > 0x7fffffffu) return fail(why, "Hello: pid out of range");
+  return true;
+}
+
+bool validate(const EngineConfig& m, std::string* why) {
+  if (static_cast<uint8_t>(m.crypto) > static_cast<uint8_t>(CryptoKind::kPlain)) {
+    return fail(why, "Config: unknown crypto");
+  }
+  if (!m.has_psk && !all_zero(m.psk)) return fail(why, "Config: psk set without has_psk");
+  if (static_cast<uint8_t>(m.mode) > static_cast<uint8_t>(EngineMode::kHub)) {
+    return fail(why, "Config: unknown mode");
+  }
+  int level = static_cast<int>(m.log_level);
+  if (level < 0 || level > static_cast<int>(LogLevel::kDebug)) return fail(why, "Config: unknown log level");
+  if (m.peers.size() > kMaxPeers) return fail(why, "Config: too many peers");
+  for (const std::string& name : m.peers) {
+    if (!valid_peer_name(name)) return fail(why, "Config: invalid peer name");
+  }
+  return true;
+}
+
+bool validate(const DeviceInfo& m, std::string* why) {
+  if (static_cast<uint8_t>(m.type) > static_cast<uint8_t>(DeviceType::kTap)) {
+    return fail(why, "Device: unknown device type");
+  }
+  if (m.mtu < kMinMtu) return fail(why, "Device: mtu too small");
+  if (!valid_ifname(m.ifname)) return fail(why, "Device: invalid interface name");
+  return true;
+}
+
+bool validate(const UdpSocketInfo& m, std::string* why) {
+  if (m.family != 4 && m.family != 6) return fail(why, "UdpSocket: family is not 4 or 6");
+  return true;
+}
+
+bool validate(const PeerAddress& a, std::string* why) {
+  if (a.family != 4 && a.family != 6) return fail(why, "PeerAddresses: family is not 4 or 6");
+  if (a.family == 4 && !all_zero(std::span(a.addr).subspan(4))) {
+    return fail(why, "PeerAddresses: IPv4 address with non-zero padding");
+  }
+  return true;
+}
+
+bool validate(const PeerAddresses& m, std::string* why) {
+  if (m.addresses.size() > kMaxPeerAddresses) return fail(why, "PeerAddresses: too many addresses");
+  for (const PeerAddress& a : m.addresses) {
+    if (!validate(a, why)) return false;
+  }
+  return true;
+}
+
+// Runs `write` into a buffer of exactly `size` bytes; the writer must fill it.
+template <typename Write>
+bool emit(size_t size, std::vector<uint8_t>* out, Write write) {
+  out->assign(size, 0);
+  ByteWriter w(*out);
+  write(w);
+  if (!w.ok() || w.size() != size) {
+    out->clear();
+    return false;
+  }
+  return true;
+}
+
+bool finish(const ByteReader& r, std::string* why, const char* what) {
+  if (!r.done()) {
+    if (why != nullptr) *why = std::string(what) + (r.ok() ? ": trailing bytes" : ": truncated");
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool encode(const Hello& in, std::vector<uint8_t>* out) {
+  out->clear();
+  if (!validate(in, nullptr)) return false;
+  return emit(kHelloLen, out, [&](ByteWriter& w) { w.u32(in.pid); });
+}
+
+bool decode(std::span<const uint8_t> payload, Hello* out, std::string* why) {
+  ByteReader r(payload);
+  out->pid = r.u32();
+  return finish(r, why, "Hello") && validate(*out, why);
+}
+
+bool encode(const EngineConfig& in, std::vector<uint8_t>* out) {
+  out->clear();
+  if (!validate(in, nullptr)) return false;
+  size_t size = kConfigMinLen;
+  for (const std::string& name : in.peers) size += 2 + name.size();
+  if (size > kMaxPayload) return false;
+  return emit(size, out, [&](ByteWriter& w) {
+    w.bytes(in.magic);
+    w.u8(static_cast<uint8_t>(in.crypto));
+    w.u8(in.has_psk ? 1 : 0);
+    w.bytes(in.psk);
+    w.u8(static_cast<uint8_t>(in.mode));
+    w.u8(static_cast<uint8_t>(in.log_level));
+    w.u32(in.peer_timeout_s);
+    w.u32(in.keepalive_s);
+    w.u16(static_cast<uint16_t>(in.peers.size()));
+    for (const std::string& name : in.peers) w.str16(name);
+  });
+}
+
+bool decode(std::span<const uint8_t> payload, EngineConfig* out, std::string* why) {
+  ByteReader r(payload);
+  auto magic = r.bytes(kMagicLen);
+  if (r.ok()) memcpy(out->magic.data(), magic.data(), kMagicLen);
+  uint8_t crypto = r.u8();
+  uint8_t has_psk = r.u8();
+  auto psk = r.bytes(kPskLen);
+  if (r.ok()) memcpy(out->psk.data(), psk.data(), kPskLen);
+  uint8_t mode = r.u8();
+  uint8_t level = r.u8();
+  out->peer_timeout_s = r.u32();
+  out->keepalive_s = r.u32();
+  uint16_t count = r.u16();
+  if (!r.ok()) return fail(why, "Config: truncated");
+  // Range checks come before the casts so no out-of-range value is ever
+  // held in an enum.
+  if (crypto > static_cast<uint8_t>(CryptoKind::kPlain)) return fail(why, "Config: unknown crypto");
+  if (has_psk > 1) return fail(why, "Config: has_psk is not 0 or 1");
+  if (mode > static_cast<uint8_t>(EngineMode::kHub)) return fail(why, "Config: unknown mode");
+  if (level > static_cast<uint8_t>(LogLevel::kDebug)) return fail(why, "Config: unknown log level");
+  if (count > kMaxPeers) return fail(why, "Config: too many peers");
+  out->crypto = static_cast<CryptoKind>(crypto);
+  out->has_psk = has_psk == 1;
+  out->mode = static_cast<EngineMode>(mode);
+  out->log_level = static_cast<LogLevel>(level);
+  out->peers.clear();
+  for (uint16_t i = 0; i < count && r.ok(); ++i) {
+    std::string_view name = r.str16();
+    if (r.ok()) out->peers.emplace_back(name);
+  }
+  return finish(r, why, "Config") && validate(*out, why);
+}
+
+bool encode(const DeviceInfo& in, std::vector<uint8_t>* out) {
+  out->clear();
+  if (!validate(in, nullptr)) return false;
+  return emit(kDeviceMinLen - 1 + in.ifname.size(), out, [&](ByteWriter& w) {
+    w.u8(static_cast<uint8_t>(in.type));
+    w.u16(in.mtu);
+    w.str16(in.ifname);
+  });
+}
+
+bool decode(std::span<const uint8_t> payload, DeviceInfo* out, std::string* why) {
+  ByteReader r(payload);
+  uint8_t type = r.u8();
+  out->mtu = r.u16();
+  std::string_view name = r.str16();
+  if (!finish(r, why, "Device")) return false;
+  if (type > static_cast<uint8_t>(DeviceType::kTap)) return fail(why, "Device: unknown device type");
+  out->type = static_cast<DeviceType>(type);
+  out->ifname.assign(name);
+  return validate(*out, why);
+}
+
+bool encode(const UdpSocketInfo& in, std::vector<uint8_t>* out) {
+  out->clear();
+  if (!validate(in, nullptr)) return false;
+  return emit(kUdpSocketLen, out, [&](ByteWriter& w) {
+    w.u8(in.family);
+    w.u16(in.port);
+  });
+}
+
+bool decode(std::span<const uint8_t> payload, UdpSocketInfo* out, std::string* why) {
+  ByteReader r(payload);
+  out->family = r.u8();
+  out->port = r.u16();
+  return finish(r, why, "UdpSocket") && validate(*out, why);
+}
+
+bool encode(const PeerAddresses& in, std::vector<uint8_t>* out) {
+  out->clear();
+  if (!validate(in, nullptr)) return false;
+  return emit(kPeerAddressesMinLen + in.addresses.size() * kPeerAddressLen, out, [&](ByteWriter& w) {
+    w.u16(in.peer_index);
+    w.u16(static_cast<uint16_t>(in.addresses.size()));
+    for (const PeerAddress& a : in.addresses) {
+      w.u8(a.family);
+      w.bytes(a.addr);
+      w.u16(a.port);
+    }
+  });
+}
+
+bool decode(std::span<const uint8_t> payload, PeerAddresses* out, std::string* why) {
+  ByteReader r(payload);
+  out->peer_index = r.u16();
+  uint16_t count = r.u16();
+  if (!r.ok()) return fail(why, "PeerAddresses: truncated");
+  if (count > kMaxPeerAddresses) return fail(why, "PeerAddresses: too many addresses");
+  out->addresses.assign(count, PeerAddress{});
+  for (PeerAddress& a : out->addresses) {
+    a.family = r.u8();
+    auto addr = r.bytes(a.addr.size());
+    if (r.ok()) memcpy(a.addr.data(), addr.data(), a.addr.size());
+    a.port = r.u16();
+  }
+  return finish(r, why, "PeerAddresses") && validate(*out, why);
+}
+
+bool decode_empty(std::span<const uint8_t> payload, std::string* why) {
+  if (!payload.empty()) return fail(why, "payload where none belongs");
+  return true;
+}
+
+std::string check_payload(MsgType type, std::span<const uint8_t> payload) {
+  std::string why;
+  bool ok = false;
+  switch (type) {
+    case MsgType::kHello: { Hello m; ok = decode(payload, &m, &why); break; }
+    case MsgType::kConfig: { EngineConfig m; ok = decode(payload, &m, &why); break; }
+    case MsgType::kDevice: { DeviceInfo m; ok = decode(payload, &m, &why); break; }
+    case MsgType::kUdpSocket: { UdpSocketInfo m; ok = decode(payload, &m, &why); break; }
+    case MsgType::kPeerAddresses: { PeerAddresses m; ok = decode(payload, &m, &why); break; }
+    case MsgType::kReady:
+    case MsgType::kStart:
+    case MsgType::kLogFd:
+    case MsgType::kShutdown: ok = decode_empty(payload, &why); break;
+  }
+  if (ok) return "";
+  return why.empty() ? std::string("unknown message type") : why;
+}
+
+bool to_sockaddr(const PeerAddress& in, sockaddr_storage* out, socklen_t* len) {
+  memset(out, 0, sizeof *out);
+  if (in.family == 4) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(out);
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(in.port);
+    memcpy(&sin->sin_addr, in.addr.data(), 4);
+    *len = sizeof *sin;
+    return true;
+  }
+  if (in.family == 6) {
+    auto* sin6 = reinterpret_cast<sockaddr_in6*>(out);
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_port = htons(in.port);
+    memcpy(&sin6->sin6_addr, in.addr.data(), 16);
+    *len = sizeof *sin6;
+    return true;
+  }
+  return false;
+}
+
+bool from_sockaddr(const sockaddr* in, socklen_t len, PeerAddress* out) {
+  *out = PeerAddress{};
+  if (in->sa_family == AF_INET && len >= static_cast<socklen_t>(sizeof(sockaddr_in))) {
+    sockaddr_in sin;
+    memcpy(&sin, in, sizeof sin);
+    out->family = 4;
+    memcpy(out->addr.data(), &sin.sin_addr, 4);
+    out->port = ntohs(sin.sin_port);
+    return true;
+  }
+  if (in->sa_family == AF_INET6 && len >= static_cast<socklen_t>(sizeof(sockaddr_in6))) {
+    sockaddr_in6 sin6;
+    memcpy(&sin6, in, sizeof sin6);
+    out->family = 6;
+    memcpy(out->addr.data(), &sin6.sin6_addr, 16);
+    out->port = ntohs(sin6.sin6_port);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace braid::ipc

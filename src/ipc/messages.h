@@ -1,0 +1,119 @@
+// Typed payloads of the IPC messages and their exact encoders and
+// decoders. A decoder accepts only a payload it consumes completely and
+// whose every field is in range; an encoder refuses what the decoder on
+// the other side would refuse, so a bad value is caught where it is made.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/log.h"
+#include "ipc/proto.h"
+
+namespace braid::ipc {
+
+constexpr size_t kMagicLen = 4;
+constexpr size_t kPskLen = 32;
+constexpr size_t kMaxPeers = 1024;
+constexpr size_t kMaxPeerNameLen = 300;  // "host:port"
+constexpr size_t kMaxIfnameLen = 15;     // IFNAMSIZ - 1
+constexpr size_t kMaxPeerAddresses = 16;
+// The smallest MTU IPv4 allows (RFC 791); anything below is a bug.
+constexpr uint16_t kMinMtu = 68;
+
+// Fixed sizes of the payloads, used by the rule table.
+constexpr uint32_t kHelloLen = 4;
+constexpr uint32_t kConfigMinLen = kMagicLen + 1 + 1 + kPskLen + 1 + 1 + 4 + 4 + 2;
+constexpr uint32_t kDeviceMinLen = 1 + 2 + 2 + 1;
+constexpr uint32_t kDeviceMaxLen = 1 + 2 + 2 + kMaxIfnameLen;
+constexpr uint32_t kUdpSocketLen = 1 + 2;
+constexpr uint32_t kPeerAddressLen = 1 + 16 + 2;
+constexpr uint32_t kPeerAddressesMinLen = 2 + 2;
+constexpr uint32_t kPeerAddressesMaxLen = kPeerAddressesMinLen + kMaxPeerAddresses * kPeerAddressLen;
+
+// kHello
+struct Hello {
+  uint32_t pid = 0;
+};
+
+enum class CryptoKind : uint8_t { kChaCha20 = 0, kAes256 = 1, kPlain = 2 };
+enum class EngineMode : uint8_t { kNormal = 0, kHub = 1 };
+
+// kConfig: what the engine needs to know of the configuration. Nothing in
+// it names a path, command or device that root acts upon.
+struct EngineConfig {
+  std::array<uint8_t, kMagicLen> magic{};
+  CryptoKind crypto = CryptoKind::kChaCha20;
+  bool has_psk = false;
+  std::array<uint8_t, kPskLen> psk{};  // all zero unless has_psk
+  EngineMode mode = EngineMode::kNormal;
+  LogLevel log_level = LogLevel::kInfo;
+  uint32_t peer_timeout_s = 0;
+  uint32_t keepalive_s = 0;
+  // Display names ("host:port") of the configured peers; kPeerAddresses
+  // refers to them by index.
+  std::vector<std::string> peers;
+};
+
+enum class DeviceType : uint8_t { kTun = 0, kTap = 1 };
+
+// kDevice (the tun/tap fd travels with it)
+struct DeviceInfo {
+  DeviceType type = DeviceType::kTun;
+  uint16_t mtu = 0;
+  std::string ifname;  // 1..15 bytes, a valid Linux interface name
+};
+
+// kUdpSocket (the bound socket travels with it)
+struct UdpSocketInfo {
+  uint8_t family = 4;  // 4 or 6
+  uint16_t port = 0;
+};
+
+struct PeerAddress {
+  uint8_t family = 4;  // 4 or 6
+  std::array<uint8_t, 16> addr{};  // IPv4 in the first 4 bytes, the rest zero
+  uint16_t port = 0;
+};
+
+// kPeerAddresses: the current addresses of configured peer `peer_index`
+// (an index into EngineConfig::peers; the engine checks the bound, since
+// only it knows the count). An empty list means the name did not resolve.
+struct PeerAddresses {
+  uint16_t peer_index = 0;
+  std::vector<PeerAddress> addresses;
+};
+
+// Each encoder clears *out and returns false (nothing sent) when a value is
+// out of range. Each decoder returns false with the reason in *why (may be
+// nullptr) and leaves *out unspecified.
+bool encode(const Hello& in, std::vector<uint8_t>* out);
+bool decode(std::span<const uint8_t> payload, Hello* out, std::string* why);
+bool encode(const EngineConfig& in, std::vector<uint8_t>* out);
+bool decode(std::span<const uint8_t> payload, EngineConfig* out, std::string* why);
+bool encode(const DeviceInfo& in, std::vector<uint8_t>* out);
+bool decode(std::span<const uint8_t> payload, DeviceInfo* out, std::string* why);
+bool encode(const UdpSocketInfo& in, std::vector<uint8_t>* out);
+bool decode(std::span<const uint8_t> payload, UdpSocketInfo* out, std::string* why);
+bool encode(const PeerAddresses& in, std::vector<uint8_t>* out);
+bool decode(std::span<const uint8_t> payload, PeerAddresses* out, std::string* why);
+// kReady, kStart, kLogFd and kShutdown carry nothing.
+bool decode_empty(std::span<const uint8_t> payload, std::string* why);
+
+// Runs the decoder of `type` over `payload`: "" when it is well formed,
+// else the reason. The channel applies it to every frame both ways, so an
+// owner never sees a payload its decoder would refuse.
+std::string check_payload(MsgType type, std::span<const uint8_t> payload);
+
+// Conversions between PeerAddress and socket addresses; false for a family
+// other than AF_INET/AF_INET6 (or 4/6).
+bool to_sockaddr(const PeerAddress& in, sockaddr_storage* out, socklen_t* len);
+bool from_sockaddr(const sockaddr* in, socklen_t len, PeerAddress* out);
+
+}  // namespace braid::ipc
