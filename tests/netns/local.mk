@@ -1,1 +1,23 @@
-# build fragment for tests/netns
+# End-to-end tests: real braid daemons in network namespaces joined by a
+# bridge. They need root, ip netns, /dev/net/tun and iperf3, and exit 77
+# (skipped) without them or with BRAID_SKIP_NETNS=1; check_config.sh needs
+# none of that. `make check-netns` runs only these; `make demo` shows a
+# three-node mesh to a newcomer.
+NETNS_TESTS = tests/netns/check_config.sh tests/netns/tun_mesh.sh \
+	tests/netns/tap_mesh.sh tests/netns/ipv6_underlay.sh \
+	tests/netns/wrong_key.sh tests/netns/late_peer.sh \
+	tests/netns/privsep.sh tests/netns/engine_death.sh \
+	tests/netns/shutdown.sh
+TESTS += $(NETNS_TESTS)
+EXTRA_DIST += $(NETNS_TESTS) tests/netns/lib.sh tests/netns/demo.sh
+
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = bash
+AM_TESTS_ENVIRONMENT = BRAID='$(abs_top_builddir)/src/frontend/braid'; \
+	export BRAID;
+
+check-netns: src/frontend/braid
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(NETNS_TESTS)'
+
+demo: src/frontend/braid
+	BRAID='$(abs_top_builddir)/src/frontend/braid' bash $(srcdir)/tests/netns/demo.sh

@@ -1,0 +1,303 @@
+# Helpers for the end-to-end tests: real braid daemons in network
+# namespaces joined by veth pairs to a bridge, and a cleanup that removes
+# everything a test made, whatever way it ends.
+#
+# A test sources this file, calls netns_init, then builds its network:
+#
+#   . "$(dirname "$0")/lib.sh"
+#   netns_init
+#   netns_switch
+#   netns_node a 1 v4; netns_node b 2 v4
+#   braid_start a -t tun -c 10.77.0.2:3210 --shared-key k --ifup "$(ifup_cmd 10.99.0.1/24)"
+#
+# Addresses exist only inside the namespaces: underlay 10.77.0.N/24 and
+# fd77::N/64 on each node's eth0, overlay 10.99.0.N/24 on braid0.
+#
+# Environment: BRAID (the daemon), BRAID_SKIP_NETNS=1 (skip), BRAID_KEEP=1
+# (keep the work directory of a failed test for inspection).
+
+set -euo pipefail
+
+NETNS_LIBDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# Automake exports BRAID; by hand, look in the current build directory and
+# then next to the sources (an in-tree build).
+if [[ -z "${BRAID:-}" ]]; then
+  if [[ -x "$PWD/src/frontend/braid" ]]; then
+    BRAID=$PWD/src/frontend/braid
+  else
+    BRAID=$NETNS_LIBDIR/../../src/frontend/braid
+  fi
+fi
+
+readonly UNDERLAY4=10.77.0
+readonly UNDERLAY6=fd77:
+readonly OVERLAY4=10.99.0
+readonly BRAID_PORT=3210
+readonly BRAID_DEV=braid0
+readonly TEST_MAGIC=hash:braid-netns-test
+
+NETNS_PREFIX=""
+NETNS_WORK=""
+NETNS_LIST=()           # every namespace this test made
+NETNS_CHROOTS=()        # every chroot directory handed to braid
+NETNS_PIDS=()           # every background process this test started
+declare -A BRAID_PID=() # node -> pid of the braid parent
+declare -A NODE_INDEX=()
+
+log() { printf '%s: %s\n' "${0##*/}" "$*"; }
+fail() { printf '%s: FAIL: %s\n' "${0##*/}" "$*" >&2; exit 1; }
+skip() { printf '%s: SKIP: %s\n' "${0##*/}" "$*"; exit 77; }
+
+# Skips (exit 77) when the test cannot run here rather than failing.
+netns_require() {
+  [[ "${BRAID_SKIP_NETNS:-0}" != 1 ]] || skip "BRAID_SKIP_NETNS=1"
+  [[ $(id -u) -eq 0 ]] || skip "needs root (network namespaces)"
+  command -v ip >/dev/null || skip "ip (iproute2) not installed"
+  ip netns list >/dev/null 2>&1 || skip "'ip netns' does not work here"
+  [[ -c /dev/net/tun ]] || skip "/dev/net/tun missing"
+  command -v iperf3 >/dev/null || skip "iperf3 not installed"
+  command -v ping >/dev/null || skip "ping not installed"
+  [[ -x "$BRAID" ]] || fail "no braid binary at $BRAID (set BRAID=PATH)"
+}
+
+# NAME: a short tag for logs; defaults to the script name.
+netns_init() {
+  netns_require
+  NETNS_PREFIX="brd-$$"
+  NETNS_WORK=$(mktemp -d "${TMPDIR:-/tmp}/braid-netns.XXXXXX")
+  trap netns_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  mkdir -p /run/braid
+  log "work directory $NETNS_WORK, namespaces $NETNS_PREFIX-*"
+}
+
+ns_name() { printf '%s-%s' "$NETNS_PREFIX" "$1"; }
+
+# nsx NODE CMD...: run CMD inside the node's namespace.
+nsx() {
+  local node=$1; shift
+  ip netns exec "$(ns_name "$node")" "$@"
+}
+
+netns_add() {
+  local ns
+  ns=$(ns_name "$1")
+  ip netns add "$ns"
+  NETNS_LIST+=("$ns")
+  ip -n "$ns" link set lo up
+}
+
+# The "switch": a namespace holding one bridge every node is plugged into.
+netns_switch() {
+  netns_add sw
+  ip -n "$(ns_name sw)" link add br0 type bridge
+  ip -n "$(ns_name sw)" link set br0 up
+}
+
+# netns_node NODE INDEX FAMILIES: a namespace with eth0 on the switch and
+# underlay addresses for FAMILIES (v4, v6 or v4v6).
+netns_node() {
+  local node=$1 idx=$2 fam=${3:-v4} ns sw
+  ns=$(ns_name "$node")
+  sw=$(ns_name sw)
+  netns_add "$node"
+  NODE_INDEX[$node]=$idx
+  ip -n "$sw" link add "p-$node" type veth peer name eth0 netns "$ns"
+  ip -n "$sw" link set "p-$node" master br0 up
+  if [[ $fam == *v4* ]]; then
+    ip -n "$ns" addr add "$UNDERLAY4.$idx/24" dev eth0
+  fi
+  if [[ $fam == *v6* ]]; then
+    # nodad: the address is usable at once instead of after duplicate
+    # address detection.
+    ip -n "$ns" addr add "${UNDERLAY6}:$idx/64" dev eth0 nodad
+  fi
+  ip -n "$ns" link set eth0 up
+}
+
+# netns_pair A B: two namespaces joined directly by a veth pair, no switch
+# (for the benchmark: the shortest possible underlay path).
+netns_pair() {
+  local a=$1 b=$2
+  netns_add "$a"; netns_add "$b"
+  NODE_INDEX[$a]=1; NODE_INDEX[$b]=2
+  ip -n "$(ns_name "$a")" link add eth0 type veth peer name eth0 netns "$(ns_name "$b")"
+  ip -n "$(ns_name "$a")" addr add "$UNDERLAY4.1/24" dev eth0
+  ip -n "$(ns_name "$b")" addr add "$UNDERLAY4.2/24" dev eth0
+  ip -n "$(ns_name "$a")" link set eth0 up
+  ip -n "$(ns_name "$b")" link set eth0 up
+}
+
+underlay4() { printf '%s.%s' "$UNDERLAY4" "${NODE_INDEX[$1]}"; }
+underlay6() { printf '%s:%s' "$UNDERLAY6" "${NODE_INDEX[$1]}"; }
+overlay4() { printf '%s.%s' "$OVERLAY4" "${NODE_INDEX[$1]}"; }
+peer4() { printf '%s:%s' "$(underlay4 "$1")" "$BRAID_PORT"; }
+peer6() { printf '[%s]:%s' "$(underlay6 "$1")" "$BRAID_PORT"; }
+
+# The ifup hook: $IFNAME stays literal, braid sets it when running the hook.
+ifup_cmd() {
+  printf 'ip addr add %s dev $IFNAME && ip link set $IFNAME up' "$1"
+}
+
+braid_log() { printf '%s/braid-%s.log' "$NETNS_WORK" "$1"; }
+ifdown_marker() { printf '%s/ifdown-%s' "$NETNS_WORK" "$1"; }
+chroot_dir() { printf '/run/braid/test-%s-%s' "$NETNS_PREFIX" "$1"; }
+
+# braid_start NODE ARGS...: start braid in the node's namespace with the
+# settings every test shares (device, port, magic, user, chroot, an ifdown
+# hook that leaves a marker file) plus ARGS. Its log: braid_log NODE.
+braid_start() {
+  local node=$1; shift
+  local chroot
+  chroot=$(chroot_dir "$node")
+  NETNS_CHROOTS+=("$chroot")
+  rm -f "$(ifdown_marker "$node")"
+  ip netns exec "$(ns_name "$node")" "$BRAID" \
+    -d "$BRAID_DEV" -l "$BRAID_PORT" --magic "$TEST_MAGIC" \
+    --user nobody --chroot "$chroot" -v \
+    --ifdown "touch $(ifdown_marker "$node")" \
+    "$@" >"$(braid_log "$node")" 2>&1 &
+  BRAID_PID[$node]=$!
+  NETNS_PIDS+=("$!")
+}
+
+# braid_start_mesh NODE TYPE KEY PEER...: the common case, a node of a
+# shared-key mesh with its overlay address from its index.
+braid_start_mesh() {
+  local node=$1 type=$2 key=$3; shift 3
+  local args=(-t "$type" --shared-key "$key" --ifup "$(ifup_cmd "$(overlay4 "$node")/24")")
+  local p
+  for p in "$@"; do args+=(-c "$p"); done
+  braid_start "$node" "${args[@]}"
+}
+
+# The braid parent must still be running: a daemon that exits at start-up
+# fails the test at once with its log instead of after a ping timeout.
+braid_alive() {
+  local node=$1
+  kill -0 "${BRAID_PID[$node]}" 2>/dev/null ||
+    fail "braid on node $node exited early (log: $(braid_log "$node"))"
+}
+
+# wait_until SECONDS CMD...: poll CMD until it succeeds; false on timeout.
+wait_until() {
+  local limit=$1; shift
+  local deadline=$(( $(date +%s%N) / 1000000 + limit * 1000 ))
+  until "$@" >/dev/null 2>&1; do
+    (( $(date +%s%N) / 1000000 < deadline )) || return 1
+    sleep 0.2
+  done
+}
+
+# wait_exit PID SECONDS: true once PID (a child of this shell) has exited.
+wait_exit() {
+  local pid=$1 limit=$2
+  local deadline=$(( $(date +%s%N) / 1000000 + limit * 1000 ))
+  while kill -0 "$pid" 2>/dev/null; do
+    (( $(date +%s%N) / 1000000 < deadline )) || return 1
+    sleep 0.1
+  done
+}
+
+ping_once() { nsx "$1" ping -n -c 1 -W 1 "$2"; }
+
+# wait_ping FROM ADDR [SECONDS]: fails the test if ADDR never answers.
+wait_ping() {
+  local from=$1 addr=$2 limit=${3:-20}
+  if ! wait_until "$limit" ping_once "$from" "$addr"; then
+    fail "no ping reply from $addr in namespace of $from within ${limit}s"
+  fi
+}
+
+# The pid of the engine: the braid parent's child that is not root (the
+# parent may also have short-lived hook children).
+engine_pid() {
+  local parent=$1 pid
+  for pid in $(pgrep -P "$parent" || true); do
+    if [[ -r /proc/$pid/status ]] &&
+       awk '/^Uid:/ { exit ($2 == 0) }' "/proc/$pid/status"; then
+      printf '%s' "$pid"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# iperf_run FROM TO ARGS...: an iperf3 server (one test) on TO's overlay
+# address, a client in FROM; prints iperf3's summary lines.
+iperf_run() {
+  local from=$1 to=$2; shift 2
+  local addr out srv
+  addr=$(overlay4 "$to")
+  out=$NETNS_WORK/iperf-$from-$to.log
+  # Started directly, not through nsx, so that $! is iperf3 itself.
+  ip netns exec "$(ns_name "$to")" iperf3 -s -1 -B "$addr" \
+    >"$NETNS_WORK/iperf-server-$to.log" 2>&1 &
+  srv=$!
+  NETNS_PIDS+=("$srv")
+  wait_until 5 iperf_listening "$to" || fail "iperf3 server in $to did not start"
+  if ! timeout 30 ip netns exec "$(ns_name "$from")" \
+      iperf3 -c "$addr" --connect-timeout 5000 -f m "$@" >"$out" 2>&1; then
+    cat "$out" >&2
+    fail "iperf3 $from -> $to ($*) failed"
+  fi
+  grep -E 'sender|receiver' "$out" || true
+  wait_exit "$srv" 5 || true
+}
+
+iperf_listening() { nsx "$1" ss -Hltn 'sport = :5201' | grep -q .; }
+
+netns_cleanup() {
+  local rc=$? pid ns node i
+  # A background subshell that ends while the test exits may run this trap
+  # too; only the test's own shell cleans up.
+  [[ $BASHPID == "$$" ]] || exit "$rc"
+  trap - EXIT INT TERM
+  set +e
+  # Bash reports every job killed below, even at exit; that is expected,
+  # not news, so stderr stays quiet from here on and messages go to fd 3.
+  exec 3>&2 2>/dev/null
+  # braid first with SIGTERM, so its own shutdown path runs.
+  for node in "${!BRAID_PID[@]}"; do
+    kill -TERM "${BRAID_PID[$node]}" 2>/dev/null
+  done
+  for node in "${!BRAID_PID[@]}"; do
+    wait_exit "${BRAID_PID[$node]}" 3 || kill -KILL "${BRAID_PID[$node]}" 2>/dev/null
+  done
+  for pid in "${NETNS_PIDS[@]}"; do
+    kill -KILL "$pid" 2>/dev/null
+  done
+  # Whatever else still runs inside the test's namespaces (engines, hooks)
+  # was started by this test.
+  for ns in "${NETNS_LIST[@]}"; do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do
+      kill -KILL "$pid" 2>/dev/null
+    done
+  done
+  wait
+  for ns in "${NETNS_LIST[@]}"; do
+    for i in 1 2 3 4 5; do
+      ip netns del "$ns" 2>/dev/null && break
+      sleep 0.2
+    done
+  done
+  for i in "${NETNS_CHROOTS[@]}"; do
+    rmdir "$i" 2>/dev/null
+  done
+  if [[ $rc -ne 0 && $rc -ne 77 && -n "$NETNS_WORK" ]]; then
+    for node in "${!BRAID_PID[@]}"; do
+      echo "----- braid log of node $node (last 40 lines) -----" >&3
+      tail -n 40 "$(braid_log "$node")" >&3
+    done
+  fi
+  if [[ -n "$NETNS_WORK" ]]; then
+    if [[ $rc -ne 0 && $rc -ne 77 && "${BRAID_KEEP:-0}" == 1 ]]; then
+      echo "work directory kept: $NETNS_WORK" >&3
+    else
+      rm -rf "$NETNS_WORK"
+    fi
+  fi
+  exit "$rc"
+}
