@@ -34,9 +34,12 @@ for from in a b c; do
   for to in a b c; do
     [[ $from != "$to" ]] || continue
     wait_ping "$from" "$(overlay4 "$to")" 10
-    printf '   %s -> %s: ' "$from" "$to"
-    nsx "$from" ping -n -c 3 -i 0.2 -W 1 "$(overlay4 "$to")" | tail -n 2 | tr '\n' ' '
-    printf '\n'
+    # ping's own summary, condensed to one line per pair.
+    nsx "$from" ping -n -c 3 -i 0.2 -W 1 "$(overlay4 "$to")" |
+      awk -v pair="$from -> $to ($(overlay4 "$to"))" '
+        /packets transmitted/ { sent = $1; got = $4 }
+        /^rtt/ { split($4, t, "/"); rtt = "rtt min/avg/max " t[1] "/" t[2] "/" t[3] " ms" }
+        END { printf "   %-20s %s/%s replies  %s\n", pair, got, sent, rtt }'
   done
 done
 
