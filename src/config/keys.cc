@@ -1,0 +1,238 @@
+// The key table and the setters behind it.
+#include "config/keys.h"
+
+namespace braid::config {
+namespace {
+
+template <std::string Config::*kField>
+bool set_string(std::string_view value, Config* cfg, ValueError*) {
+  cfg->*kField = value;
+  return true;
+}
+
+template <uint32_t Config::*kField, uint32_t kMin, uint32_t kMax>
+bool set_number(std::string_view value, Config* cfg, ValueError* err) {
+  return parse_number(value, kMin, kMax, &(cfg->*kField), err);
+}
+
+template <bool Config::*kField>
+bool set_bool(std::string_view value, Config* cfg, ValueError* err) {
+  return parse_bool(value, &(cfg->*kField), err);
+}
+
+bool set_type(std::string_view value, Config* cfg, ValueError* err) {
+  if (iequals(value, "tun")) {
+    cfg->device_type = DeviceType::kTun;
+  } else if (iequals(value, "tap")) {
+    cfg->device_type = DeviceType::kTap;
+  } else {
+    err->expected = "expected tun or tap";
+    return false;
+  }
+  return true;
+}
+
+bool set_mtu(std::string_view value, Config* cfg, ValueError* err) {
+  return parse_mtu(value, &cfg->mtu, err);
+}
+
+bool set_listen(std::string_view value, Config* cfg, ValueError* err) {
+  return parse_listen(value, &cfg->listen_address, &cfg->port, err);
+}
+
+bool add_peer(std::string_view value, Config* cfg, ValueError* err) {
+  PeerSpec peer;
+  if (!parse_peer(value, &peer, err)) return false;
+  cfg->peers.push_back(std::move(peer));
+  return true;
+}
+
+bool set_mode(std::string_view value, Config* cfg, ValueError* err) {
+  if (iequals(value, "normal")) {
+    cfg->mode = Mode::kNormal;
+  } else if (iequals(value, "hub")) {
+    cfg->mode = Mode::kHub;
+  } else if (iequals(value, "switch") || iequals(value, "router")) {
+    err->message = "mode '" + std::string(value) + "' is not supported by this version";
+    return false;
+  } else {
+    err->expected = "expected normal or hub";
+    return false;
+  }
+  return true;
+}
+
+bool add_subnet(std::string_view value, Config* cfg, ValueError* err) {
+  Subnet subnet;
+  if (!parse_subnet(value, &subnet, err)) return false;
+  cfg->subnets.push_back(subnet);
+  return true;
+}
+
+bool set_magic(std::string_view value, Config* cfg, ValueError* err) {
+  if (!parse_magic(value, &cfg->magic, err)) return false;
+  cfg->magic_text = value;
+  return true;
+}
+
+bool set_crypto(std::string_view value, Config* cfg, ValueError* err) {
+  if (iequals(value, "chacha20")) {
+    cfg->crypto = Crypto::kChaCha20;
+  } else if (iequals(value, "aes256")) {
+    cfg->crypto = Crypto::kAes256;
+  } else if (iequals(value, "plain")) {
+    cfg->crypto = Crypto::kPlain;
+  } else {
+    err->expected = "expected chacha20, aes256 or plain";
+    return false;
+  }
+  return true;
+}
+
+bool set_verbosity(std::string_view value, Config* cfg, ValueError* err) {
+  for (auto level : {LogLevel::kError, LogLevel::kWarn, LogLevel::kInfo, LogLevel::kDebug}) {
+    if (iequals(value, log_level_name(level))) {
+      cfg->verbosity = level;
+      return true;
+    }
+  }
+  if (iequals(value, "warn")) {
+    cfg->verbosity = LogLevel::kWarn;
+    return true;
+  }
+  err->expected = "expected error, warning, info or debug";
+  return false;
+}
+
+using Values = std::vector<std::string>;
+
+template <std::string Config::*kField>
+Values get_string(const Config& cfg) {
+  return {cfg.*kField};
+}
+
+template <uint32_t Config::*kField>
+Values get_number(const Config& cfg) {
+  return {std::to_string(cfg.*kField)};
+}
+
+template <bool Config::*kField>
+Values get_bool(const Config& cfg) {
+  return {cfg.*kField ? "yes" : "no"};
+}
+
+Values get_type(const Config& cfg) { return {std::string(device_type_name(cfg.device_type))}; }
+Values get_mtu(const Config& cfg) { return {cfg.mtu == 0 ? "auto" : std::to_string(cfg.mtu)}; }
+Values get_mode(const Config& cfg) { return {std::string(mode_name(cfg.mode))}; }
+Values get_crypto(const Config& cfg) { return {std::string(crypto_name(cfg.crypto))}; }
+Values get_verbosity(const Config& cfg) { return {std::string(log_level_name(cfg.verbosity))}; }
+
+Values get_listen(const Config& cfg) {
+  if (cfg.listen_address.empty()) return {std::to_string(cfg.port)};
+  return {format_peer({cfg.listen_address, cfg.port})};
+}
+
+Values get_peers(const Config& cfg) {
+  Values out;
+  for (const PeerSpec& peer : cfg.peers) out.push_back(format_peer(peer));
+  return out;
+}
+
+Values get_subnets(const Config& cfg) {
+  Values out;
+  for (const Subnet& subnet : cfg.subnets) out.push_back(format_subnet(subnet));
+  return out;
+}
+
+// Only one of shared_key and shared_key_file is printed, since the file
+// may not set both; the key itself never is.
+Values get_shared_key(const Config& cfg) {
+  if (!cfg.shared_key_file.empty()) return {};
+  return {cfg.shared_key.empty() ? "" : "(hidden)"};
+}
+
+Values get_shared_key_file(const Config& cfg) {
+  if (cfg.shared_key_file.empty()) return {};
+  return {cfg.shared_key_file};
+}
+
+void clear_peers(Config* cfg) { cfg->peers.clear(); }
+void clear_subnets(Config* cfg) { cfg->subnets.clear(); }
+
+constexpr KeyKind S = KeyKind::kScalar;
+constexpr KeyKind L = KeyKind::kList;
+
+// In the order effective_config prints them.
+const Key kKeys[] = {
+    {"device", "type", S, "type", set_type, nullptr, get_type, false},
+    {"device", "name", S, "device", set_string<&Config::device_name>, nullptr,
+     get_string<&Config::device_name>, false},
+    {"device", "path", S, "device-path", set_string<&Config::device_path>, nullptr,
+     get_string<&Config::device_path>, false},
+    {"device", "ifup", S, "ifup", set_string<&Config::ifup>, nullptr, get_string<&Config::ifup>,
+     false},
+    {"device", "ifdown", S, "ifdown", set_string<&Config::ifdown>, nullptr,
+     get_string<&Config::ifdown>, false},
+    {"device", "mtu", S, "mtu", set_mtu, nullptr, get_mtu, false},
+    {"network", "port", S, "listen", set_listen, nullptr, get_listen, false},
+    {"network", "peers", L, "connect", add_peer, clear_peers, get_peers, false},
+    {"network", "mode", S, "mode", set_mode, nullptr, get_mode, false},
+    {"network", "subnets", L, "subnet", add_subnet, clear_subnets, get_subnets, false},
+    {"network", "magic", S, "magic", set_magic, nullptr, get_string<&Config::magic_text>, false},
+    {"network", "peer_timeout", S, "peer-timeout", set_number<&Config::peer_timeout, 10, 86400>,
+     nullptr, get_number<&Config::peer_timeout>, false},
+    {"network", "dst_timeout", S, "dst-timeout", set_number<&Config::dst_timeout, 10, 86400>,
+     nullptr, get_number<&Config::dst_timeout>, false},
+    {"network", "keepalive", S, "keepalive", set_number<&Config::keepalive, 1, 3600>, nullptr,
+     get_number<&Config::keepalive>, false},
+    // The command line can only turn it off: --no-port-forwarding.
+    {"network", "port_forwarding", S, "", set_bool<&Config::port_forwarding>, nullptr,
+     get_bool<&Config::port_forwarding>, false},
+    {"security", "crypto", S, "crypto", set_crypto, nullptr, get_crypto, false},
+    {"security", "shared_key", S, "shared-key", set_string<&Config::shared_key>, nullptr,
+     get_shared_key, true},
+    {"security", "shared_key_file", S, "shared-key-file", set_string<&Config::shared_key_file>,
+     nullptr, get_shared_key_file, false},
+    {"daemon", "user", S, "user", set_string<&Config::user>, nullptr, get_string<&Config::user>,
+     false},
+    {"daemon", "group", S, "group", set_string<&Config::group>, nullptr, get_string<&Config::group>,
+     false},
+    {"daemon", "chroot", S, "chroot", set_string<&Config::chroot_dir>, nullptr,
+     get_string<&Config::chroot_dir>, false},
+    {"daemon", "pid_file", S, "pid-file", set_string<&Config::pid_file>, nullptr,
+     get_string<&Config::pid_file>, false},
+    {"daemon", "log_file", S, "log-file", set_string<&Config::log_file>, nullptr,
+     get_string<&Config::log_file>, false},
+    {"daemon", "stats_file", S, "stats-file", set_string<&Config::stats_file>, nullptr,
+     get_string<&Config::stats_file>, false},
+    // A flag on the command line: --daemon.
+    {"daemon", "daemon", S, "", set_bool<&Config::daemon>, nullptr, get_bool<&Config::daemon>,
+     false},
+    // -v and -q move it up and down from the file's value.
+    {"daemon", "verbosity", S, "", set_verbosity, nullptr, get_verbosity, false},
+};
+
+}  // namespace
+
+std::span<const Key> keys() { return kKeys; }
+
+const Key* find_key(std::string_view section, std::string_view name) {
+  for (const Key& key : kKeys)
+    if (key.section == section && key.name == name) return &key;
+  return nullptr;
+}
+
+const Key* find_option(std::string_view option) {
+  if (option.empty()) return nullptr;
+  for (const Key& key : kKeys)
+    if (key.option == option) return &key;
+  return nullptr;
+}
+
+bool known_section(std::string_view section) {
+  for (const Key& key : kKeys)
+    if (key.section == section) return true;
+  return false;
+}
+
+}  // namespace braid::config

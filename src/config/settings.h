@@ -1,0 +1,120 @@
+// The daemon's configuration: what the file and the command line can set,
+// how they are read and merged, checked, and printed back in check mode.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/log.h"
+
+namespace braid::config {
+
+enum class DeviceType : uint8_t { kTun, kTap };
+enum class Mode : uint8_t { kNormal, kHub };  // switch and router come later
+enum class Crypto : uint8_t { kChaCha20, kAes256, kPlain };
+
+// A peer to connect to; host is a name (resolved later by the parent) or
+// an address literal, stored without brackets.
+struct PeerSpec {
+  std::string host;
+  uint16_t port = 0;
+  bool operator==(const PeerSpec&) const = default;
+};
+
+// An IPv4 or IPv6 prefix with its host bits zero. An IPv4 address fills
+// the first 4 bytes of addr; the rest stay zero.
+struct Subnet {
+  int family = 0;  // AF_INET or AF_INET6
+  std::array<uint8_t, 16> addr{};
+  uint8_t prefix = 0;
+  bool operator==(const Subnet&) const = default;
+};
+
+inline constexpr const char* kDefaultConfigFile = "/etc/braid/braid.conf";
+
+struct Config {
+  std::string config_file;  // "" when none was read
+
+  // [device]
+  DeviceType device_type = DeviceType::kTun;
+  std::string device_name = "braid%d";
+  std::string device_path = "/dev/net/tun";
+  std::string ifup, ifdown;
+  uint32_t mtu = 0;  // 0 = auto
+
+  // [network]
+  std::string listen_address;  // "" = all addresses, IPv4 and IPv6
+  uint16_t port = 3210;
+  std::vector<PeerSpec> peers;
+  Mode mode = Mode::kNormal;
+  std::vector<Subnet> subnets;
+  // The first 4 bytes of SHA-256("braid"), matching magic_text; validate()
+  // derives magic from magic_text again, so magic_text is what counts.
+  std::array<uint8_t, 4> magic = {0x84, 0xc8, 0x54, 0xc0};
+  std::string magic_text = "hash:braid";
+  uint32_t peer_timeout = 300, dst_timeout = 300, keepalive = 25;
+  bool port_forwarding = true;
+
+  // [security]
+  Crypto crypto = Crypto::kChaCha20;
+  // Set directly, or by validate() from the first line of shared_key_file.
+  std::string shared_key;
+  std::string shared_key_file;
+
+  // [daemon]
+  std::string user;   // "" = the caller picks "braid" if it exists, else "nobody"
+  std::string group;  // "" = the user's primary group
+  std::string chroot_dir = "/run/braid/empty";
+  std::string pid_file, log_file, stats_file;
+  bool daemon = false;
+  braid::LogLevel verbosity = braid::LogLevel::kInfo;
+
+  bool operator==(const Config&) const = default;
+};
+
+struct Invocation {
+  enum Action { kRun, kCheck, kHelp, kVersion };
+  Action action = kRun;
+  Config config;
+};
+
+// Parses argv (argv[0] is the program name), reads the file named with
+// --config or else default_file (a missing default file is not an error),
+// merges the command line over it and validates the result. For kHelp and
+// kVersion nothing is read. On error returns false and sets *error to the
+// full message ("FILE:LINE: ..." or "option --NAME: ..."). Resets getopt's
+// state, so it may be called repeatedly; not thread-safe (getopt and
+// inih's settings are process-wide).
+bool load(int argc, char** argv, Invocation* out, std::string* error,
+          std::string_view default_file = kDefaultConfigFile);
+
+// Parses the text of a configuration file over *cfg (whose values are the
+// defaults or earlier settings); filename is used in messages and stored
+// in cfg->config_file. Does not validate cross-key constraints.
+bool parse_ini_text(std::string_view text, std::string_view filename, Config* cfg,
+                    std::string* error);
+
+// Checks everything that involves several keys or could not be checked
+// while parsing, reads shared_key_file into shared_key and derives magic
+// from magic_text. Idempotent.
+bool validate(Config* cfg, std::string* error);
+
+// INI text that parse_ini_text turns back into the same Config, with one
+// exception: a shared_key set directly is printed as "(hidden)" (a key
+// read from shared_key_file is printed as that file's path).
+std::string effective_config(const Config& cfg);
+
+// The --help text, listing every option.
+std::string usage();
+// "braid VERSION", for --version.
+std::string version_text();
+
+// "host:port", or "[v6]:port" for an IPv6 literal.
+std::string format_peer(const PeerSpec& peer);
+// "10.0.1.0/24", "fd00::/64".
+std::string format_subnet(const Subnet& subnet);
+
+}  // namespace braid::config

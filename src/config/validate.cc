@@ -1,0 +1,209 @@
+// Checks of the merged configuration: what involves several keys, what a
+// Config built in code could get wrong, and reading the shared key file.
+#include <sys/stat.h>
+
+#include "config/settings.h"
+#include "config/textfile.h"
+#include "config/value.h"
+
+namespace braid::config {
+namespace {
+
+// Longer values could not be printed back as one line of the file.
+constexpr size_t kMaxValue = 4096;
+constexpr size_t kMaxKeyFile = 4096;
+constexpr size_t kMaxInterfaceName = 15;  // IFNAMSIZ - 1
+
+// Only the key is named, never the value: it may be the shared key.
+bool check_string(std::string_view name, const std::string& value, std::string* error) {
+  const char* what = nullptr;
+  if (value.find('\0') != std::string::npos)
+    what = "a NUL character";
+  else if (value.find('\n') != std::string::npos)
+    what = "a newline";
+  else if (value.find('\r') != std::string::npos)
+    what = "a carriage return";
+  if (what) {
+    *error = std::string(name) + " contains " + what + ", which is not allowed";
+    return false;
+  }
+  if (value.size() > kMaxValue) {
+    *error = std::string(name) + " is longer than " + std::to_string(kMaxValue) + " characters";
+    return false;
+  }
+  return true;
+}
+
+bool check_strings(const Config& c, std::string* error) {
+  const std::pair<std::string_view, const std::string*> fields[] = {
+      {"name", &c.device_name},
+      {"path", &c.device_path},
+      {"ifup", &c.ifup},
+      {"ifdown", &c.ifdown},
+      {"magic", &c.magic_text},
+      {"shared_key", &c.shared_key},
+      {"shared_key_file", &c.shared_key_file},
+      {"user", &c.user},
+      {"group", &c.group},
+      {"chroot", &c.chroot_dir},
+      {"pid_file", &c.pid_file},
+      {"log_file", &c.log_file},
+      {"stats_file", &c.stats_file},
+  };
+  for (const auto& [name, value] : fields)
+    if (!check_string(name, *value, error)) return false;
+  for (const PeerSpec& peer : c.peers) {
+    if (!check_string("peers", peer.host, error)) return false;
+    if (!valid_host(peer.host) || peer.port == 0) {
+      *error = "bad value '" + format_peer(peer) + "' for peers: expected HOST:PORT with a " +
+               "port number between 1 and 65535";
+      return false;
+    }
+  }
+  return true;
+}
+
+bool check_device(const Config& c, std::string* error) {
+  const std::string& name = c.device_name;
+  size_t percent = name.find('%');
+  bool ok = !name.empty() && name.size() <= kMaxInterfaceName && name != "." && name != ".." &&
+            (percent == std::string::npos || (name.compare(percent, 2, "%d") == 0 &&
+                                              name.find('%', percent + 1) == std::string::npos));
+  for (char ch : name)
+    if (ch == '/' || ch == ':' || static_cast<unsigned char>(ch) <= ' ' || ch == 0x7f) ok = false;
+  if (!ok) {
+    *error = "bad value '" + name + "' for name: expected an interface name of at most " +
+             std::to_string(kMaxInterfaceName) +
+             " characters without '/', ':' or spaces, where %d picks a free number";
+    return false;
+  }
+  if (c.device_path.empty() || c.device_path[0] != '/') {
+    *error = "bad value '" + c.device_path + "' for path: expected an absolute path";
+    return false;
+  }
+  if (c.mtu != 0) {
+    uint32_t min = c.device_type == DeviceType::kTap ? kMinTapMtu : kMinMtu;
+    if (c.mtu < min || c.mtu > kMaxMtu) {
+      *error = "mtu " + std::to_string(c.mtu) +
+               " does not fit type = " + std::string(device_type_name(c.device_type)) +
+               ": expected auto or a number between " + std::to_string(min) + " and " +
+               std::to_string(kMaxMtu);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool check_network(Config* c, std::string* error) {
+  if (c->port == 0 || (!c->listen_address.empty() && !valid_ip_literal(c->listen_address))) {
+    *error = "bad listen address '" + c->listen_address + "' or port " + std::to_string(c->port);
+    return false;
+  }
+  for (const Subnet& s : c->subnets) {
+    if (!valid_subnet(s)) {
+      *error = "bad value '" + format_subnet(s) +
+               "' for subnets: expected ADDRESS/PREFIX with the host bits zero";
+      return false;
+    }
+  }
+  ValueError err;
+  if (!parse_magic(c->magic_text, &c->magic, &err)) {
+    *error = "bad value '" + c->magic_text + "' for magic: " + err.expected;
+    return false;
+  }
+  const std::pair<const char*, uint32_t> ranges[] = {{"peer_timeout", c->peer_timeout},
+                                                     {"dst_timeout", c->dst_timeout}};
+  for (const auto& [name, value] : ranges) {
+    if (value < 10 || value > 86400) {
+      *error = std::string(name) + " " + std::to_string(value) +
+               " is out of range: expected a number between 10 and 86400";
+      return false;
+    }
+  }
+  if (c->keepalive < 1 || c->keepalive > 3600) {
+    *error = "keepalive " + std::to_string(c->keepalive) +
+             " is out of range: expected a number between 1 and 3600";
+    return false;
+  }
+  // A peer that hears nothing for peer_timeout drops us; keepalives must
+  // come more often than that.
+  if (c->keepalive >= c->peer_timeout) {
+    *error = "keepalive (" + std::to_string(c->keepalive) +
+             ") must be shorter than peer_timeout (" + std::to_string(c->peer_timeout) + ")";
+    return false;
+  }
+  return true;
+}
+
+bool read_key_file(Config* c, std::string* error) {
+  const std::string& path = c->shared_key_file;
+  TextFile file;
+  std::string why;
+  bool missing;
+  if (!read_text_file(path, kMaxKeyFile, &file, &why, &missing)) {
+    *error = "shared_key_file " + path + ": " + why;
+    return false;
+  }
+  if (file.mode & (S_IRGRP | S_IROTH)) {
+    char mode[16];
+    snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(file.mode & 07777));
+    *error = "shared_key_file " + path + " is readable by group or others (mode " + mode +
+             "): make it private with chmod 600 " + path;
+    return false;
+  }
+  std::string_view text = file.text;
+  std::string_view key = text.substr(0, text.find('\n'));
+  if (!key.empty() && key.back() == '\r') key.remove_suffix(1);
+  if (key.empty()) {
+    *error = "shared_key_file " + path + ": the first line is empty, expected the key";
+    return false;
+  }
+  if (key.find('\0') != std::string_view::npos) {
+    *error = "shared_key_file " + path + ": the key contains a NUL character";
+    return false;
+  }
+  c->shared_key = key;
+  return true;
+}
+
+bool check_security(Config* c, std::string* error) {
+  if (!c->shared_key_file.empty() && !read_key_file(c, error)) return false;
+  bool keyed = !c->shared_key.empty();
+  if (c->crypto == Crypto::kPlain && keyed) {
+    *error = std::string("crypto = plain contradicts the shared key that is set (") +
+             (c->shared_key_file.empty() ? "shared_key" : "shared_key_file") +
+             "): remove the key, or choose crypto = chacha20 or aes256";
+    return false;
+  }
+  if (c->crypto != Crypto::kPlain && !keyed) {
+    *error =
+        "no shared_key: set shared_key (or --shared-key), or crypto = plain to run without "
+        "encryption";
+    return false;
+  }
+  return true;
+}
+
+bool check_daemon(const Config& c, std::string* error) {
+  if (c.chroot_dir.empty() || c.chroot_dir[0] != '/') {
+    *error = "bad value '" + c.chroot_dir + "' for chroot: expected an absolute path";
+    return false;
+  }
+  for (const std::string* name : {&c.user, &c.group}) {
+    if (name->find_first_of(" \t:/") != std::string::npos) {
+      *error = "bad value '" + *name + "' for " + (name == &c.user ? "user" : "group") +
+               ": expected a user or group name";
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool validate(Config* cfg, std::string* error) {
+  return check_strings(*cfg, error) && check_device(*cfg, error) && check_network(cfg, error) &&
+         check_security(cfg, error) && check_daemon(*cfg, error);
+}
+
+}  // namespace braid::config
