@@ -147,8 +147,7 @@ void Node::on_transport(const Endpoint& from, PacketBuf* buf) {
   Peer& peer = *kp.peer;
   kp.confirmed = true;
   if (&kp == peer.next.get()) {
-    retire_keypair(peer.previous);
-    peer.previous = std::move(peer.current);
+    demote_current(peer);
     peer.current = std::move(peer.next);
   }
   peer.last_received_ns = now;
@@ -169,6 +168,14 @@ void Node::on_transport(const Endpoint& from, PacketBuf* buf) {
   out_.write_device(body, len);
 }
 
+// Moves the current keypair to the front of the retired ones, dropping the
+// oldest.
+void Node::demote_current(Peer& peer) {
+  retire_keypair(peer.retired.back());
+  for (size_t i = Peer::kRetired - 1; i > 0; --i) peer.retired[i] = std::move(peer.retired[i - 1]);
+  peer.retired[0] = std::move(peer.current);
+}
+
 void Node::retire_keypair(std::unique_ptr<Keypair>& kp) {
   if (!kp) return;
   index_.erase(kp->local_index);
@@ -182,7 +189,7 @@ void Node::remove_peer(const NodeId& id, const char* why) {
   log_info("peer %s %s", peer.name().c_str(), why);
   if (peer.rekey_index) drop_handshake(peer.rekey_index);
   retire_keypair(peer.current);
-  retire_keypair(peer.previous);
+  for (auto& kp : peer.retired) retire_keypair(kp);
   retire_keypair(peer.next);
   forwarder_->peer_removed(&peer);
   for (auto& [idx, h] : handshakes_)

@@ -60,6 +60,7 @@ class Engine final : public NodeOutput {
   std::unique_ptr<UniqueFd> log_fd_;
   std::array<uint8_t, 32> static_private_{};
   int status_ = 0;
+  uint64_t ticks_ = 0;
 };
 
 Engine::Engine(UniqueFd ipc) : base_(make_event_base()) {
@@ -231,6 +232,22 @@ void Engine::write_device(const uint8_t* data, size_t len) {
 
 void Engine::on_tick() {
   node_->on_tick();
+  // With -v -v the counters are logged every ten seconds: the quickest way
+  // to see why packets go missing.
+  if (++ticks_ % 100 == 0 && log_level() >= LogLevel::kDebug) {
+    const Counters& c = node_->counters();
+    log_debug("counters: rx %llu tx %llu dev-rx %llu dev-tx %llu drops: foreign %llu "
+              "malformed %llu index %llu auth %llu replay %llu expired %llu no-peer %llu "
+              "no-buffer %llu rate %llu; handshakes ok %llu failed %llu; send errors %llu",
+              (unsigned long long)c.rx_packets, (unsigned long long)udp_->sent(),
+              (unsigned long long)c.device_rx, (unsigned long long)c.device_tx,
+              (unsigned long long)c.drop_foreign, (unsigned long long)c.drop_malformed,
+              (unsigned long long)c.drop_unknown_index, (unsigned long long)c.drop_auth,
+              (unsigned long long)c.drop_replay, (unsigned long long)c.drop_expired,
+              (unsigned long long)c.drop_no_peer, (unsigned long long)c.drop_no_buffer,
+              (unsigned long long)c.drop_rate_limited, (unsigned long long)c.handshake_ok,
+              (unsigned long long)c.handshake_failed, (unsigned long long)udp_->send_errors());
+  }
   udp_->flush();
   tick_->start(static_cast<int>(Node::kTickMs));
 }

@@ -11,12 +11,14 @@
 
 namespace braid::engine {
 
-std::optional<crypto::HandshakeState> Node::new_handshake_state(bool initiator) {
+std::optional<crypto::HandshakeState> Node::new_handshake_state(bool initiator,
+                                                               const crypto::Key* ephemeral) {
   crypto::HandshakeConfig hc;
   hc.protocol_name = protocol_name_;
   hc.initiator = initiator;
   hc.prologue = prologue_;
   hc.static_private = cfg_.static_private;
+  if (ephemeral) hc.ephemeral_private = *ephemeral;
   if (cfg_.psk) hc.psks.push_back(*cfg_.psk);
   std::string error;
   auto hs = crypto::HandshakeState::create(hc, &error);
@@ -53,13 +55,16 @@ bool Node::send_handshake_message(const Endpoint& to, PacketType type, uint32_t 
 }
 
 uint32_t Node::start_initiation(const Endpoint& to, int target, const NodeId* peer) {
-  auto hs = new_handshake_state(true);
+  EphemeralKey e;
+  randombytes_buf(e.key.data(), e.key.size());
+  auto hs = new_handshake_state(true, &e.key);
   if (!hs) return 0;
   std::vector<uint8_t> msg;
   if (!hs->write_message({}, msg)) return 0;
   if (handshakes_.size() >= kMaxHandshakes) timers_handshakes(UINT64_MAX);
   uint32_t idx = new_index();
   auto h = std::make_unique<Handshake>(Handshake{std::move(*hs)});
+  h->ephemeral = std::move(e);
   h->initiator = true;
   h->endpoint = to;
   h->started_ns = clock_.now_ns();
@@ -148,9 +153,17 @@ void Node::on_handshake_resp(const Endpoint& from, PacketBuf* buf) {
   Handshake& h = *it->second;
   std::vector<uint8_t> payload, msg;
   if (!h.hs.read_message(pkt.subspan(kRespHeaderLen), payload)) {
-    // A forged response must not cancel the real one: keep the handshake.
+    // A forged response must not cancel the real one, but the failed read
+    // left the state unusable: rebuild it as it was after our first message
+    // (same ephemeral key, so the same message the responder answers).
     ++counters_.drop_auth;
     ++counters_.handshake_failed;
+    auto fresh = new_handshake_state(true, &h.ephemeral.key);
+    std::vector<uint8_t> again;
+    if (fresh && fresh->write_message({}, again))
+      h.hs = std::move(*fresh);
+    else
+      drop_handshake(local_index);
     return;
   }
   NodeId remote = h.hs.remote_static();
@@ -227,8 +240,7 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
     peer.next = std::move(kp);
     index_[local_index] = Slot{peer.next.get(), nullptr};
   } else {
-    retire_keypair(peer.previous);
-    peer.previous = std::move(peer.current);
+    demote_current(peer);
     peer.current = std::move(kp);
     index_[local_index] = Slot{peer.current.get(), nullptr};
   }

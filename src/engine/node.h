@@ -89,6 +89,19 @@ class Node {
   const std::vector<Target>& targets() const { return targets_; }
 
  private:
+  // A private key wiped when it is given up.
+  struct EphemeralKey {
+    crypto::Key key{};
+    EphemeralKey() = default;
+    EphemeralKey(EphemeralKey&& o) noexcept : key(o.key) { o.wipe(); }
+    EphemeralKey& operator=(EphemeralKey&& o) noexcept {
+      key = o.key;
+      o.wipe();
+      return *this;
+    }
+    ~EphemeralKey() { wipe(); }
+    void wipe() { sodium_memzero(key.data(), key.size()); }
+  };
   // A handshake in progress. Initiations are ours (target >= 0 for a
   // configured peer, or peer set for a rekey); responses are for others.
   struct Handshake {
@@ -99,6 +112,9 @@ class Node {
     uint64_t started_ns = 0;
     int target = -1;
     std::optional<NodeId> peer;
+    // Our ephemeral key, for an initiation: a response that fails to
+    // authenticate leaves hs unusable, and this rebuilds it as it was.
+    EphemeralKey ephemeral;
   };
   // What a local index names: a keypair or a handshake.
   struct Slot {
@@ -107,7 +123,8 @@ class Node {
   };
 
   // handshake.cc
-  std::optional<crypto::HandshakeState> new_handshake_state(bool initiator);
+  std::optional<crypto::HandshakeState> new_handshake_state(
+      bool initiator, const crypto::Key* ephemeral = nullptr);
   uint32_t new_index();
   uint32_t start_initiation(const Endpoint& to, int target, const NodeId* peer);
   void on_handshake_init(const Endpoint& from, PacketBuf* buf);
@@ -125,6 +142,7 @@ class Node {
   void on_transport(const Endpoint& from, PacketBuf* buf);
   void remove_peer(const NodeId& id, const char* why);
   void retire_keypair(std::unique_ptr<Keypair>& kp);
+  void demote_current(Peer& peer);
 
   // timers.cc
   void timers_targets(uint64_t now);

@@ -63,10 +63,13 @@ class Peer {
   std::string name() const { return short_id(id_); }
 
   Endpoint endpoint;
-  // The keypair used for sending, and the one it replaced, kept for
-  // packets still in flight under it.
+  // The keypair used for sending, and those it replaced, kept for receiving
+  // only: the other side may still send under one of them for a while —
+  // when both sides initiated at once, or until it sees our new keys
+  // confirmed — and dropping them early would lose that traffic.
+  static constexpr size_t kRetired = 3;
   std::unique_ptr<Keypair> current;
-  std::unique_ptr<Keypair> previous;
+  std::array<std::unique_ptr<Keypair>, kRetired> retired;
   // A renewed keypair we initiated, used for sending only once the other
   // side has sent on it: if our final handshake message was lost, traffic
   // keeps flowing under the old keys.

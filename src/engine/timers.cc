@@ -56,7 +56,10 @@ void Node::timers_targets(uint64_t now) {
       auto it = peers_.find(*t.node);
       if (it != peers_.end() && it->second->current) continue;
     }
-    if (t.addrs.empty() || t.pending_index != 0 || now < t.next_attempt_ns) continue;
+    if (t.addrs.empty() || now < t.next_attempt_ns) continue;
+    // An attempt still unanswered when the next is due gives way to it, so
+    // the wait follows the backoff rather than kHandshakeTimeoutNs.
+    if (t.pending_index != 0) drop_handshake(t.pending_index);
     const Endpoint& to = t.addrs[t.next_addr++ % t.addrs.size()];
     t.pending_index = start_initiation(to, static_cast<int>(i), nullptr);
     t.next_attempt_ns = now + t.backoff_ns;
@@ -69,8 +72,8 @@ void Node::timers_peer(Peer& peer, uint64_t now) {
     remove_peer(peer.id(), "timed out");
     return;
   }
-  if (peer.previous && now - peer.previous->created_ns > kRejectAfterTimeNs)
-    retire_keypair(peer.previous);
+  for (auto& old : peer.retired)
+    if (old && now - old->created_ns > kRejectAfterTimeNs) retire_keypair(old);
   if (peer.current && now - peer.current->created_ns > kRejectAfterTimeNs) {
     log_info("peer %s: session keys expired", peer.name().c_str());
     retire_keypair(peer.current);

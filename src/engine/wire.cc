@@ -17,7 +17,9 @@ void write_transport_header(uint8_t* out, const Magic& magic, PacketType type,
 }
 
 bool parse_transport_header(std::span<const uint8_t> pkt, TransportHeader* out) {
-  if (pkt.size() < kTransportOverhead) return false;
+  // The tag's length depends on the cipher (none in plain mode): the
+  // caller checks it.
+  if (pkt.size() < kTransportHeaderLen) return false;
   uint8_t type = pkt[4];
   if (type != static_cast<uint8_t>(PacketType::kData) &&
       type != static_cast<uint8_t>(PacketType::kControl))

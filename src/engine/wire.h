@@ -80,7 +80,7 @@ inline uint8_t classify(std::span<const uint8_t> pkt, const Magic& magic) {
 void write_transport_header(uint8_t* out, const Magic& magic, PacketType type,
                             uint32_t receiver_index, uint64_t counter);
 // Parses a data or control packet's header; false when too short to hold a
-// header and a tag or when the type is not a transport type.
+// header or when the type is not a transport type.
 bool parse_transport_header(std::span<const uint8_t> pkt, TransportHeader* out);
 
 }  // namespace braid::engine
