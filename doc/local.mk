@@ -3,3 +3,6 @@
 # network with placeholder values.
 docexamplesdir = $(docdir)/examples
 dist_docexamples_DATA = doc/braid.conf.example
+
+# The design documents travel with the source.
+EXTRA_DIST += doc/protocol.md doc/performance.md
