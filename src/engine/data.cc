@@ -137,11 +137,16 @@ void Node::on_transport(const Endpoint& from, PacketBuf* buf) {
   size_t len = buf->len - kTransportHeaderLen - tag_len;
   if (!kp.recv.open(h.counter, {header, kTransportHeaderLen}, body, len, body + len)) {
     ++counters_.drop_auth;
+    if (log_allowed())
+      log_warnx("packet from %s failed authentication; dropped", from.str().c_str());
     return;
   }
   // Only after authentication, so forgeries cannot move the window.
   if (!kp.replay.accept(h.counter)) {
     ++counters_.drop_replay;
+    if (log_allowed())
+      log_debug("packet from %s replayed or too old (counter %llu); dropped",
+                from.str().c_str(), static_cast<unsigned long long>(h.counter));
     return;
   }
   Peer& peer = *kp.peer;
