@@ -2,11 +2,11 @@
 #include "config/value.h"
 
 #include <arpa/inet.h>
-#include <sodium.h>
 
 #include <cctype>
 
 #include "common/hex.h"
+#include "crypto/sodium.h"
 
 namespace braid::config {
 namespace {
@@ -248,9 +248,8 @@ bool parse_magic(std::string_view text, std::array<uint8_t, 4>* out, ValueError*
   err->expected = "expected 8 hex digits or hash:STRING";
   if (text.starts_with("hash:")) {
     std::string_view name = text.substr(5);
-    uint8_t digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(name.data()), name.size());
-    std::copy(digest, digest + 4, out->begin());
+    auto digest = crypto::sha256({reinterpret_cast<const uint8_t*>(name.data()), name.size()});
+    std::copy(digest.begin(), digest.begin() + 4, out->begin());
     return true;
   }
   if (text.size() != 8) return false;
