@@ -1,1 +1,8 @@
 # unit tests of src/engine
+tests_unit_braid_unit_SOURCES += \
+	tests/unit/engine/fakenet.h tests/unit/engine/fakenet.cc \
+	tests/unit/engine/node_test.cc \
+	tests/unit/engine/node_timers_test.cc \
+	tests/unit/engine/pool_test.cc \
+	tests/unit/engine/replay_test.cc \
+	tests/unit/engine/wire_test.cc

@@ -1,0 +1,134 @@
+// The fake network of the Node tests.
+#include "fakenet.h"
+
+#include <cstring>
+
+#include "common/bytes.h"
+
+namespace braid::engine::test {
+
+Host::Host(FakeNet& net, int n, const NodeConfig& cfg)
+    : net_(net), addr_(FakeNet::address(n)),
+      node_(std::make_unique<Node>(cfg, net.clock, net.pool, *this)) {}
+
+Host::~Host() = default;
+
+void Host::send_udp(const Endpoint& to, PacketBuf* buf) {
+  Datagram d{addr_, to, std::vector<uint8_t>(buf->data(), buf->data() + buf->len)};
+  net_.pool.put(buf);
+  ++datagrams_sent;
+  net_.send(std::move(d));
+}
+
+void Host::write_device(const uint8_t* data, size_t len) {
+  written.emplace_back(data, data + len);
+}
+
+void Host::device_packet(const std::vector<uint8_t>& bytes) {
+  PacketBuf* b = net_.pool.get(Node::kHeadroom);
+  if (b == nullptr) return;
+  memcpy(b->data(), bytes.data(), bytes.size());
+  b->len = bytes.size();
+  node_->on_device_packet(b);
+}
+
+void Host::target(const Host& other) {
+  node_->add_target("host" + other.addr().str());
+  node_->set_target_addresses(node_->targets().size() - 1, {other.addr()});
+}
+
+const Keypair* Host::keypair_to(const Host& other) {
+  const Peer* p = peer_of(other);
+  return p ? p->current.get() : nullptr;
+}
+
+FakeNet::FakeNet() : pool(kBuffers, kBufferSize) {}
+
+FakeNet::~FakeNet() = default;
+
+Endpoint FakeNet::address(int n, uint16_t port) {
+  const uint8_t a[4] = {10, 0, 0, static_cast<uint8_t>(n)};
+  return Endpoint::from_bytes(4, a, port);
+}
+
+NodeConfig FakeNet::config(int n) {
+  NodeConfig cfg;
+  cfg.magic = {0x62, 0x72, 0x64, 0x01};
+  std::array<uint8_t, 32> psk;
+  psk.fill(0x42);
+  cfg.psk = psk;
+  for (size_t i = 0; i < cfg.static_private.size(); ++i)
+    cfg.static_private[i] = static_cast<uint8_t>(n * 31 + i * 7 + 1);
+  return cfg;
+}
+
+Host& FakeNet::add(const NodeConfig& cfg) {
+  int n = static_cast<int>(hosts_.size()) + 1;
+  hosts_.push_back(std::make_unique<Host>(*this, n, cfg));
+  Host& h = *hosts_.back();
+  routes_.emplace_back(h.addr(), &h);
+  return h;
+}
+
+void FakeNet::alias(const Endpoint& e, Host& h) { routes_.emplace_back(e, &h); }
+
+Host* FakeNet::host_at(const Endpoint& e) {
+  for (auto& [addr, h] : routes_)
+    if (addr == e) return h;
+  return nullptr;
+}
+
+void FakeNet::send(Datagram d) {
+  d.sent_ns = clock.now_ns();
+  sent.push_back(d);
+  if (!filter) {
+    queue_.push_back(std::move(d));
+    return;
+  }
+  std::vector<Datagram> out;
+  filter(d, out);
+  for (auto& o : out) queue_.push_back(std::move(o));
+}
+
+size_t FakeNet::pump() {
+  size_t n = 0;
+  while (!queue_.empty()) {
+    Datagram d = std::move(queue_.front());
+    queue_.pop_front();
+    Host* h = host_at(d.to);
+    PacketBuf* b = h ? pool.get(0) : nullptr;
+    if (b == nullptr || d.bytes.size() > b->capacity) {
+      if (b) pool.put(b);
+      ++undeliverable;
+      continue;
+    }
+    if (!d.bytes.empty()) memcpy(b->data(), d.bytes.data(), d.bytes.size());
+    b->len = d.bytes.size();
+    h->node().on_udp_packet(d.from, b);
+    ++n;
+  }
+  return n;
+}
+
+void FakeNet::tick() {
+  for (auto& h : hosts_) h->node().on_tick();
+  pump();
+}
+
+void FakeNet::run_ms(uint64_t ms) {
+  for (uint64_t t = 0; t < ms; t += Node::kTickMs) {
+    clock.advance_ms(Node::kTickMs);
+    tick();
+  }
+}
+
+std::vector<uint8_t> make_packet(uint32_t seq, size_t len) {
+  std::vector<uint8_t> p(len < 4 ? 4 : len);
+  put_be32(p.data(), seq);
+  for (size_t i = 4; i < p.size(); ++i) p[i] = static_cast<uint8_t>(seq * 13 + i);
+  return p;
+}
+
+uint32_t packet_seq(const std::vector<uint8_t>& p) { return p.size() < 4 ? 0 : get_be32(p.data()); }
+
+}  // namespace braid::engine::test

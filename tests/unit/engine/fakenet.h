@@ -1,0 +1,110 @@
+// An in-process network for Node tests: every node gets an address
+// 10.0.0.N:3210 and a fake device; datagrams wait in one queue until the
+// test pumps it, and a per-test filter may drop, duplicate, hold back or
+// alter them on the way. Time is a FakeClock the test moves.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "common/clock.h"
+#include "engine/node.h"
+
+namespace braid::engine::test {
+
+struct Datagram {
+  Endpoint from;
+  Endpoint to;
+  std::vector<uint8_t> bytes;
+  uint64_t sent_ns = 0;   // when it entered the network
+  // The type byte, 0 when too short to carry one.
+  uint8_t type() const { return bytes.size() > kMagicLen ? bytes[kMagicLen] : 0; }
+  bool is(PacketType t) const { return type() == static_cast<uint8_t>(t); }
+};
+
+class FakeNet;
+
+// One node on the network, with the device that records what it writes.
+class Host final : public NodeOutput {
+ public:
+  Host(FakeNet& net, int n, const NodeConfig& cfg);
+  ~Host() override;
+
+  void send_udp(const Endpoint& to, PacketBuf* buf) override;
+  void write_device(const uint8_t* data, size_t len) override;
+
+  Node& node() { return *node_; }
+  const Node& node() const { return *node_; }
+  const Endpoint& addr() const { return addr_; }
+  // A packet read from the device, handed to the node in a pool buffer.
+  void device_packet(const std::vector<uint8_t>& bytes);
+  // Makes this node's first target the given host.
+  void target(const Host& other);
+  const Peer* peer_of(const Host& other) { return node_->find_peer(other.node().id()); }
+  // The session keypair currently used to send to other (nullptr: none).
+  const Keypair* keypair_to(const Host& other);
+
+  std::vector<std::vector<uint8_t>> written;   // the fake device's writes
+  uint64_t datagrams_sent = 0;
+
+ private:
+  FakeNet& net_;
+  Endpoint addr_;
+  std::unique_ptr<Node> node_;
+};
+
+class FakeNet {
+ public:
+  // Takes what enters the network and pushes what goes on (nothing: lost).
+  using Filter = std::function<void(Datagram&, std::vector<Datagram>&)>;
+
+  static constexpr size_t kBuffers = 512;
+  static constexpr size_t kBufferSize = 2048;
+  static constexpr uint16_t kPort = 3210;
+
+  FakeNet();
+  ~FakeNet();
+
+  static Endpoint address(int n, uint16_t port = kPort);
+  static NodeConfig config(int n);
+
+  // Adds node number hosts+1 at 10.0.0.(hosts+1):3210.
+  Host& add(const NodeConfig& cfg);
+  Host& add() { return add(config(static_cast<int>(hosts_.size()) + 1)); }
+  // Datagrams to e reach h as well (a second address or a NAT mapping).
+  void alias(const Endpoint& e, Host& h);
+
+  // Puts a datagram on the network (the filter runs first).
+  void send(Datagram d);
+  // Puts a datagram in the queue as is, bypassing the filter.
+  void inject(Datagram d) { queue_.push_back(std::move(d)); }
+  // Delivers queued datagrams until none are left; returns how many.
+  size_t pump();
+  // One protocol tick on every node, then the queue delivered.
+  void tick();
+  // Moves the clock by ms in kTickMs steps, ticking at each.
+  void run_ms(uint64_t ms);
+
+  FakeClock clock;
+  BufferPool pool;
+  Filter filter;
+  std::vector<Datagram> sent;   // everything that entered the network
+  uint64_t undeliverable = 0;
+
+ private:
+  Host* host_at(const Endpoint& e);
+
+  std::vector<std::unique_ptr<Host>> hosts_;
+  std::vector<std::pair<Endpoint, Host*>> routes_;
+  std::deque<Datagram> queue_;
+};
+
+// A fake inner packet: a 4-byte sequence number, then `len - 4` bytes of a
+// pattern derived from it.
+std::vector<uint8_t> make_packet(uint32_t seq, size_t len = 60);
+uint32_t packet_seq(const std::vector<uint8_t>& p);
+
+}  // namespace braid::engine::test

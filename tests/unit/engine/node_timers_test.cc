@@ -1,0 +1,300 @@
+// Node timers on the fake network and clock: rekeying without a gap,
+// surviving a lost handshake message, key expiry, keepalives and peer
+// timeouts.
+#include <memory>
+
+#include "common/log.h"
+#include "crypto/sodium.h"
+#include "engine/node.h"
+#include "engine/timers.h"
+#include "fakenet.h"
+
+// Last: its new/delete macros must not reach the standard headers.
+#include <CppUTest/TestHarness.h>
+
+using namespace braid;
+using namespace braid::engine;
+using namespace braid::engine::test;
+
+namespace {
+
+bool connected(Host& a, Host& b) {
+  const Peer* p = a.peer_of(b);
+  const Peer* q = b.peer_of(a);
+  return p && q && p->current && q->current;
+}
+
+bool is_handshake(const Datagram& d) {
+  return d.is(PacketType::kHandshakeInit) || d.is(PacketType::kHandshakeResp) ||
+         d.is(PacketType::kHandshakeFinal);
+}
+
+// Every packet arrived, each once, in the order sent.
+void check_all_delivered(const Host& to, uint32_t first, uint32_t count) {
+  LONGS_EQUAL(count, to.written.size());
+  for (uint32_t i = 0; i < count && i < to.written.size(); ++i)
+    LONGS_EQUAL(first + i, packet_seq(to.written[i]));
+}
+
+}  // namespace
+
+TEST_GROUP(NodeTimers) {
+  LogLevel saved_level;
+  std::unique_ptr<FakeNet> net;
+  Host* a = nullptr;
+  Host* b = nullptr;
+  uint32_t seq_a = 0;        // next packet a sends (b receives 0, 1, ...)
+  uint32_t seq_b = 1000000;  // next packet b sends
+
+  void setup() override {
+    crypto::init();
+    saved_level = log_level();
+    log_set_level(LogLevel::kError);
+    net = std::make_unique<FakeNet>();
+  }
+  void teardown() override {
+    net->filter = nullptr;
+    net->pump();
+    LONGS_EQUAL(FakeNet::kBuffers, net->pool.available());
+    net.reset();
+    log_set_level(saved_level);
+  }
+
+  void connect(NodeConfig ca = FakeNet::config(1), NodeConfig cb = FakeNet::config(2)) {
+    a = &net->add(ca);
+    b = &net->add(cb);
+    a->target(*b);
+    net->tick();
+    CHECK(connected(*a, *b));
+  }
+  // One packet each way, then ms of ticks.
+  void traffic_step(uint64_t ms) {
+    a->device_packet(make_packet(seq_a++));
+    b->device_packet(make_packet(seq_b++));
+    net->run_ms(ms);
+  }
+  void check_traffic_delivered() {
+    check_all_delivered(*b, 0, seq_a);
+    check_all_delivered(*a, 1000000, seq_b - 1000000);
+  }
+  uint64_t age_s(const Keypair* kp) { return (net->clock.now_ns() - kp->created_ns) / kNsPerSec; }
+};
+
+TEST(NodeTimers, RekeyRenewsTheKeysWithoutLosingAPacket) {
+  connect();
+  uint32_t a_index = a->keypair_to(*b)->local_index;
+  uint32_t b_index = b->keypair_to(*a)->local_index;
+  while (net->clock.now_ns() < kRekeyAfterTimeNs + 10 * kNsPerSec) traffic_step(500);
+  check_traffic_delivered();
+  CHECK(connected(*a, *b));
+  CHECK(a->keypair_to(*b)->local_index != a_index);
+  CHECK(b->keypair_to(*a)->local_index != b_index);
+  // Exactly one renewal, started by the initiator of the first session.
+  LONGS_EQUAL(2, a->peer_of(*b)->stats.handshakes);
+  LONGS_EQUAL(2, b->peer_of(*a)->stats.handshakes);
+  CHECK(a->keypair_to(*b)->initiator);
+  CHECK(age_s(a->keypair_to(*b)) < 20);
+  LONGS_EQUAL(0, b->node().counters().drop_auth + b->node().counters().drop_unknown_index +
+                     b->node().counters().drop_replay + b->node().counters().drop_expired);
+}
+
+TEST(NodeTimers, RekeyKeepsEveryPacketWhenPacketsAreReorderedAcrossIt) {
+  connect();
+  uint32_t a_index = a->keypair_to(*b)->local_index;
+  // Data packets of each step arrive in reverse order, after the step's
+  // handshake messages: packets sealed under the old keys come in after
+  // the new keys are in use.
+  std::vector<Datagram> held;
+  net->filter = [&](Datagram& d, std::vector<Datagram>& out) {
+    if (d.is(PacketType::kData) && d.bytes.size() > kTransportOverhead) held.push_back(d);
+    else out.push_back(d);
+  };
+  while (net->clock.now_ns() < kRekeyAfterTimeNs + 10 * kNsPerSec) {
+    for (int i = 0; i < 3; ++i) {
+      a->device_packet(make_packet(seq_a++));
+      b->device_packet(make_packet(seq_b++));
+    }
+    net->run_ms(500);
+    for (size_t i = held.size(); i-- > 0;) net->inject(held[i]);
+    held.clear();
+    net->pump();
+  }
+  LONGS_EQUAL(seq_a, b->written.size());
+  LONGS_EQUAL(seq_b - 1000000, a->written.size());
+  CHECK(a->keypair_to(*b)->local_index != a_index);
+}
+
+TEST(NodeTimers, ALostFinalHandshakeMessageKeepsTheOldKeysWorkingUntilARenewalSucceeds) {
+  connect();
+  uint32_t a_index = a->keypair_to(*b)->local_index;
+  uint32_t b_index = b->keypair_to(*a)->local_index;
+  while (net->clock.now_ns() < kRekeyAfterTimeNs - kNsPerSec) traffic_step(500);
+  int finals_dropped = 0;
+  net->filter = [&](Datagram& d, std::vector<Datagram>& out) {
+    if (d.is(PacketType::kHandshakeFinal) && finals_dropped == 0) {
+      ++finals_dropped;
+      return;
+    }
+    out.push_back(d);
+  };
+  // Until the final message is lost: a has new keys it may not use yet.
+  while (finals_dropped == 0) traffic_step(100);
+  const Peer* pa = a->peer_of(*b);
+  CHECK(pa->next != nullptr);
+  LONGS_EQUAL(a_index, pa->current->local_index);
+  LONGS_EQUAL(b_index, b->keypair_to(*a)->local_index);
+  for (int i = 0; i < 5; ++i) traffic_step(100);
+  check_traffic_delivered();
+  LONGS_EQUAL(a_index, a->keypair_to(*b)->local_index);
+  // Renewed soon after.
+  for (int i = 0; i < 30; ++i) traffic_step(100);
+  check_traffic_delivered();
+  CHECK(a->keypair_to(*b)->local_index != a_index);
+  CHECK(b->keypair_to(*a)->local_index != b_index);
+  CHECK(a->peer_of(*b)->next == nullptr);
+  // Both use the same new session.
+  LONGS_EQUAL(a->keypair_to(*b)->remote_index, b->keypair_to(*a)->local_index);
+  LONGS_EQUAL(b->keypair_to(*a)->remote_index, a->keypair_to(*b)->local_index);
+}
+
+TEST(NodeTimers, AKeypairPastRejectAfterTimeIsNotUsed) {
+  NodeConfig ca = FakeNet::config(1), cb = FakeNet::config(2);
+  ca.peer_timeout_s = cb.peer_timeout_s = 600;
+  connect(ca, cb);
+  // No renewal can happen.
+  net->filter = [&](Datagram& d, std::vector<Datagram>& out) {
+    if (!is_handshake(d)) out.push_back(d);
+  };
+  const uint64_t expiry = a->keypair_to(*b)->created_ns + kRejectAfterTimeNs;
+  while (net->clock.now_ns() < expiry - kNsPerSec) traffic_step(1000);
+  check_traffic_delivered();
+  // Sealed in time, arriving too late.
+  net->clock.advance_ns(expiry - net->clock.now_ns() - 1);
+  a->device_packet(make_packet(seq_a));
+  net->clock.advance_ns(2);
+  net->pump();
+  LONGS_EQUAL(seq_a, b->written.size());
+  LONGS_EQUAL(1, b->node().counters().drop_expired);
+  // Not sealed at all.
+  b->device_packet(make_packet(seq_b));
+  net->pump();
+  LONGS_EQUAL(1, b->node().counters().drop_expired + b->node().counters().drop_no_peer - 1);
+  LONGS_EQUAL(seq_b - 1000000, a->written.size());
+  net->tick();
+  CHECK(a->node().peers().empty());
+  CHECK(b->node().peers().empty());
+  // Once handshakes pass again, a session comes back.
+  net->filter = nullptr;
+  net->run_ms(3000);
+  CHECK(connected(*a, *b));
+  a->device_packet(make_packet(77777));
+  net->pump();
+  LONGS_EQUAL(77777, packet_seq(b->written.back()));
+}
+
+TEST(NodeTimers, AKeepaliveIsSentAfterKeepaliveSecondsOfSilence) {
+  NodeConfig ca = FakeNet::config(1), cb = FakeNet::config(2);
+  ca.keepalive_s = 10;
+  cb.keepalive_s = 1000;
+  cb.peer_timeout_s = 1000;
+  connect(ca, cb);
+  auto keepalives_from_a = [&] {
+    int n = 0;
+    for (const Datagram& d : net->sent)
+      if (d.from == a->addr() && d.is(PacketType::kData) && d.bytes.size() == kTransportOverhead)
+        ++n;
+    return n;
+  };
+  LONGS_EQUAL(0, keepalives_from_a());
+  net->run_ms(9500);
+  LONGS_EQUAL(0, keepalives_from_a());
+  net->run_ms(1000);
+  LONGS_EQUAL(1, keepalives_from_a());
+  // Traffic postpones it.
+  net->run_ms(5000);
+  a->device_packet(make_packet(1));
+  net->run_ms(9000);
+  LONGS_EQUAL(1, keepalives_from_a());
+  net->run_ms(1500);
+  LONGS_EQUAL(2, keepalives_from_a());
+  // Keepalives reach b but are not written to its device.
+  LONGS_EQUAL(1, b->written.size());
+  uint64_t heard = b->peer_of(*a)->last_received_ns;
+  CHECK(net->clock.now_ns() - heard < 2 * kNsPerSec);
+}
+
+TEST(NodeTimers, APeerIsRemovedAfterPeerTimeoutOfSilenceAndATargetIsContactedAgain) {
+  NodeConfig ca = FakeNet::config(1), cb = FakeNet::config(2);
+  ca.peer_timeout_s = cb.peer_timeout_s = 30;
+  ca.keepalive_s = cb.keepalive_s = 10;
+  connect(ca, cb);
+  net->run_ms(60000);   // keepalives keep the peers
+  CHECK(connected(*a, *b));
+  traffic_step(0);      // both heard from just now
+  net->pump();
+  net->filter = [](Datagram&, std::vector<Datagram>&) {};   // all lost
+  net->run_ms(29000);
+  LONGS_EQUAL(1, a->node().peer_count());
+  LONGS_EQUAL(1, b->node().peer_count());
+  net->run_ms(2000);
+  LONGS_EQUAL(0, a->node().peer_count());
+  LONGS_EQUAL(0, b->node().peer_count());
+  net->filter = nullptr;
+  size_t before = net->sent.size();
+  net->run_ms(3000);
+  CHECK(connected(*a, *b));
+  bool contacted = false;
+  for (size_t i = before; i < net->sent.size(); ++i)
+    if (net->sent[i].from == a->addr() && net->sent[i].is(PacketType::kHandshakeInit))
+      contacted = true;
+  CHECK(contacted);
+  size_t got = b->written.size();
+  a->device_packet(make_packet(5));
+  net->pump();
+  LONGS_EQUAL(got + 1, b->written.size());
+  LONGS_EQUAL(5, packet_seq(b->written.back()));
+}
+
+TEST(NodeTimers, AResponderRenewsTheKeysWhenTheInitiatorDoesNot) {
+  connect();
+  uint32_t b_index = b->keypair_to(*a)->local_index;
+  // a's renewals are lost; b renews after kRekeyByResponderNs.
+  net->filter = [&](Datagram& d, std::vector<Datagram>& out) {
+    if (d.is(PacketType::kHandshakeInit) && d.from == a->addr()) return;
+    out.push_back(d);
+  };
+  while (net->clock.now_ns() < kRekeyByResponderNs + 5 * kNsPerSec) traffic_step(500);
+  check_traffic_delivered();
+  CHECK(b->keypair_to(*a)->local_index != b_index);
+  CHECK(b->keypair_to(*a)->initiator);
+}
+
+TEST(NodeTimers, AnUnansweredTargetIsRetriedWithBackoff) {
+  a = &net->add();
+  a->node().add_target("nowhere");
+  a->node().set_target_addresses(0, {FakeNet::address(77)});
+  uint64_t start = net->clock.now_ns();
+  net->tick();
+  net->run_ms(60000);
+  std::vector<uint64_t> when;
+  for (const Datagram& d : net->sent)
+    if (d.is(PacketType::kHandshakeInit)) when.push_back((d.sent_ns - start) / kNsPerMs);
+  // The wait doubles from kConnectBackoffMinNs up to kConnectBackoffMaxNs.
+  const uint64_t want[] = {0, 1000, 3000, 7000, 15000, 31000, 47000};
+  LONGS_EQUAL(sizeof want / sizeof want[0], when.size());
+  for (size_t i = 0; i < when.size() && i < sizeof want / sizeof want[0]; ++i)
+    LONGS_EQUAL(want[i], when[i]);
+  LONGS_EQUAL(when.size(), net->undeliverable);
+}
+
+TEST(NodeTimers, ATargetWithSeveralAddressesIsTriedAtEachInTurn) {
+  a = &net->add();
+  b = &net->add();
+  a->node().add_target("b");
+  a->node().set_target_addresses(0, {FakeNet::address(77), FakeNet::address(78), b->addr()});
+  net->tick();
+  net->run_ms(2000);
+  LONGS_EQUAL(0, a->node().peer_count());
+  net->run_ms(2000);
+  CHECK(connected(*a, *b));
+}

@@ -1,0 +1,84 @@
+// The wire codec: classification by magic before any crypto, and the
+// transport header's exact bytes.
+#include "engine/wire.h"
+
+#include <vector>
+
+#include <CppUTest/TestHarness.h>
+
+using namespace braid::engine;
+
+namespace {
+const Magic kMagic = {0x62, 0x72, 0x64, 0x01};
+}
+
+TEST_GROUP(Wire) {};
+
+TEST(Wire, ClassifiesPacketsShorterThanThePrefixAsForeign) {
+  const uint8_t pkt[5] = {0x62, 0x72, 0x64, 0x01, 4};
+  for (size_t n = 0; n < kPrefixLen; ++n)
+    LONGS_EQUAL(0, classify(std::span<const uint8_t>(pkt, n), kMagic));
+  LONGS_EQUAL(4, classify(std::span<const uint8_t>(pkt, 5), kMagic));
+}
+
+TEST(Wire, ClassifiesAnotherNetworksMagicAsForeign) {
+  for (int i = 0; i < 4; ++i) {
+    uint8_t pkt[6] = {0x62, 0x72, 0x64, 0x01, 4, 0};
+    pkt[i] ^= 0x80;
+    LONGS_EQUAL(0, classify(pkt, kMagic));
+  }
+}
+
+TEST(Wire, ClassifyReturnsTheTypeByteAfterTheRightMagic) {
+  for (int t = 0; t < 256; ++t) {
+    uint8_t pkt[5] = {0x62, 0x72, 0x64, 0x01, static_cast<uint8_t>(t)};
+    LONGS_EQUAL(t, classify(pkt, kMagic));
+  }
+}
+
+TEST(Wire, TransportHeaderHasTheDocumentedBytes) {
+  uint8_t out[kTransportHeaderLen];
+  write_transport_header(out, kMagic, PacketType::kData, 0x01020304, 0x05060708090a0b0cull);
+  const uint8_t want[kTransportHeaderLen] = {0x62, 0x72, 0x64, 0x01, 4, 1, 2, 3, 4,
+                                             5,    6,    7,    8,    9, 10, 11, 12};
+  MEMCMP_EQUAL(want, out, sizeof want);
+}
+
+TEST(Wire, TransportHeaderRoundTrips) {
+  for (PacketType type : {PacketType::kData, PacketType::kControl}) {
+    std::vector<uint8_t> pkt(kTransportOverhead + 10, 0xee);
+    write_transport_header(pkt.data(), kMagic, type, 0xfedcba98, UINT64_MAX - 1);
+    TransportHeader h{};
+    CHECK(parse_transport_header(pkt, &h));
+    CHECK(h.type == type);
+    LONGS_EQUAL(0xfedcba98, h.receiver_index);
+    CHECK(h.counter == UINT64_MAX - 1);
+    LONGS_EQUAL(static_cast<uint8_t>(type), classify(pkt, kMagic));
+  }
+}
+
+TEST(Wire, ParseAcceptsAHeaderWithAnEmptyBodyAndATag) {
+  std::vector<uint8_t> pkt(kTransportOverhead);
+  write_transport_header(pkt.data(), kMagic, PacketType::kData, 7, 0);
+  TransportHeader h{};
+  CHECK(parse_transport_header(pkt, &h));
+  LONGS_EQUAL(7, h.receiver_index);
+}
+
+TEST(Wire, ParseRefusesPacketsTooShortForAHeader) {
+  std::vector<uint8_t> pkt(kTransportOverhead);
+  write_transport_header(pkt.data(), kMagic, PacketType::kData, 7, 0);
+  TransportHeader h{};
+  for (size_t n = 0; n < kTransportHeaderLen; ++n)
+    CHECK_FALSE(parse_transport_header(std::span<const uint8_t>(pkt.data(), n), &h));
+}
+
+TEST(Wire, ParseRefusesHandshakeAndUnknownTypes) {
+  std::vector<uint8_t> pkt(kTransportOverhead + 4);
+  for (int t = 0; t < 256; ++t) {
+    if (t == 4 || t == 5) continue;
+    write_transport_header(pkt.data(), kMagic, static_cast<PacketType>(t), 7, 0);
+    TransportHeader h{};
+    CHECK_FALSE(parse_transport_header(pkt, &h));
+  }
+}
