@@ -1,1 +1,5 @@
-# unit tests of src/priv
+tests_unit_braid_unit_SOURCES += \
+	tests/unit/priv/device_test.cc \
+	tests/unit/priv/hooks_test.cc \
+	tests/unit/priv/network_test.cc \
+	tests/unit/priv/sandbox_test.cc
