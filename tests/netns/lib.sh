@@ -286,6 +286,14 @@ netns_cleanup() {
   for i in "${NETNS_CHROOTS[@]}"; do
     rmdir "$i" 2>/dev/null
   done
+  # A sanitizer build reports into the daemon's log; any report fails the
+  # test even when the traffic passed.
+  if [[ $rc -eq 0 && -n "$NETNS_WORK" ]] &&
+     grep -qE 'ERROR: [A-Za-z]+Sanitizer|runtime error:' "$NETNS_WORK"/braid-*.log; then
+    echo "${0##*/}: FAIL: sanitizer report in a braid log" >&3
+    grep -hE -A 20 'ERROR: [A-Za-z]+Sanitizer|runtime error:' "$NETNS_WORK"/braid-*.log >&3
+    rc=1
+  fi
   if [[ $rc -ne 0 && $rc -ne 77 && -n "$NETNS_WORK" ]]; then
     for node in "${!BRAID_PID[@]}"; do
       echo "----- braid log of node $node (last 40 lines) -----" >&3
