@@ -11,7 +11,9 @@ key=late-peer-key
 braid_start_mesh a tun "$key" "$(peer4 b)"
 sleep 5   # the scenario itself: B is down for A's first attempts
 braid_alive a
+start=$SECONDS
 braid_start_mesh b tun "$key"
 wait_ping a "$(overlay4 b)" 20
+log "a reaches b $(( SECONDS - start ))s after b started"
 wait_ping b "$(overlay4 a)" 5
 log "PASS"
