@@ -92,7 +92,7 @@ void Node::on_udp_packet(const Endpoint& from, PacketBuf* buf) {
       break;
     case static_cast<uint8_t>(PacketType::kData):
     case static_cast<uint8_t>(PacketType::kControl):
-      on_transport(from, buf);
+      if (on_transport(from, buf)) return;
       break;
     case static_cast<uint8_t>(PacketType::kHandshakeInit):
       on_handshake_init(from, buf);
@@ -110,27 +110,27 @@ void Node::on_udp_packet(const Endpoint& from, PacketBuf* buf) {
   pool_.put(buf);
 }
 
-void Node::on_transport(const Endpoint& from, PacketBuf* buf) {
+bool Node::on_transport(const Endpoint& from, PacketBuf* buf) {
   TransportHeader h;
   if (!parse_transport_header({buf->data(), buf->len}, &h)) {
     ++counters_.drop_malformed;
-    return;
+    return false;
   }
   auto it = index_.find(h.receiver_index);
   if (it == index_.end() || it->second.keypair == nullptr) {
     ++counters_.drop_unknown_index;
-    return;
+    return false;
   }
   Keypair& kp = *it->second.keypair;
   uint64_t now = clock_.now_ns();
   if (now - kp.created_ns > kRejectAfterTimeNs) {
     ++counters_.drop_expired;
-    return;
+    return false;
   }
   size_t tag_len = kp.recv.tag_len();
   if (buf->len < kTransportHeaderLen + tag_len) {
     ++counters_.drop_malformed;
-    return;
+    return false;
   }
   uint8_t* header = buf->data();
   uint8_t* body = header + kTransportHeaderLen;
@@ -139,7 +139,7 @@ void Node::on_transport(const Endpoint& from, PacketBuf* buf) {
     ++counters_.drop_auth;
     if (log_allowed())
       log_warnx("packet from %s failed authentication; dropped", from.str().c_str());
-    return;
+    return false;
   }
   // Only after authentication, so forgeries cannot move the window.
   if (!kp.replay.accept(h.counter)) {
@@ -147,7 +147,7 @@ void Node::on_transport(const Endpoint& from, PacketBuf* buf) {
     if (log_allowed())
       log_debug("packet from %s replayed or too old (counter %llu); dropped",
                 from.str().c_str(), static_cast<unsigned long long>(h.counter));
-    return;
+    return false;
   }
   Peer& peer = *kp.peer;
   kp.confirmed = true;
@@ -166,11 +166,14 @@ void Node::on_transport(const Endpoint& from, PacketBuf* buf) {
   if (h.type == PacketType::kControl) {
     if (len >= 1 && body[0] == static_cast<uint8_t>(ControlType::kClose))
       remove_peer(peer.id(), "closed the session");
-    return;
+    return false;
   }
-  if (len == 0) return;  // keepalive
+  if (len == 0) return false;  // keepalive
   ++counters_.device_tx;
-  out_.write_device(body, len);
+  buf->head += kTransportHeaderLen;
+  buf->len = len;
+  out_.write_device(buf);
+  return true;
 }
 
 // Moves the current keypair to the front of the retired ones, dropping the

@@ -32,7 +32,7 @@ class Engine final : public NodeOutput {
   int run();
 
   void send_udp(const Endpoint& to, PacketBuf* buf) override { udp_->queue(to, buf); }
-  void write_device(const uint8_t* data, size_t len) override;
+  void write_device(PacketBuf* buf) override;
 
  private:
   void on_message(ipc::MsgType type, std::span<const uint8_t> payload, UniqueFd fd);
@@ -61,6 +61,7 @@ class Engine final : public NodeOutput {
   std::array<uint8_t, 32> static_private_{};
   int status_ = 0;
   uint64_t ticks_ = 0;
+  uint64_t device_errors_ = 0;
 };
 
 Engine::Engine(UniqueFd ipc) : base_(make_event_base()) {
@@ -222,12 +223,11 @@ void Engine::on_udp_readable() {
   udp_->flush();
 }
 
-void Engine::write_device(const uint8_t* data, size_t len) {
-  if (write(device_fd_.get(), data, len) < 0) {
-    // The kernel refuses malformed inner packets; a peer can cause that,
-    // so it is only counted.
-    (void)errno;
-  }
+void Engine::write_device(PacketBuf* buf) {
+  // The kernel refuses malformed inner packets; a peer can cause that, so
+  // it is only counted.
+  if (write(device_fd_.get(), buf->data(), buf->len) < 0) ++device_errors_;
+  pool_->put(buf);
 }
 
 void Engine::on_tick() {
@@ -238,7 +238,8 @@ void Engine::on_tick() {
     const Counters& c = node_->counters();
     log_debug("counters: rx %llu tx %llu dev-rx %llu dev-tx %llu drops: foreign %llu "
               "malformed %llu index %llu auth %llu replay %llu expired %llu no-peer %llu "
-              "no-buffer %llu rate %llu; handshakes ok %llu failed %llu; send errors %llu",
+              "no-buffer %llu rate %llu; handshakes ok %llu failed %llu; send errors %llu; "
+              "device errors %llu",
               (unsigned long long)c.rx_packets, (unsigned long long)udp_->sent(),
               (unsigned long long)c.device_rx, (unsigned long long)c.device_tx,
               (unsigned long long)c.drop_foreign, (unsigned long long)c.drop_malformed,
@@ -246,7 +247,8 @@ void Engine::on_tick() {
               (unsigned long long)c.drop_replay, (unsigned long long)c.drop_expired,
               (unsigned long long)c.drop_no_peer, (unsigned long long)c.drop_no_buffer,
               (unsigned long long)c.drop_rate_limited, (unsigned long long)c.handshake_ok,
-              (unsigned long long)c.handshake_failed, (unsigned long long)udp_->send_errors());
+              (unsigned long long)c.handshake_failed, (unsigned long long)udp_->send_errors(),
+              (unsigned long long)device_errors_);
   }
   udp_->flush();
   tick_->start(static_cast<int>(Node::kTickMs));

@@ -30,8 +30,10 @@ class NodeOutput {
   virtual ~NodeOutput() = default;
   // Takes the buffer; returns it to the pool once sent.
   virtual void send_udp(const Endpoint& to, PacketBuf* buf) = 0;
-  // Writes an inner packet to the device; the caller keeps the buffer.
-  virtual void write_device(const uint8_t* data, size_t len) = 0;
+  // An inner packet for the device, at buf->data() with at least
+  // kTransportHeaderLen bytes of headroom. Takes the buffer (the device
+  // side may hold it to coalesce packets before writing).
+  virtual void write_device(PacketBuf* buf) = 0;
 };
 
 struct NodeConfig {
@@ -139,7 +141,8 @@ class Node {
   void send_transport(Peer& peer, PacketType type, PacketBuf* buf);
   void send_keepalive(Peer& peer);
   void send_close(Peer& peer);
-  void on_transport(const Endpoint& from, PacketBuf* buf);
+  // True when it took the buffer.
+  bool on_transport(const Endpoint& from, PacketBuf* buf);
   void remove_peer(const NodeId& id, const char* why);
   void retire_keypair(std::unique_ptr<Keypair>& kp);
   void demote_current(Peer& peer);

@@ -69,6 +69,7 @@ class Parent {
   int engine_status_ = -1;
   bool stopping_ = false;
   bool engine_failed_ = false;
+  bool stopped_early_ = false;
   bool pid_file_written_ = false;
   std::vector<std::vector<ipc::PeerAddress>> resolved_;
 
@@ -144,6 +145,10 @@ bool Parent::fork_engine(UniqueFd engine_end) {
   if (pid < 0) fatal("fork");
   if (pid == 0) {
     log_set_procname("braid[engine]");
+    // Stopping is the parent's decision: a Ctrl-C reaches the whole process
+    // group, and an engine that died of it could not say goodbye. The
+    // engine stops when told to over IPC or when the parent goes away.
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) signal(sig, SIG_IGN);
     // The engine gets its descriptors over IPC only, after the sandbox.
     device_.reset();
     udp_.reset();
@@ -222,8 +227,9 @@ int Parent::run() {
   run_hook(cfg_.ifdown, ifname_, "ifdown");
   device_.reset();   // the kernel removes the interface with its last fd
   if (pid_file_written_) unlink(cfg_.pid_file.c_str());
-  bool clean = stopping_ && !engine_failed_ && engine_status_ >= 0 &&
-               WIFEXITED(engine_status_) && WEXITSTATUS(engine_status_) == 0;
+  bool clean = stopping_ && !engine_failed_ &&
+               (stopped_early_ || (engine_status_ >= 0 && WIFEXITED(engine_status_) &&
+                                   WEXITSTATUS(engine_status_) == 0));
   log_info("stopped%s", clean ? "" : " (engine failed)");
   return clean ? 0 : 1;
 }
@@ -325,6 +331,12 @@ void Parent::stop(const char* why) {
   if (stopping_) return;
   stopping_ = true;
   log_info("%s: stopping", why);
+  if (channel_->state() == ipc::parent_state::kAwaitHello) {
+    // The engine cannot take a Shutdown before it has said hello.
+    stopped_early_ = true;
+    if (engine_pid_ > 0) kill(engine_pid_, SIGKILL);
+    return;
+  }
   channel_->set_state(ipc::parent_state::kStopping);
   channel_->send(ipc::MsgType::kShutdown, {});
   kill_timer_->start(kShutdownGraceMs);

@@ -20,8 +20,9 @@ void Host::send_udp(const Endpoint& to, PacketBuf* buf) {
   net_.send(std::move(d));
 }
 
-void Host::write_device(const uint8_t* data, size_t len) {
-  written.emplace_back(data, data + len);
+void Host::write_device(PacketBuf* buf) {
+  written.emplace_back(buf->data(), buf->data() + buf->len);
+  net_.pool.put(buf);
 }
 
 void Host::device_packet(const std::vector<uint8_t>& bytes) {

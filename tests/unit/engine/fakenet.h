@@ -34,7 +34,7 @@ class Host final : public NodeOutput {
   ~Host() override;
 
   void send_udp(const Endpoint& to, PacketBuf* buf) override;
-  void write_device(const uint8_t* data, size_t len) override;
+  void write_device(PacketBuf* buf) override;
 
   Node& node() { return *node_; }
   const Node& node() const { return *node_; }
