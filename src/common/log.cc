@@ -39,7 +39,8 @@ const char* level_name(LogLevel level) {
   return "info";
 }
 
-void vlog(LogLevel level, int errnum, const char* fmt, va_list ap) {
+__attribute__((format(printf, 3, 0))) void vlog(LogLevel level, int errnum, const char* fmt,
+                                               va_list ap) {
   if (level > g_level) return;
   char msg[1024];
   vsnprintf(msg, sizeof msg, fmt, ap);

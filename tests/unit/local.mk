@@ -4,7 +4,8 @@ check_PROGRAMS += tests/unit/braid_unit
 TESTS += tests/unit/braid_unit
 tests_unit_braid_unit_SOURCES = tests/unit/main.cc
 tests_unit_braid_unit_CPPFLAGS = $(AM_CPPFLAGS) $(CPPUTEST_CFLAGS) \
-	-DBRAID_TESTDATA='"$(abs_top_srcdir)/tests/data"'
+	-DBRAID_TESTDATA='"$(abs_top_srcdir)/tests/data"' \
+	-DCPPUTEST_MEM_LEAK_DETECTION_DISABLED
 tests_unit_braid_unit_LDADD = $(BRAID_LIBS) $(BRAID_EXTERNAL_LIBS) $(CPPUTEST_LIBS)
 EXTRA_DIST += tests/data
 
