@@ -2,7 +2,11 @@
 // UDP socket and the tick timer, wired to the Node.
 #include "engine/engine.h"
 
+#include <linux/if_tun.h>
+#include <net/if.h>
 #include <sodium.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,6 +19,7 @@
 #include "ipc/channel.h"
 #include "ipc/messages.h"
 #include "engine/node.h"
+#include "engine/offload.h"
 #include "engine/udp.h"
 
 namespace braid::engine {
@@ -25,6 +30,10 @@ namespace {
 constexpr size_t kPoolBuffers = 1024;
 // Device packets read per wake-up before the batch is sent.
 constexpr size_t kDeviceBatch = UdpSocket::kBatch;
+// With offloads one read can be a 64 KiB TCP super-packet: fewer per
+// wake-up keep the network side's turn coming.
+constexpr size_t kDeviceSuperReads = 8;
+constexpr size_t kSuperPacketMax = kVnetHdrLen + 65535;
 
 class Engine final : public NodeOutput {
  public:
@@ -39,6 +48,8 @@ class Engine final : public NodeOutput {
   void on_close(const std::string& reason);
   void start();
   void on_device_readable();
+  void read_device_packets();
+  void read_device_super_packets();
   void on_udp_readable();
   void on_tick();
   void shutdown(int status);
@@ -52,6 +63,11 @@ class Engine final : public NodeOutput {
   UniqueFd udp_fd_;
   int udp_family_ = AF_INET6;
   std::unique_ptr<BufferPool> pool_;
+  // The device was opened with a virtio-net header and TCP offloads
+  // (priv/device.cc): reads may be super-packets, writes are coalesced.
+  bool vnet_ = false;
+  std::unique_ptr<uint8_t[]> super_buf_;
+  std::unique_ptr<GroBatch> gro_;
   std::unique_ptr<UdpSocket> udp_;
   std::unique_ptr<Node> node_;
   std::unique_ptr<Event> device_ev_;
@@ -62,6 +78,7 @@ class Engine final : public NodeOutput {
   int status_ = 0;
   uint64_t ticks_ = 0;
   uint64_t device_errors_ = 0;
+  uint64_t device_malformed_ = 0;
 };
 
 Engine::Engine(UniqueFd ipc) : base_(make_event_base()) {
@@ -167,6 +184,14 @@ void Engine::start() {
   size_t bufsize = std::max<size_t>(2048, kTransportOverhead + frame + 64);
   pool_ = std::make_unique<BufferPool>(kPoolBuffers, bufsize);
   udp_ = std::make_unique<UdpSocket>(std::move(udp_fd_), udp_family_, *pool_);
+  ifreq ifr{};
+  vnet_ = ioctl(device_fd_.get(), TUNGETIFF, &ifr) == 0 && (ifr.ifr_flags & IFF_VNET_HDR);
+  if (vnet_) {
+    super_buf_ = std::make_unique<uint8_t[]>(kSuperPacketMax);
+    gro_ = std::make_unique<GroBatch>(*pool_, [this](const iovec* iov, int n) {
+      if (writev(device_fd_.get(), iov, n) < 0) ++device_errors_;
+    });
+  }
 
   NodeConfig nc;
   nc.magic = config_.magic;
@@ -197,6 +222,27 @@ void Engine::start() {
 }
 
 void Engine::on_device_readable() {
+  if (vnet_)
+    read_device_super_packets();
+  else
+    read_device_packets();
+  udp_->flush();
+}
+
+void Engine::read_device_super_packets() {
+  for (size_t i = 0; i < kDeviceSuperReads; ++i) {
+    ssize_t n = read(device_fd_.get(), super_buf_.get(), kSuperPacketMax);
+    if (n <= 0) {
+      if (n < 0 && errno != EAGAIN && errno != EINTR) log_warn("device read");
+      return;
+    }
+    auto r = split_gso({super_buf_.get(), static_cast<size_t>(n)}, Node::kHeadroom, kTagLen,
+                       *pool_, [this](PacketBuf* b) { node_->on_device_packet(b); });
+    if (r.status != SplitStatus::kOk) ++device_malformed_;
+  }
+}
+
+void Engine::read_device_packets() {
   for (size_t i = 0; i < kDeviceBatch; ++i) {
     PacketBuf* b = pool_->get(Node::kHeadroom);
     if (b == nullptr) break;
@@ -209,7 +255,6 @@ void Engine::on_device_readable() {
     b->len = static_cast<size_t>(n);
     node_->on_device_packet(b);
   }
-  udp_->flush();
 }
 
 void Engine::on_udp_readable() {
@@ -220,10 +265,15 @@ void Engine::on_udp_readable() {
     });
     if (n < UdpSocket::kBatch) break;
   }
+  if (gro_) gro_->flush();
   udp_->flush();
 }
 
 void Engine::write_device(PacketBuf* buf) {
+  if (gro_) {
+    gro_->add(buf);
+    return;
+  }
   // The kernel refuses malformed inner packets; a peer can cause that, so
   // it is only counted.
   if (write(device_fd_.get(), buf->data(), buf->len) < 0) ++device_errors_;
@@ -239,7 +289,7 @@ void Engine::on_tick() {
     log_debug("counters: rx %llu tx %llu dev-rx %llu dev-tx %llu drops: foreign %llu "
               "malformed %llu index %llu auth %llu replay %llu expired %llu no-peer %llu "
               "no-buffer %llu rate %llu; handshakes ok %llu failed %llu; send errors %llu; "
-              "device errors %llu",
+              "device errors %llu malformed %llu",
               (unsigned long long)c.rx_packets, (unsigned long long)udp_->sent(),
               (unsigned long long)c.device_rx, (unsigned long long)c.device_tx,
               (unsigned long long)c.drop_foreign, (unsigned long long)c.drop_malformed,
@@ -248,7 +298,7 @@ void Engine::on_tick() {
               (unsigned long long)c.drop_no_peer, (unsigned long long)c.drop_no_buffer,
               (unsigned long long)c.drop_rate_limited, (unsigned long long)c.handshake_ok,
               (unsigned long long)c.handshake_failed, (unsigned long long)udp_->send_errors(),
-              (unsigned long long)device_errors_);
+              (unsigned long long)device_errors_, (unsigned long long)device_malformed_);
   }
   udp_->flush();
   tick_->start(static_cast<int>(Node::kTickMs));

@@ -17,7 +17,7 @@
 namespace braid::priv {
 
 UniqueFd open_device(const std::string& path, bool tap, const std::string& name,
-                     std::string* ifname, std::string* error) {
+                     std::string* ifname, std::string* error, bool offload) {
   if (name.empty() || name.size() >= IFNAMSIZ) {
     *error = "device name '" + name + "' must be 1 to " + std::to_string(IFNAMSIZ - 1) +
              " characters";
@@ -29,7 +29,11 @@ UniqueFd open_device(const std::string& path, bool tap, const std::string& name,
     return UniqueFd();
   }
   ifreq ifr{};
-  ifr.ifr_flags = static_cast<short>((tap ? IFF_TAP : IFF_TUN) | IFF_NO_PI);
+  // Offloads only for tun: segmentation works on IP packets, and a tap
+  // carries Ethernet frames of any protocol.
+  offload = offload && !tap;
+  ifr.ifr_flags = static_cast<short>((tap ? IFF_TAP : IFF_TUN) | IFF_NO_PI |
+                                     (offload ? IFF_VNET_HDR : 0));
   memcpy(ifr.ifr_name, name.data(), name.size());
   if (ioctl(fd.get(), TUNSETIFF, &ifr) != 0) {
     *error = std::string("cannot create ") + (tap ? "tap" : "tun") + " device '" + name +
@@ -38,6 +42,19 @@ UniqueFd open_device(const std::string& path, bool tap, const std::string& name,
   }
   ifr.ifr_name[IFNAMSIZ - 1] = '\0';
   *ifname = ifr.ifr_name;
+  if (offload) {
+    // The header is struct virtio_net_hdr (10 bytes, the engine's
+    // kVnetHdrLen); checksums may be left to us and TCP sent unsegmented.
+    int hdr = 10;
+    unsigned flags = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+    if (ioctl(fd.get(), TUNSETVNETHDRSZ, &hdr) != 0 ||
+        ioctl(fd.get(), TUNSETOFFLOAD, flags) != 0) {
+      // Still a working device, but every read and write then carries a
+      // header the engine must expect; start again without.
+      fd.reset();
+      return open_device(path, tap, *ifname, ifname, error, false);
+    }
+  }
   return fd;
 }
 
