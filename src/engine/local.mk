@@ -4,6 +4,7 @@
 # every protocol timer; engine.cc is the process and its event loop.
 noinst_LIBRARIES += src/engine/libengine.a
 src_engine_libengine_a_SOURCES = \
+	src/engine/checksum.h src/engine/checksum.cc \
 	src/engine/counters.h \
 	src/engine/data.cc \
 	src/engine/endpoint.h src/engine/endpoint.cc \
@@ -11,6 +12,7 @@ src_engine_libengine_a_SOURCES = \
 	src/engine/forward.h src/engine/forward.cc \
 	src/engine/handshake.cc \
 	src/engine/node.h src/engine/node.cc \
+	src/engine/offload.h src/engine/offload.cc \
 	src/engine/peer.h \
 	src/engine/pool.h src/engine/pool.cc \
 	src/engine/replay.h src/engine/replay.cc \

@@ -6,3 +6,6 @@ tests_unit_braid_unit_SOURCES += \
 	tests/unit/engine/pool_test.cc \
 	tests/unit/engine/replay_test.cc \
 	tests/unit/engine/wire_test.cc
+tests_unit_braid_unit_SOURCES += \
+	tests/unit/engine/checksum_test.cc \
+	tests/unit/engine/offload_test.cc
