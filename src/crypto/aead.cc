@@ -68,6 +68,9 @@ void TransportKey::wipe() {
 void TransportKey::seal(uint64_t counter, std::span<const uint8_t> ad, uint8_t* buf,
                         size_t len, uint8_t* tag) const {
   if (!valid_) fatalx("transport seal with an empty key");
+  // libsodium declares the buffers non-null even when empty.
+  uint8_t empty = 0;
+  if (buf == nullptr) buf = &empty;
   uint8_t nonce[12];
   switch (cipher_) {
     case TransportCipher::kChaCha20Poly1305:
@@ -88,6 +91,8 @@ void TransportKey::seal(uint64_t counter, std::span<const uint8_t> ad, uint8_t* 
 bool TransportKey::open(uint64_t counter, std::span<const uint8_t> ad, uint8_t* buf,
                         size_t len, const uint8_t* tag) const {
   if (!valid_ || counter == UINT64_MAX) return false;
+  uint8_t empty = 0;
+  if (buf == nullptr) buf = &empty;
   uint8_t nonce[12];
   switch (cipher_) {
     case TransportCipher::kChaCha20Poly1305:

@@ -5,7 +5,6 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "crypto/sodium.h"
 
@@ -120,8 +119,8 @@ void CipherState::rekey() {
   if (!has_key_) return;
   std::array<uint8_t, kKeyLen> zeros{};
   std::array<uint8_t, kKeyLen + kTagLen> out;
-  seal(kMaxNonce, {}, zeros, out.data());
-  std::copy(out.begin(), out.begin() + kKeyLen, k_.begin());
+  if (seal(kMaxNonce, {}, zeros, out.data()))
+    std::copy(out.begin(), out.begin() + kKeyLen, k_.begin());
   sodium_memzero(out.data(), out.size());
 }
 
@@ -277,7 +276,7 @@ std::optional<HandshakeState> HandshakeState::create(const HandshakeConfig& conf
   HandshakeState hs(pn->cipher);
   hs.pattern_ = *pattern;
   hs.initiator_ = ini;
-  hs.psks_ = config.psks;
+  hs.psks_.keys = config.psks;
   if (config.static_private) {
     hs.s_priv_ = *config.static_private;
     hs.s_pub_ = public_key(hs.s_priv_);
@@ -321,7 +320,18 @@ HandshakeState::~HandshakeState() {
   sodium_memzero(s_priv_.data(), s_priv_.size());
   sodium_memzero(e_priv_.data(), e_priv_.size());
   if (fixed_e_) sodium_memzero(fixed_e_->data(), fixed_e_->size());
-  for (auto& psk : psks_) sodium_memzero(psk.data(), psk.size());
+}
+
+void HandshakeState::WipedKeys::wipe() {
+  for (auto& k : keys) sodium_memzero(k.data(), k.size());
+}
+
+HandshakeState::WipedKeys& HandshakeState::WipedKeys::operator=(WipedKeys&& other) noexcept {
+  if (this != &other) {
+    wipe();
+    keys = std::move(other.keys);
+  }
+  return *this;
 }
 
 bool HandshakeState::is_my_turn_to_write() const {
@@ -387,7 +397,7 @@ bool HandshakeState::write_tokens(std::span<const uint8_t> payload, std::vector<
         if (!dh(s_priv_, rs_)) return false;
         break;
       case Token::kPsk:
-        ss_.mix_key_and_hash(psks_[next_psk_++]);
+        ss_.mix_key_and_hash(psks_.keys[next_psk_++]);
         break;
     }
   }
@@ -442,7 +452,7 @@ bool HandshakeState::read_tokens(std::span<const uint8_t> message,
         if (!dh(s_priv_, rs_)) return false;
         break;
       case Token::kPsk:
-        ss_.mix_key_and_hash(psks_[next_psk_++]);
+        ss_.mix_key_and_hash(psks_.keys[next_psk_++]);
         break;
     }
   }

@@ -174,7 +174,17 @@ class HandshakeState {
   bool has_s_ = false, has_e_ = false, has_rs_ = false, has_re_ = false;
   Key s_priv_{}, s_pub_{}, e_priv_{}, e_pub_{}, rs_{}, re_{};
   std::optional<Key> fixed_e_;
-  std::vector<Key> psks_;
+  // PSKs, wiped whenever their storage is given up (destruction, or being
+  // assigned over), which a plain vector would not do.
+  struct WipedKeys {
+    std::vector<Key> keys;
+    WipedKeys() = default;
+    WipedKeys(WipedKeys&& other) noexcept = default;
+    WipedKeys& operator=(WipedKeys&& other) noexcept;
+    ~WipedKeys() { wipe(); }
+    void wipe();
+  };
+  WipedKeys psks_;
   size_t next_psk_ = 0;
 };
 

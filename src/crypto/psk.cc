@@ -26,9 +26,11 @@ std::array<uint8_t, 32> derive_psk(std::string_view shared_key,
   crypto_generichash_update(&st, magic.data(), magic.size());
   crypto_generichash_final(&st, salt.data(), salt.size());
 
+  // crypto_pwhash declares every pointer non-null, even for an empty key.
+  const char* key = shared_key.empty() ? "" : shared_key.data();
   std::array<uint8_t, 32> psk;
   // With these fixed, valid parameters the only failure is memory.
-  if (crypto_pwhash(psk.data(), psk.size(), shared_key.data(), shared_key.size(), salt.data(),
+  if (crypto_pwhash(psk.data(), psk.size(), key, shared_key.size(), salt.data(),
                     crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE,
                     crypto_pwhash_ALG_ARGON2ID13) != 0)
     fatalx("out of memory deriving the PSK from the shared key (Argon2id needs %zu MiB)",
