@@ -285,13 +285,13 @@ void Parent::send_setup() {
                                                          : ipc::DeviceType::kTun;
   di.mtu = static_cast<uint16_t>(mtu_);
   di.ifname = ifname_;
-  ipc::encode(di, &buf);
+  if (!ipc::encode(di, &buf)) fatalx("device %s (mtu %u) does not fit the IPC message", ifname_.c_str(), mtu_);
   channel_->send(ipc::MsgType::kDevice, buf, device_.get());
 
   ipc::UdpSocketInfo ui;
   ui.family = udp_family_ == AF_INET ? 4 : 6;
   ui.port = cfg_.port;
-  ipc::encode(ui, &buf);
+  if (!ipc::encode(ui, &buf)) fatalx("UDP socket description does not fit the IPC message");
   channel_->send(ipc::MsgType::kUdpSocket, buf, udp_.get());
   udp_.reset();   // the channel holds its own duplicate until it is sent
   channel_->send(ipc::MsgType::kStart, {});
