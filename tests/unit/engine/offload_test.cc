@@ -122,7 +122,7 @@ Bytes build(const Spec& s) {
     t[12] = static_cast<uint8_t>(thl / 4 << 4);
     t[13] = s.flags;
     put16(t + 14, s.window);
-    memcpy(t + 20, s.options.data(), s.options.size());
+    if (!s.options.empty()) memcpy(t + 20, s.options.data(), s.options.size());
     csum_at = 16;
   } else {
     put16(t + 4, static_cast<uint32_t>(thl + s.payload.size()));
