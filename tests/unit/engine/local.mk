@@ -2,6 +2,7 @@
 tests_unit_braid_unit_SOURCES += \
 	tests/unit/engine/fakenet.h tests/unit/engine/fakenet.cc \
 	tests/unit/engine/node_test.cc \
+	tests/unit/engine/node_mesh_test.cc \
 	tests/unit/engine/node_timers_test.cc \
 	tests/unit/engine/pool_test.cc \
 	tests/unit/engine/replay_test.cc \

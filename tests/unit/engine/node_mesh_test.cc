@@ -1,0 +1,194 @@
+// Nodes over long runs: sides that both initiate, full meshes, many key
+// renewals in a row with traffic, and the limits that bound what strangers
+// can make a node hold.
+#include <memory>
+
+#include "common/bytes.h"
+#include "common/log.h"
+#include "crypto/sodium.h"
+#include "engine/node.h"
+#include "engine/timers.h"
+#include "fakenet.h"
+
+// Last: its new/delete macros must not reach the standard headers.
+#include <CppUTest/TestHarness.h>
+
+using namespace braid;
+using namespace braid::engine;
+using namespace braid::engine::test;
+
+namespace {
+
+bool connected(Host& a, Host& b) {
+  const Peer* p = a.peer_of(b);
+  const Peer* q = b.peer_of(a);
+  return p && q && p->current && q->current;
+}
+
+}  // namespace
+
+TEST_GROUP(NodeMesh) {
+  LogLevel saved_level;
+  std::unique_ptr<FakeNet> net;
+
+  void setup() override {
+    crypto::init();
+    saved_level = log_level();
+    log_set_level(LogLevel::kError);
+    net = std::make_unique<FakeNet>();
+  }
+  void teardown() override {
+    net->filter = nullptr;
+    net->pump();
+    LONGS_EQUAL(FakeNet::kBuffers, net->pool.available());
+    net.reset();
+    log_set_level(saved_level);
+  }
+
+  // Every host sends one packet to the others per step; checks that each
+  // host got every packet of every other, in order, with no gap.
+  void run_with_traffic(std::vector<Host*> hosts, uint64_t total_ms, uint64_t step_ms) {
+    std::vector<uint32_t> seq(hosts.size(), 0);
+    for (uint64_t t = 0; t < total_ms; t += step_ms) {
+      for (size_t i = 0; i < hosts.size(); ++i)
+        hosts[i]->device_packet(make_packet(static_cast<uint32_t>(i << 24 | seq[i]++)));
+      net->run_ms(step_ms);
+    }
+    for (size_t i = 0; i < hosts.size(); ++i) {
+      std::vector<uint32_t> next(hosts.size(), 0);
+      for (const auto& p : hosts[i]->written) {
+        uint32_t s = packet_seq(p);
+        size_t from = s >> 24;
+        CHECK(from < hosts.size() && from != i);
+        LONGS_EQUAL(next[from], s & 0xffffff);
+        next[from] = (s & 0xffffff) + 1;
+      }
+      for (size_t j = 0; j < hosts.size(); ++j)
+        if (j != i) LONGS_EQUAL(seq[j], next[j]);
+    }
+  }
+};
+
+TEST(NodeMesh, TwoNodesThatBothInitiateConnectAndKeepEveryPacketAcrossManyRenewals) {
+  Host& a = net->add();
+  Host& b = net->add();
+  a.target(b);
+  b.target(a);
+  net->tick();
+  CHECK(connected(a, b));
+  run_with_traffic({&a, &b}, 10 * 60 * 1000, 300);
+  CHECK(connected(a, b));
+  CHECK(a.peer_of(b)->stats.handshakes >= 5);
+  // Keys never outlived kRejectAfterTimeNs, so no packet was refused.
+  LONGS_EQUAL(0, a.node().counters().drop_expired + b.node().counters().drop_expired);
+  LONGS_EQUAL(1, a.node().peer_count());
+  LONGS_EQUAL(1, b.node().peer_count());
+}
+
+TEST(NodeMesh, ALongRunRenewsTheKeysBeforeTheyExpire) {
+  Host& a = net->add();
+  Host& b = net->add();
+  a.target(b);
+  net->tick();
+  uint64_t oldest = 0;
+  for (int s = 0; s < 15 * 60; ++s) {
+    net->run_ms(1000);
+    for (const Keypair* kp : {a.keypair_to(b), b.keypair_to(a)}) {
+      CHECK(kp != nullptr);
+      if (kp) oldest = std::max(oldest, net->clock.now_ns() - kp->created_ns);
+    }
+  }
+  CHECK(oldest < kRekeyByResponderNs + 5 * kNsPerSec);
+  CHECK(connected(a, b));
+}
+
+TEST(NodeMesh, AFullMeshOfFourWhereEveryNodeTargetsEveryOtherCarriesAllTraffic) {
+  std::vector<Host*> hosts;
+  for (int i = 0; i < 4; ++i) hosts.push_back(&net->add());
+  for (Host* h : hosts)
+    for (Host* o : hosts)
+      if (h != o) h->target(*o);
+  net->tick();
+  for (Host* h : hosts) LONGS_EQUAL(3, h->node().peers().size());
+  run_with_traffic(hosts, 4 * 60 * 1000, 500);
+  for (Host* h : hosts) LONGS_EQUAL(3, h->node().peers().size());
+}
+
+TEST(NodeMesh, LostRenewalMessagesAreRetriedUntilOneGetsThrough) {
+  Host& a = net->add();
+  Host& b = net->add();
+  a.target(b);
+  net->tick();
+  uint32_t index = a.keypair_to(b)->local_index;
+  // Half of all handshake messages are lost, at random (a fixed seed).
+  uint32_t rng = 1;
+  int lost = 0;
+  net->filter = [&](Datagram& d, std::vector<Datagram>& out) {
+    bool handshake = d.is(PacketType::kHandshakeInit) || d.is(PacketType::kHandshakeResp) ||
+                     d.is(PacketType::kHandshakeFinal);
+    rng = rng * 1103515245 + 12345;
+    if (handshake && (rng >> 16) % 2 == 0) {
+      ++lost;
+      return;
+    }
+    out.push_back(d);
+  };
+  run_with_traffic({&a, &b}, 170 * 1000, 200);
+  CHECK(lost > 2);
+  CHECK(connected(a, b));
+  CHECK(a.keypair_to(b)->local_index != index);
+}
+
+TEST(NodeMesh, InitiationsBeyondTheRateLimitAreDroppedAndCounted) {
+  NodeConfig cfg = FakeNet::config(1);
+  cfg.psk.reset();
+  Host& b = net->add(cfg);
+  // Valid initiations (no shared key: any 32 bytes are an ephemeral key)
+  // from strangers, all at one instant.
+  const size_t n = kInitRatePerSec + 500;
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<uint8_t> g(kInitHeaderLen + 32, static_cast<uint8_t>(i));
+    memcpy(g.data(), cfg.magic.data(), kMagicLen);
+    g[kMagicLen] = static_cast<uint8_t>(PacketType::kHandshakeInit);
+    put_be32(g.data() + kPrefixLen, static_cast<uint32_t>(i + 1));
+    net->inject(Datagram{FakeNet::address(200), b.addr(), g});
+  }
+  net->pump();
+  LONGS_EQUAL(n, b.node().counters().handshake_init_rx);
+  LONGS_EQUAL(500, b.node().counters().drop_rate_limited);
+  // The bucket refills with time.
+  net->clock.advance_ms(100);
+  std::vector<uint8_t> g(kInitHeaderLen + 32, 7);
+  memcpy(g.data(), cfg.magic.data(), kMagicLen);
+  g[kMagicLen] = static_cast<uint8_t>(PacketType::kHandshakeInit);
+  net->inject(Datagram{FakeNet::address(200), b.addr(), g});
+  net->pump();
+  LONGS_EQUAL(500, b.node().counters().drop_rate_limited);
+}
+
+TEST(NodeMesh, AFloodOfHalfDoneHandshakesIsBoundedAndTheRealPeerStillConnects) {
+  NodeConfig ca = FakeNet::config(1), cb = FakeNet::config(2);
+  ca.psk.reset();
+  cb.psk.reset();
+  Host& a = net->add(ca);
+  Host& b = net->add(cb);
+  uint32_t i = 0;
+  // More initiations than kMaxHandshakes, at the rate limit, never finished.
+  for (int ms = 0; ms < 3000; ++ms) {
+    for (int k = 0; k < 2; ++k, ++i) {
+      std::vector<uint8_t> g(kInitHeaderLen + 32, static_cast<uint8_t>(i));
+      memcpy(g.data(), cb.magic.data(), kMagicLen);
+      g[kMagicLen] = static_cast<uint8_t>(PacketType::kHandshakeInit);
+      put_be32(g.data() + kPrefixLen, i + 1);
+      net->inject(Datagram{FakeNet::address(200), b.addr(), g});
+    }
+    net->pump();
+    net->clock.advance_ms(1);
+  }
+  CHECK(i > kMaxHandshakes);
+  LONGS_EQUAL(0, b.node().counters().drop_rate_limited);
+  // The table evicted the oldest; a real initiation still completes.
+  a.target(b);
+  net->tick();
+  CHECK(connected(a, b));
+}
