@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <memory>
+#include <tuple>
 
 #include "common/bytes.h"
 #include "common/log.h"
@@ -189,7 +190,8 @@ TEST(NodeSession, ANodeOfAnotherMagicIsDroppedAsForeign) {
 }
 
 TEST(NodeSession, ATamperedDataPacketIsDroppedAndTheNextGoodOnePasses) {
-  auto [a, b] = connected_pair();
+  Host *a, *b;
+  std::tie(a, b) = connected_pair();
   // Alter each byte of the datagram in turn (the magic and type too): the
   // header is authenticated with the body, so none may get through.
   size_t len = kTransportOverhead + 60;
@@ -218,7 +220,8 @@ TEST(NodeSession, ATamperedDataPacketIsDroppedAndTheNextGoodOnePasses) {
 }
 
 TEST(NodeSession, ATamperedPacketFromANewAddressDoesNotMoveThePeer) {
-  auto [a, b] = connected_pair();
+  Host *a, *b;
+  std::tie(a, b) = connected_pair();
   Endpoint elsewhere = FakeNet::address(99, 4000);
   net->filter = [&](Datagram& d, std::vector<Datagram>& out) {
     d.from = elsewhere;
@@ -232,7 +235,8 @@ TEST(NodeSession, ATamperedPacketFromANewAddressDoesNotMoveThePeer) {
 }
 
 TEST(NodeSession, AReplayedDataPacketIsDropped) {
-  auto [a, b] = connected_pair();
+  Host *a, *b;
+  std::tie(a, b) = connected_pair();
   std::vector<Datagram> captured;
   net->filter = [&](Datagram& d, std::vector<Datagram>& out) {
     if (d.is(PacketType::kData) && d.bytes.size() > kTransportOverhead) {
@@ -257,7 +261,8 @@ TEST(NodeSession, AReplayedDataPacketIsDropped) {
 }
 
 TEST(NodeSession, ReorderedDataPacketsAreAllDelivered) {
-  auto [a, b] = connected_pair();
+  Host *a, *b;
+  std::tie(a, b) = connected_pair();
   std::vector<Datagram> held;
   net->filter = [&](Datagram& d, std::vector<Datagram>& out) {
     if (d.is(PacketType::kData)) held.push_back(d);
@@ -274,7 +279,8 @@ TEST(NodeSession, ReorderedDataPacketsAreAllDelivered) {
 }
 
 TEST(NodeSession, CloseAllMakesTheOtherSideDropThePeerAtOnce) {
-  auto [a, b] = connected_pair();
+  Host *a, *b;
+  std::tie(a, b) = connected_pair();
   a->node().close_all();
   net->pump();
   LONGS_EQUAL(0, b->node().peer_count());
@@ -286,7 +292,8 @@ TEST(NodeSession, CloseAllMakesTheOtherSideDropThePeerAtOnce) {
 }
 
 TEST(NodeSession, AConfiguredTargetThatClosedIsContactedAgain) {
-  auto [a, b] = connected_pair();
+  Host *a, *b;
+  std::tie(a, b) = connected_pair();
   uint32_t old_index = a->keypair_to(*b)->local_index;
   b->node().close_all();
   net->pump();
@@ -300,7 +307,8 @@ TEST(NodeSession, AConfiguredTargetThatClosedIsContactedAgain) {
 }
 
 TEST(NodeSession, DataFromANewSourceEndpointMovesThePeersEndpoint) {
-  auto [a, b] = connected_pair();
+  Host *a, *b;
+  std::tie(a, b) = connected_pair();
   // a's NAT mapping changes: its packets now come from another address,
   // and what is sent there reaches a.
   Endpoint mapped = FakeNet::address(101, 40000);
@@ -392,7 +400,8 @@ TEST(NodeSession, AForgedHandshakeResponseDoesNotCancelTheRealOne) {
 }
 
 TEST(NodeSession, GarbageOfEveryLengthAndTypeIsCountedAndDropped) {
-  auto [a, b] = connected_pair();
+  Host *a, *b;
+  std::tie(a, b) = connected_pair();
   const Magic magic = FakeNet::config(1).magic;
   uint32_t index = b->keypair_to(*a)->local_index;
   uint32_t rng = 12345;
