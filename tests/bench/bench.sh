@@ -195,6 +195,7 @@ bench_braid() {
   NODE_ROOT_PID[$a]=${BRAID_PID[$a]}
   NODE_ROOT_PID[$b]=${BRAID_PID[$b]}
   mapfile -t CASE_PIDS < <(braid_tree "${BRAID_PID[$a]}" "${BRAID_PID[$b]}")
+  log "$name: measuring processes ${CASE_PIDS[*]}"
   R_MTU[$name]=$(nsx "$a" cat "/sys/class/net/$BRAID_DEV/mtu")
   measure "$name" "$a" "$b" "$(overlay4 "$b")"
   record_rss "$name" "$a" "$b"
@@ -248,13 +249,13 @@ ratio() {  # ratio X Y: X / Y to two decimals, or "-"
 
 report() {
   local c ref=wireguard-go
-  echo "Run $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) CPU(s):" \
+  echo "- Run $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) CPU(s):" \
        "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
        "Linux $(uname -r); load average before the run: $LOAD_BEFORE."
-  echo "braid $("$BRAID" --version 2>/dev/null | head -n 1 | sed 's/^braid //')," \
+  echo "- braid $("$BRAID" --version 2>/dev/null | head -n 1 | sed 's/^braid //')," \
        "$(wireguard-go --version 2>/dev/null | head -n 1 || echo 'wireguard-go absent')," \
        "$(iperf3 --version | head -n 1 | cut -d' ' -f1,2)."
-  echo "Command: \`$COMMAND_LINE\` (as root; ${duration} s per iperf3 run)."
+  echo "- Command: \`$COMMAND_LINE\` (as root; ${duration} s per iperf3 run)."
   echo
   echo "| case | tunnel MTU | TCP 1 stream (Mbit/s) | TCP 4 streams (Mbit/s) | CPU s per Gbit | ping avg (ms) | ping p99 (ms) | ping loss (%) | peak RSS (MiB) | RSS after (MiB) |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
