@@ -96,7 +96,9 @@ void Node::on_handshake_init(const Endpoint& from, PacketBuf* buf) {
   ++counters_.handshake_init_rx;
   // Refill the token bucket, then spend one token.
   uint64_t now = clock_.now_ns();
-  uint64_t refill = (now - init_refill_ns_) * kInitRatePerSec / kNsPerSec;
+  // At most a second counts: the bucket holds one second of tokens, and a
+  // long quiet spell must not overflow the product.
+  uint64_t refill = std::min<uint64_t>(now - init_refill_ns_, kNsPerSec) * kInitRatePerSec / kNsPerSec;
   if (refill > 0) {
     init_tokens_ = std::min<uint64_t>(kInitRatePerSec, init_tokens_ + refill);
     init_refill_ns_ = now;

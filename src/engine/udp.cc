@@ -1,7 +1,11 @@
 // recvmmsg/sendmmsg batching over one UDP socket.
 #include "engine/udp.h"
 
+#include <netinet/in.h>
+#include <netinet/udp.h>
+
 #include <cerrno>
+#include <cstring>
 
 #include "common/log.h"
 
@@ -46,6 +50,15 @@ size_t UdpSocket::receive(const std::function<void(const Endpoint&, PacketBuf*)>
   return static_cast<size_t>(got);
 }
 
+namespace {
+
+// UDP_MAX_SEGMENTS of older kernels; and a GSO message may not exceed the
+// largest IP datagram.
+constexpr size_t kMaxGsoSegments = 64;
+constexpr size_t kMaxGsoBytes = 65000;
+
+}  // namespace
+
 void UdpSocket::queue(const Endpoint& to, PacketBuf* buf) {
   socklen_t len = to.to_sockaddr(family_, &tx_addr_[tx_count_]);
   if (len == 0) {
@@ -65,6 +78,71 @@ void UdpSocket::queue(const Endpoint& to, PacketBuf* buf) {
 }
 
 void UdpSocket::flush() {
+  if (tx_count_ == 0) return;
+  if (!gso_ || !send_gso()) send_plain();
+  for (size_t i = 0; i < tx_count_; ++i) pool_.put(tx_bufs_[i]);
+  tx_count_ = 0;
+}
+
+bool UdpSocket::send_gso() {
+  // Group runs: same destination, every datagram as large as the first but
+  // the last, which may be shorter.
+  size_t nmsg = 0;
+  for (size_t i = 0; i < tx_count_;) {
+    size_t seg = tx_iov_[i].iov_len;
+    size_t n = 1, bytes = seg;
+    while (i + n < tx_count_ && n < kMaxGsoSegments && tx_iov_[i + n - 1].iov_len == seg &&
+           tx_iov_[i + n].iov_len <= seg && bytes + tx_iov_[i + n].iov_len <= kMaxGsoBytes &&
+           tx_msgs_[i + n].msg_hdr.msg_namelen == tx_msgs_[i].msg_hdr.msg_namelen &&
+           memcmp(&tx_addr_[i + n], &tx_addr_[i], tx_msgs_[i].msg_hdr.msg_namelen) == 0) {
+      bytes += tx_iov_[i + n].iov_len;
+      ++n;
+    }
+    msghdr& h = gso_msgs_[nmsg].msg_hdr;
+    h = {};
+    h.msg_name = &tx_addr_[i];
+    h.msg_namelen = tx_msgs_[i].msg_hdr.msg_namelen;
+    h.msg_iov = &tx_iov_[i];
+    h.msg_iovlen = n;
+    if (n > 1) {
+      h.msg_control = tx_cmsg_[nmsg].data();
+      h.msg_controllen = CMSG_SPACE(sizeof(uint16_t));
+      cmsghdr* c = CMSG_FIRSTHDR(&h);
+      c->cmsg_level = SOL_UDP;
+      c->cmsg_type = UDP_SEGMENT;
+      c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+      uint16_t gso = static_cast<uint16_t>(seg);
+      memcpy(CMSG_DATA(c), &gso, sizeof gso);
+    }
+    gso_segs_[nmsg] = static_cast<unsigned>(n);
+    ++nmsg;
+    i += n;
+  }
+  size_t done = 0;
+  while (done < nmsg) {
+    int r = sendmmsg(fd_.get(), &gso_msgs_[done], static_cast<unsigned>(nmsg - done), 0);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      if (done == 0 && (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT ||
+                        errno == EOPNOTSUPP)) {
+        // No UDP GSO here (old kernel, or a route through a device
+        // without checksum offload): send datagram by datagram from now on.
+        log_info("UDP segmentation offload unavailable (%s); sending datagrams one by one",
+                 strerror(errno));
+        gso_ = false;
+        return false;
+      }
+      send_errors_ += gso_segs_[done];
+      ++done;
+      continue;
+    }
+    for (int k = 0; k < r; ++k) sent_ += gso_segs_[done + static_cast<size_t>(k)];
+    done += static_cast<size_t>(r);
+  }
+  return true;
+}
+
+void UdpSocket::send_plain() {
   size_t done = 0;
   while (done < tx_count_) {
     int n = sendmmsg(fd_.get(), &tx_msgs_[done], static_cast<unsigned>(tx_count_ - done), 0);
@@ -79,8 +157,6 @@ void UdpSocket::flush() {
     sent_ += static_cast<uint64_t>(n);
     done += static_cast<size_t>(n);
   }
-  for (size_t i = 0; i < tx_count_; ++i) pool_.put(tx_bufs_[i]);
-  tx_count_ = 0;
 }
 
 }  // namespace braid::engine

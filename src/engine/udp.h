@@ -1,6 +1,8 @@
 // Batched UDP I/O: recvmmsg fills a batch of pool buffers in one system
 // call; datagrams to send are queued by pointer (no copy) and leave in one
-// sendmmsg per batch.
+// sendmmsg per batch. Runs of equal-sized datagrams to one destination —
+// the segments of a TCP stream — go as one UDP GSO message, which the
+// kernel carries as one buffer and cuts into datagrams as late as it can.
 #pragma once
 
 #include <sys/socket.h>
@@ -47,7 +49,20 @@ class UdpSocket {
   std::array<iovec, kBatch> tx_iov_{};
   std::array<sockaddr_storage, kBatch> tx_addr_{};
   std::array<PacketBuf*, kBatch> tx_bufs_{};
+  // One control message (UDP_SEGMENT) per GSO message.
+  std::array<std::array<uint8_t, 32>, kBatch> tx_cmsg_{};
   size_t tx_count_ = 0;
+  bool gso_ = true;   // off after the kernel refuses it once
+
+  // GSO messages built over the queued datagrams, and how many datagrams
+  // each carries.
+  std::array<mmsghdr, kBatch> gso_msgs_{};
+  std::array<unsigned, kBatch> gso_segs_{};
+
+  // Sends the queue as GSO messages; false when the kernel refused GSO
+  // (then nothing was sent).
+  bool send_gso();
+  void send_plain();
   uint64_t send_errors_ = 0;
   uint64_t sent_ = 0;
 };
