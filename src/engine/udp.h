@@ -34,6 +34,8 @@ class UdpSocket {
 
   uint64_t send_errors() const { return send_errors_; }
   uint64_t sent() const { return sent_; }
+  // Whether runs still leave as GSO messages (false once the kernel refused).
+  bool gso() const { return gso_; }
 
  private:
   UniqueFd fd_;
