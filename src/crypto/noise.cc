@@ -384,24 +384,32 @@ bool HandshakeState::write_tokens(std::span<const uint8_t> payload, std::vector<
       case Token::kS:
         if (!ss_.encrypt_and_hash(s_pub_, out)) return false;
         break;
-      case Token::kEE:
-        if (!dh(e_priv_, re_)) return false;
-        break;
-      case Token::kES:
-        if (!(initiator_ ? dh(e_priv_, rs_) : dh(s_priv_, re_))) return false;
-        break;
-      case Token::kSE:
-        if (!(initiator_ ? dh(s_priv_, re_) : dh(e_priv_, rs_))) return false;
-        break;
-      case Token::kSS:
-        if (!dh(s_priv_, rs_)) return false;
-        break;
-      case Token::kPsk:
-        ss_.mix_key_and_hash(psks_.keys[next_psk_++]);
+      default:
+        if (!mix_token(t)) return false;
         break;
     }
   }
   return ss_.encrypt_and_hash(payload, out);
+}
+
+// The tokens that read and write alike: Diffie-Hellman results and PSKs
+// mixed into the chaining key.
+bool HandshakeState::mix_token(Token t) {
+  switch (t) {
+    case Token::kEE:
+      return dh(e_priv_, re_);
+    case Token::kES:
+      return initiator_ ? dh(e_priv_, rs_) : dh(s_priv_, re_);
+    case Token::kSE:
+      return initiator_ ? dh(s_priv_, re_) : dh(e_priv_, rs_);
+    case Token::kSS:
+      return dh(s_priv_, rs_);
+    case Token::kPsk:
+      ss_.mix_key_and_hash(psks_.keys[next_psk_++]);
+      return true;
+    default:
+      return false;
+  }
 }
 
 bool HandshakeState::read_message(std::span<const uint8_t> message,
@@ -439,20 +447,8 @@ bool HandshakeState::read_tokens(std::span<const uint8_t> message,
         has_rs_ = true;
         break;
       }
-      case Token::kEE:
-        if (!dh(e_priv_, re_)) return false;
-        break;
-      case Token::kES:
-        if (!(initiator_ ? dh(e_priv_, rs_) : dh(s_priv_, re_))) return false;
-        break;
-      case Token::kSE:
-        if (!(initiator_ ? dh(s_priv_, re_) : dh(e_priv_, rs_))) return false;
-        break;
-      case Token::kSS:
-        if (!dh(s_priv_, rs_)) return false;
-        break;
-      case Token::kPsk:
-        ss_.mix_key_and_hash(psks_.keys[next_psk_++]);
+      default:
+        if (!mix_token(t)) return false;
         break;
     }
   }

@@ -160,6 +160,7 @@ class HandshakeState {
  private:
   explicit HandshakeState(CipherKind kind) : kind_(kind), ss_(kind) {}
   bool dh(const Key& priv, const Key& pub);
+  bool mix_token(Token t);
   bool write_tokens(std::span<const uint8_t> payload, std::vector<uint8_t>& out);
   bool read_tokens(std::span<const uint8_t> message, std::vector<uint8_t>& payload_out);
   void mix_ephemeral(const Key& pub);
