@@ -295,9 +295,11 @@ netns_cleanup() {
     rc=1
   fi
   if [[ $rc -ne 0 && $rc -ne 77 && -n "$NETNS_WORK" ]]; then
-    for node in "${!BRAID_PID[@]}"; do
-      echo "----- braid log of node $node (last 40 lines) -----" >&3
-      tail -n 40 "$(braid_log "$node")" >&3
+    for i in "$NETNS_WORK"/braid-*.log; do
+      [[ -e $i ]] || continue
+      i=${i##*/braid-}
+      echo "----- braid log of node ${i%.log} (last 40 lines) -----" >&3
+      tail -n 40 "$(braid_log "${i%.log}")" >&3
     done
   fi
   if [[ -n "$NETNS_WORK" ]]; then
