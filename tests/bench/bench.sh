@@ -144,7 +144,7 @@ measure() {
     R_CPU[$name]="-"
   fi
   log "$name: ping, 200 x 10 ms"
-  read -r R_PING_AVG[$name] R_PING_P99[$name] R_PING_LOSS[$name] <<<"$(ping_stats "$a" "$addr")"
+  read -r "R_PING_AVG[$name]" "R_PING_P99[$name]" "R_PING_LOSS[$name]" <<<"$(ping_stats "$a" "$addr")"
   CASES+=("$name")
   log "$name: ${R_TCP1[$name]} / ${R_TCP4[$name]} Mbit/s, ${R_CPU[$name]} CPU s/Gbit," \
       "ping ${R_PING_AVG[$name]}/${R_PING_P99[$name]} ms"
@@ -314,8 +314,9 @@ if [[ $write_doc == 1 ]]; then
   doc=$SRC_DIR/doc/performance.md
   begin='<!-- results:begin (tests/bench/bench.sh --write-doc rewrites this section) -->'
   end='<!-- results:end -->'
-  [[ -f $doc ]] && grep -qF -- "$begin" "$doc" && grep -qF -- "$end" "$doc" ||
+  if ! { [[ -f $doc ]] && grep -qF -- "$begin" "$doc" && grep -qF -- "$end" "$doc"; }; then
     fail "$doc lacks the results markers"
+  fi
   awk -v b="$begin" -v e="$end" -v f="$results" '
     $0 == b { print; while ((getline l < f) > 0) print l; skip = 1; next }
     $0 == e { skip = 0 }

@@ -16,6 +16,7 @@
 # Environment: BRAID (the daemon), BRAID_SKIP_NETNS=1 (skip), BRAID_KEEP=1
 # (keep the work directory of a failed test for inspection).
 
+# shellcheck shell=bash
 set -euo pipefail
 
 NETNS_LIBDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -61,7 +62,8 @@ netns_require() {
   [[ -x "$BRAID" ]] || fail "no braid binary at $BRAID (set BRAID=PATH)"
 }
 
-# NAME: a short tag for logs; defaults to the script name.
+# Checks the host, then sets up this test's names (brd-PID-NODE), its work
+# directory and the cleanup trap.
 netns_init() {
   netns_require
   NETNS_PREFIX="brd-$$"

@@ -16,7 +16,7 @@ wait_ping b "$(overlay4 a)" 5
 log "the right-key pair talks"
 
 # c has had as long as a and b needed; give it a few more seconds.
-for i in 1 2 3; do
+for _ in 1 2 3; do
   if ping_once c "$(overlay4 a)" >/dev/null; then fail "wrong-key node c reached a"; fi
   if ping_once a "$(overlay4 c)" >/dev/null; then fail "a reached wrong-key node c"; fi
   if ping_once b "$(overlay4 c)" >/dev/null; then fail "b reached wrong-key node c"; fi
