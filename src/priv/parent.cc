@@ -42,6 +42,7 @@ class Parent {
 
  private:
   bool setup(std::string* error);
+  bool stretch_key(std::string* error);
   bool daemonize();
   bool fork_engine(UniqueFd engine_end);
   void on_message(ipc::MsgType type, std::span<const uint8_t> payload, UniqueFd fd);
@@ -89,7 +90,7 @@ bool Parent::setup(std::string* error) {
   if (cfg_.crypto == config::Crypto::kPlain)
     log_warnx("crypto = plain: traffic is neither encrypted nor authenticated");
   if (!cfg_.shared_key.empty()) {
-    psk_ = crypto::derive_psk(cfg_.shared_key, cfg_.magic);
+    if (!stretch_key(error)) return false;
     has_psk_ = true;
   }
   if (!cfg_.stats_file.empty())
@@ -108,6 +109,40 @@ bool Parent::setup(std::string* error) {
   if (!udp_) return false;
   log_info("device %s (%s, mtu %u), listening on UDP port %u", ifname_.c_str(),
            tap ? "tap" : "tun", mtu_, cfg_.port);
+  return true;
+}
+
+// Argon2id needs 64 MiB for a moment. Done in a short-lived child, that
+// memory never counts against the long-running parent (nor the engine,
+// which is forked from it): the daemon stays a few MiB for its whole life.
+bool Parent::stretch_key(std::string* error) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) fatal("pipe");
+  UniqueFd rd(fds[0]), wr(fds[1]);
+  pid_t pid = fork();
+  if (pid < 0) fatal("fork");
+  if (pid == 0) {
+    rd.reset();
+    auto psk = crypto::derive_psk(cfg_.shared_key, cfg_.magic);
+    ssize_t n = write(wr.get(), psk.data(), psk.size());
+    sodium_memzero(psk.data(), psk.size());
+    _exit(n == static_cast<ssize_t>(psk.size()) ? 0 : 1);
+  }
+  wr.reset();
+  size_t got = 0;
+  while (got < psk_.size()) {
+    ssize_t n = read(rd.get(), psk_.data() + got, psk_.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (got != psk_.size() || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    *error = "cannot stretch the shared key (out of memory?)";
+    return false;
+  }
   return true;
 }
 
