@@ -165,14 +165,15 @@ braid_start() {
   NETNS_PIDS+=("$!")
 }
 
-# braid_start_mesh NODE TYPE KEY PEER...: the common case, a node of a
-# shared-key mesh with its overlay address from its index.
+# braid_start_mesh NODE TYPE KEY PEER... [-- ARGS...]: the common case, a
+# node of a shared-key mesh with its overlay address from its index; ARGS
+# after "--" go to braid as they are.
 braid_start_mesh() {
   local node=$1 type=$2 key=$3; shift 3
   local args=(-t "$type" --shared-key "$key" --ifup "$(ifup_cmd "$(overlay4 "$node")/24")")
-  local p
-  for p in "$@"; do args+=(-c "$p"); done
-  braid_start "$node" "${args[@]}"
+  while [[ $# -gt 0 && $1 != -- ]]; do args+=(-c "$1"); shift; done
+  [[ $# -eq 0 ]] || shift
+  braid_start "$node" "${args[@]}" "$@"
 }
 
 # The braid parent must still be running: a daemon that exits at start-up

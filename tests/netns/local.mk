@@ -7,7 +7,8 @@ NETNS_TESTS = tests/netns/check_config.sh tests/netns/tun_mesh.sh \
 	tests/netns/tap_mesh.sh tests/netns/ipv6_underlay.sh \
 	tests/netns/wrong_key.sh tests/netns/late_peer.sh \
 	tests/netns/privsep.sh tests/netns/engine_death.sh \
-	tests/netns/shutdown.sh tests/netns/parent_death.sh
+	tests/netns/shutdown.sh tests/netns/peer_restart.sh \
+	tests/netns/parent_death.sh
 TESTS += $(NETNS_TESTS)
 # Known failure, kept visible: after fork the engine still holds the
 # parent's end of their socketpair, so it never reads end-of-file when the
