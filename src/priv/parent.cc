@@ -44,7 +44,7 @@ class Parent {
   bool setup(std::string* error);
   bool stretch_key(std::string* error);
   bool daemonize();
-  bool fork_engine(UniqueFd engine_end);
+  bool fork_engine(UniqueFd& parent_end, UniqueFd engine_end);
   void on_message(ipc::MsgType type, std::span<const uint8_t> payload, UniqueFd fd);
   void on_close(const std::string& reason);
   void send_setup();
@@ -175,7 +175,7 @@ bool Parent::daemonize() {
   return true;
 }
 
-bool Parent::fork_engine(UniqueFd engine_end) {
+bool Parent::fork_engine(UniqueFd& parent_end, UniqueFd engine_end) {
   pid_t pid = fork();
   if (pid < 0) fatal("fork");
   if (pid == 0) {
@@ -184,7 +184,10 @@ bool Parent::fork_engine(UniqueFd engine_end) {
     // group, and an engine that died of it could not say goodbye. The
     // engine stops when told to over IPC or when the parent goes away.
     for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) signal(sig, SIG_IGN);
-    // The engine gets its descriptors over IPC only, after the sandbox.
+    // The parent's end must go, or the engine would never see end-of-file
+    // when the parent dies. The engine gets its descriptors over IPC only,
+    // after the sandbox.
+    parent_end.reset();
     device_.reset();
     udp_.reset();
     ready_pipe_.reset();
@@ -209,7 +212,7 @@ int Parent::run() {
   ipc::make_socketpair(&parent_end, &engine_end);
   // Our own writes to a dead engine must not kill us.
   signal(SIGPIPE, SIG_IGN);
-  fork_engine(std::move(engine_end));
+  fork_engine(parent_end, std::move(engine_end));
   log_set_procname("braid[priv]");
 
   if (run_hook(cfg_.ifup, ifname_, "ifup") != 0) {
@@ -400,7 +403,9 @@ void Parent::reopen_log() {
     return;
   }
   log_to_fd(fd.get());
+  bool reopened = static_cast<bool>(log_fd_);
   log_fd_ = std::move(fd);
+  if (reopened) log_info("log file %s reopened", cfg_.log_file.c_str());
   if (channel_ && channel_->state() == ipc::parent_state::kRunning)
     channel_->send(ipc::MsgType::kLogFd, {}, log_fd_.get());
 }

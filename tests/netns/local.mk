@@ -8,13 +8,8 @@ NETNS_TESTS = tests/netns/check_config.sh tests/netns/tun_mesh.sh \
 	tests/netns/wrong_key.sh tests/netns/late_peer.sh \
 	tests/netns/privsep.sh tests/netns/engine_death.sh \
 	tests/netns/shutdown.sh tests/netns/peer_restart.sh \
-	tests/netns/parent_death.sh
+	tests/netns/parent_death.sh tests/netns/daemon.sh
 TESTS += $(NETNS_TESTS)
-# Known failure, kept visible: after fork the engine still holds the
-# parent's end of their socketpair, so it never reads end-of-file when the
-# parent is killed and runs on alone. Remove from here once fixed (the
-# harness reports XPASS as a failure to make sure of that).
-XFAIL_TESTS = tests/netns/parent_death.sh
 EXTRA_DIST += $(NETNS_TESTS) tests/netns/lib.sh tests/netns/demo.sh
 
 TEST_EXTENSIONS = .sh
