@@ -94,23 +94,14 @@ void Node::drop_handshake(uint32_t index) {
 
 void Node::on_handshake_init(const Endpoint& from, PacketBuf* buf) {
   ++counters_.handshake_init_rx;
-  // Refill the token bucket, then spend one token.
-  uint64_t now = clock_.now_ns();
-  // At most a second counts: the bucket holds one second of tokens, and a
-  // long quiet spell must not overflow the product.
-  uint64_t refill = std::min<uint64_t>(now - init_refill_ns_, kNsPerSec) * kInitRatePerSec / kNsPerSec;
-  if (refill > 0) {
-    init_tokens_ = std::min<uint64_t>(kInitRatePerSec, init_tokens_ + refill);
-    init_refill_ns_ = now;
-  }
-  if (init_tokens_ == 0) {
-    ++counters_.drop_rate_limited;
-    return;
-  }
-  --init_tokens_;
   std::span<const uint8_t> pkt(buf->data(), buf->len);
   if (pkt.size() <= kInitHeaderLen || pkt.size() > kMaxHandshakeLen) {
     ++counters_.drop_malformed;
+    return;
+  }
+  uint64_t now = clock_.now_ns();
+  if (!init_limiter_.allow(from, now)) {
+    ++counters_.drop_rate_limited;
     return;
   }
   uint32_t remote_index = get_be32(pkt.data() + kPrefixLen);
@@ -228,6 +219,7 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
   kp->recv = crypto::TransportKey(cfg_.cipher, std::span<const uint8_t, 32>(rx.key(), 32));
   int target = h.target;
   bool initiator = h.initiator;
+  std::optional<NodeId> renewing = h.peer;
   drop_handshake(local_index);   // h is gone from here on
 
   auto& slot = peers_[remote];
@@ -265,6 +257,9 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
   // The responder answers at once, so the initiator learns that its final
   // message arrived and the new keys work in both directions.
   if (!initiator) send_keepalive(peer);
+  // A renewal answered by another node at the peer's address: the peer
+  // restarted with a new identity. Its old sessions are dead.
+  if (renewing && *renewing != remote) remove_peer(*renewing, "was replaced by a new node at its address");
 }
 
 }  // namespace braid::engine

@@ -15,6 +15,7 @@ src_engine_libengine_a_SOURCES = \
 	src/engine/offload.h src/engine/offload.cc \
 	src/engine/peer.h \
 	src/engine/pool.h src/engine/pool.cc \
+	src/engine/ratelimit.h src/engine/ratelimit.cc \
 	src/engine/replay.h src/engine/replay.cc \
 	src/engine/timers.h src/engine/timers.cc \
 	src/engine/udp.h src/engine/udp.cc \

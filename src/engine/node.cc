@@ -25,8 +25,6 @@ Node::Node(const NodeConfig& cfg, const Clock& clock, BufferPool& pool, NodeOutp
   static const char kPrologue[] = "braid v1";
   prologue_.assign(kPrologue, kPrologue + sizeof kPrologue - 1);
   prologue_.insert(prologue_.end(), cfg_.magic.begin(), cfg_.magic.end());
-  init_tokens_ = kInitRatePerSec;
-  init_refill_ns_ = clock_.now_ns();
 }
 
 Node::~Node() = default;

@@ -21,6 +21,7 @@
 #include "engine/forward.h"
 #include "engine/peer.h"
 #include "engine/pool.h"
+#include "engine/ratelimit.h"
 #include "engine/wire.h"
 
 namespace braid::engine {
@@ -168,10 +169,8 @@ class Node {
   std::unique_ptr<Forwarder> forwarder_;
   Counters counters_;
   LogLimiter log_limiter_;
-  // Token bucket over handshake initiations, so a flood costs a bounded
-  // amount of hashing per second.
-  uint64_t init_tokens_ = 0;
-  uint64_t init_refill_ns_ = 0;
+  // Bounds what a flood of initiations can cost, per source and in all.
+  InitiationLimiter init_limiter_;
 };
 
 }  // namespace braid::engine

@@ -10,4 +10,5 @@ tests_unit_braid_unit_SOURCES += \
 tests_unit_braid_unit_SOURCES += \
 	tests/unit/engine/checksum_test.cc \
 	tests/unit/engine/offload_test.cc \
-	tests/unit/engine/udp_test.cc
+	tests/unit/engine/udp_test.cc \
+	tests/unit/engine/ratelimit_test.cc

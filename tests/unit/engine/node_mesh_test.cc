@@ -139,19 +139,25 @@ TEST(NodeMesh, LostRenewalMessagesAreRetriedUntilOneGetsThrough) {
   CHECK(a.keypair_to(b)->local_index != index);
 }
 
+// A stranger's address: each index its own IPv4 source.
+static Endpoint stranger(uint32_t i) {
+  const uint8_t addr[4] = {10, 200, static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)};
+  return Endpoint::from_bytes(4, addr, 4000);
+}
+
 TEST(NodeMesh, InitiationsBeyondTheRateLimitAreDroppedAndCounted) {
   NodeConfig cfg = FakeNet::config(1);
   cfg.psk.reset();
   Host& b = net->add(cfg);
   // Valid initiations (no shared key: any 32 bytes are an ephemeral key)
-  // from strangers, all at one instant.
+  // from as many strangers, all at one instant: the global limit.
   const size_t n = kInitRatePerSec + 500;
   for (size_t i = 0; i < n; ++i) {
     std::vector<uint8_t> g(kInitHeaderLen + 32, static_cast<uint8_t>(i));
     memcpy(g.data(), cfg.magic.data(), kMagicLen);
     g[kMagicLen] = static_cast<uint8_t>(PacketType::kHandshakeInit);
     put_be32(g.data() + kPrefixLen, static_cast<uint32_t>(i + 1));
-    net->inject(Datagram{FakeNet::address(200), b.addr(), g});
+    net->inject(Datagram{stranger(static_cast<uint32_t>(i)), b.addr(), g});
   }
   net->pump();
   LONGS_EQUAL(n, b.node().counters().handshake_init_rx);
@@ -161,9 +167,30 @@ TEST(NodeMesh, InitiationsBeyondTheRateLimitAreDroppedAndCounted) {
   std::vector<uint8_t> g(kInitHeaderLen + 32, 7);
   memcpy(g.data(), cfg.magic.data(), kMagicLen);
   g[kMagicLen] = static_cast<uint8_t>(PacketType::kHandshakeInit);
-  net->inject(Datagram{FakeNet::address(200), b.addr(), g});
+  net->inject(Datagram{stranger(60000), b.addr(), g});
   net->pump();
   LONGS_EQUAL(500, b.node().counters().drop_rate_limited);
+}
+
+TEST(NodeMesh, OneSourceCannotUseUpTheInitiationBudget) {
+  NodeConfig ca = FakeNet::config(1), cb = FakeNet::config(2);
+  ca.psk.reset();
+  cb.psk.reset();
+  Host& a = net->add(ca);
+  Host& b = net->add(cb);
+  for (uint32_t i = 0; i < 5000; ++i) {
+    std::vector<uint8_t> g(kInitHeaderLen + 32, static_cast<uint8_t>(i));
+    memcpy(g.data(), cb.magic.data(), kMagicLen);
+    g[kMagicLen] = static_cast<uint8_t>(PacketType::kHandshakeInit);
+    put_be32(g.data() + kPrefixLen, i + 1);
+    net->inject(Datagram{stranger(1), b.addr(), g});
+  }
+  net->pump();
+  LONGS_EQUAL(5000 - InitiationLimiter::kPerSourceBurst, b.node().counters().drop_rate_limited);
+  // Another source is not affected.
+  a.target(b);
+  net->tick();
+  CHECK(connected(a, b));
 }
 
 TEST(NodeMesh, AFloodOfHalfDoneHandshakesIsBoundedAndTheRealPeerStillConnects) {
@@ -180,7 +207,7 @@ TEST(NodeMesh, AFloodOfHalfDoneHandshakesIsBoundedAndTheRealPeerStillConnects) {
       memcpy(g.data(), cb.magic.data(), kMagicLen);
       g[kMagicLen] = static_cast<uint8_t>(PacketType::kHandshakeInit);
       put_be32(g.data() + kPrefixLen, i + 1);
-      net->inject(Datagram{FakeNet::address(200), b.addr(), g});
+      net->inject(Datagram{stranger(i % 60000), b.addr(), g});
     }
     net->pump();
     net->clock.advance_ms(1);
