@@ -9,6 +9,9 @@
 //               one is confirmed, so traffic has no gap; an initiator's
 //               keypair the other side never confirmed is renewed too;
 //   expiry      keypairs older than kRejectAfterTimeNs are dropped;
+//   silence     a peer we send to but have heard nothing from for
+//               `keepalive` seconds plus kSilenceGraceNs gets a new
+//               handshake, every kRekeyRetryNs: it may have restarted;
 //   keepalive   a peer we have sent nothing to for `keepalive` seconds gets
 //               an empty packet, which holds NAT mappings open and lets the
 //               other side see we are alive;
@@ -82,7 +85,12 @@ void Node::timers_peer(Peer& peer, uint64_t now) {
   if (peer.next && now - peer.next->created_ns > kRekeyRetryNs) retire_keypair(peer.next);
   Keypair* kp = peer.current.get();
   uint64_t age = kp ? now - kp->created_ns : UINT64_MAX;
-  bool due = kp == nullptr || (!kp->confirmed && age > kRekeyRetryNs) ||
+  // We keep sending but hear nothing, not even keepalives: the peer may
+  // have restarted and lost our session. A new handshake finds out (the
+  // session stays until it succeeds or the peer times out).
+  bool silent = kp && peer.last_sent_ns > peer.last_received_ns &&
+                now - peer.last_received_ns > (uint64_t{cfg_.keepalive_s} * kNsPerSec + kSilenceGraceNs);
+  bool due = kp == nullptr || silent || (!kp->confirmed && age > kRekeyRetryNs) ||
              age > (kp->initiator ? kRekeyAfterTimeNs : kRekeyByResponderNs) ||
              kp->send_counter > kRekeyAfterMessages;
   if (due && !peer.next && (peer.rekey_index == 0 || now - peer.rekey_started_ns > kRekeyRetryNs)) {

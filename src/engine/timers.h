@@ -20,6 +20,9 @@ constexpr uint64_t kRejectAfterTimeNs = 180 * kNsPerSec;
 constexpr uint64_t kRekeyAfterMessages = 1ull << 60;
 // A rekey handshake that got no answer is started again after this.
 constexpr uint64_t kRekeyRetryNs = 1 * kNsPerSec;
+// A peer sends at least a keepalive every `keepalive` seconds; silence
+// this much longer, while we send, means it may have lost our session.
+constexpr uint64_t kSilenceGraceNs = 10 * kNsPerSec;
 // Half-done handshakes are forgotten after this, freeing their index.
 constexpr uint64_t kHandshakeTimeoutNs = 5 * kNsPerSec;
 // Contacting a configured peer that does not answer: the wait between

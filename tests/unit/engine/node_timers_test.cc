@@ -298,3 +298,34 @@ TEST(NodeTimers, ATargetWithSeveralAddressesIsTriedAtEachInTurn) {
   net->run_ms(2000);
   CHECK(connected(*a, *b));
 }
+
+TEST(NodeTimers, APeerThatRestartedWithANewIdentityIsFoundAgain) {
+  NodeConfig cfg = FakeNet::config(1);
+  connect(cfg);
+  NodeId old_b = b->node().id();
+  // b restarts: a new node (new static key, no peers) at b's address.
+  Host& c = net->add(FakeNet::config(3));
+  Endpoint baddr = b->addr(), caddr = c.addr();
+  net->filter = [baddr, caddr](Datagram& d, std::vector<Datagram>& out) {
+    if (d.from == baddr) return;   // the old b is dead
+    if (d.to == baddr) d.to = caddr;
+    if (d.from == caddr) d.from = baddr;
+    out.push_back(d);
+  };
+  // a keeps sending under the dead session; after keepalive plus the grace
+  // period of silence it handshakes, meets the new node and drops the old.
+  uint64_t quiet_ms = (uint64_t{cfg.keepalive_s} * kNsPerSec + kSilenceGraceNs) / kNsPerMs;
+  uint32_t seq = 0;
+  for (uint64_t ms = 0; ms < quiet_ms + 3000; ms += 500) {
+    a->device_packet(make_packet(seq++));
+    net->run_ms(500);
+  }
+  CHECK(a->node().find_peer(old_b) == nullptr);
+  const Peer* p = a->peer_of(c);
+  CHECK(p != nullptr && p->current != nullptr);
+  size_t before = c.written.size();
+  a->device_packet(make_packet(seq++));
+  net->pump();
+  LONGS_EQUAL(before + 1, c.written.size());
+  CHECK(cfg.peer_timeout_s * 1000 > quiet_ms + 3000);   // not the peer timeout at work
+}
