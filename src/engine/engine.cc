@@ -289,7 +289,7 @@ void Engine::on_tick() {
     log_debug("counters: rx %llu tx %llu dev-rx %llu dev-tx %llu drops: foreign %llu "
               "malformed %llu index %llu auth %llu replay %llu expired %llu no-peer %llu "
               "no-buffer %llu rate %llu; handshakes ok %llu failed %llu; send errors %llu; "
-              "device errors %llu malformed %llu",
+              "device errors %llu malformed %llu; truncated %llu",
               (unsigned long long)c.rx_packets, (unsigned long long)udp_->sent(),
               (unsigned long long)c.device_rx, (unsigned long long)c.device_tx,
               (unsigned long long)c.drop_foreign, (unsigned long long)c.drop_malformed,
@@ -298,7 +298,8 @@ void Engine::on_tick() {
               (unsigned long long)c.drop_no_peer, (unsigned long long)c.drop_no_buffer,
               (unsigned long long)c.drop_rate_limited, (unsigned long long)c.handshake_ok,
               (unsigned long long)c.handshake_failed, (unsigned long long)udp_->send_errors(),
-              (unsigned long long)device_errors_, (unsigned long long)device_malformed_);
+              (unsigned long long)device_errors_, (unsigned long long)device_malformed_,
+              (unsigned long long)udp_->truncated());
   }
   udp_->flush();
   tick_->start(static_cast<int>(Node::kTickMs));

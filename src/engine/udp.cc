@@ -39,6 +39,7 @@ size_t UdpSocket::receive(const std::function<void(const Endpoint&, PacketBuf*)>
     // A datagram larger than the buffer arrives cut short; drop it rather
     // than hand on a truncated packet.
     if (rx_msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) {
+      ++truncated_;
       pool_.put(b);
       continue;
     }
@@ -123,8 +124,11 @@ bool UdpSocket::send_gso() {
     int r = sendmmsg(fd_.get(), &gso_msgs_[done], static_cast<unsigned>(nmsg - done), 0);
     if (r < 0) {
       if (errno == EINTR) continue;
-      if (done == 0 && (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT ||
-                        errno == EOPNOTSUPP)) {
+      // Only a refusal of a message that carried UDP_SEGMENT says anything
+      // about GSO: a single datagram can fail with EINVAL for its own
+      // reasons (a peer's port 0, say).
+      if (done == 0 && gso_segs_[0] > 1 &&
+          (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT || errno == EOPNOTSUPP)) {
         // No UDP GSO here (old kernel, or a route through a device
         // without checksum offload): send datagram by datagram from now on.
         log_info("UDP segmentation offload unavailable (%s); sending datagrams one by one",

@@ -33,6 +33,8 @@ class UdpSocket {
   void flush();
 
   uint64_t send_errors() const { return send_errors_; }
+  // Datagrams larger than a buffer (a peer with a larger MTU), dropped.
+  uint64_t truncated() const { return truncated_; }
   uint64_t sent() const { return sent_; }
   // Whether runs still leave as GSO messages (false once the kernel refused).
   bool gso() const { return gso_; }
@@ -66,6 +68,7 @@ class UdpSocket {
   bool send_gso();
   void send_plain();
   uint64_t send_errors_ = 0;
+  uint64_t truncated_ = 0;
   uint64_t sent_ = 0;
 };
 
