@@ -21,7 +21,8 @@ namespace es = engine_state;
 // only once running, so the parent must send them after Start.
 constexpr MessageRule kRules[] = {
     {MsgType::kHello, Side::kEngine, es::kAwaitConfig | ps::kAwaitHello, kHelloLen, kHelloLen, false},
-    {MsgType::kReady, Side::kEngine, es::kRunning | ps::kAwaitReady, 0, 0, false},
+    // Ready may cross a Shutdown the parent sent while waiting for it.
+    {MsgType::kReady, Side::kEngine, es::kRunning | ps::kAwaitReady | ps::kStopping, 0, 0, false},
     {MsgType::kConfig, Side::kParent, ps::kAwaitReady | es::kAwaitConfig, kConfigMinLen, kMaxPayload, false},
     {MsgType::kDevice, Side::kParent, ps::kAwaitReady | es::kConfigured, kDeviceMinLen, kDeviceMaxLen, true},
     {MsgType::kUdpSocket, Side::kParent, ps::kAwaitReady | es::kConfigured, kUdpSocketLen, kUdpSocketLen, true},

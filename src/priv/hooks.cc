@@ -2,6 +2,7 @@
 // the engine could influence reaches the shell.
 #include "priv/hooks.h"
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +23,12 @@ int run_hook(const std::string& command, const std::string& ifname, const char* 
     return -1;
   }
   if (pid == 0) {
+    // The parent ignores SIGPIPE and may hold signals; a shell pipeline in
+    // a hook must behave as it does anywhere else.
+    signal(SIGPIPE, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
     const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
     const char* envp[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                           env_ifname.c_str(), env_event.c_str(), nullptr};

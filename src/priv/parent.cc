@@ -10,9 +10,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <tuple>
 
 #include "common/ev.h"
 #include "common/log.h"
@@ -43,6 +45,7 @@ class Parent {
  private:
   bool setup(std::string* error);
   bool stretch_key(std::string* error);
+  bool encode_engine_config(std::string* error);
   bool daemonize();
   bool fork_engine(UniqueFd& parent_end, UniqueFd engine_end);
   void on_message(ipc::MsgType type, std::span<const uint8_t> payload, UniqueFd fd);
@@ -73,6 +76,7 @@ class Parent {
   bool stopped_early_ = false;
   bool pid_file_written_ = false;
   std::vector<std::vector<ipc::PeerAddress>> resolved_;
+  std::vector<uint8_t> engine_config_;   // the kConfig payload, until sent
 
   EventBasePtr base_;
   std::unique_ptr<ipc::Channel> channel_;
@@ -98,6 +102,7 @@ bool Parent::setup(std::string* error) {
   if (!resolve_identity(cfg_.user, cfg_.group, &sandbox_, error)) return false;
   sandbox_.chroot_dir = cfg_.chroot_dir;
   if (!prepare_chroot_dir(cfg_.chroot_dir, error)) return false;
+  if (!encode_engine_config(error)) return false;
 
   bool tap = cfg_.device_type == config::DeviceType::kTap;
   device_ = open_device(cfg_.device_path, tap, cfg_.device_name, &ifname_, error);
@@ -200,6 +205,13 @@ bool Parent::fork_engine(UniqueFd& parent_end, UniqueFd engine_end) {
 }
 
 int Parent::run() {
+  // Stop and reload signals wait until the event loop can handle them: a
+  // SIGTERM or SIGHUP during start-up must not kill us with the device up
+  // and no ifdown run.
+  sigset_t held, old_mask;
+  sigemptyset(&held);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&held, sig);
+  sigprocmask(SIG_BLOCK, &held, &old_mask);
   std::string error;
   if (!cfg_.log_file.empty()) reopen_log();
   if (!setup(&error)) {
@@ -249,7 +261,9 @@ int Parent::run() {
     }));
     signals_.back()->add();
   }
+  sigprocmask(SIG_SETMASK, &old_mask, nullptr);
   resolve_timer_ = std::make_unique<Timer>(base_.get(), [this] {
+    if (channel_->state() != ipc::parent_state::kRunning) return;
     resolve_all(false);
     resolve_timer_->start(kResolveIntervalMs);
   });
@@ -279,6 +293,7 @@ void Parent::on_message(ipc::MsgType type, std::span<const uint8_t> payload, Uni
       send_setup();
       return;
     case ipc::MsgType::kReady:
+      if (stopping_) return;   // it crossed our Shutdown
       channel_->set_state(ipc::parent_state::kRunning);
       log_info("running on %s", ifname_.c_str());
       write_pid_file();
@@ -299,7 +314,9 @@ void Parent::on_message(ipc::MsgType type, std::span<const uint8_t> payload, Uni
   on_close(std::string("unexpected ") + ipc::type_name(type));
 }
 
-void Parent::send_setup() {
+// Built during setup, so a configuration that does not fit the IPC
+// message stops braid before the ifup hook has run.
+bool Parent::encode_engine_config(std::string* error) {
   ipc::EngineConfig ec;
   ec.magic = cfg_.magic;
   ec.crypto = cfg_.crypto == config::Crypto::kAes256  ? ipc::CryptoKind::kAes256
@@ -312,11 +329,25 @@ void Parent::send_setup() {
   ec.peer_timeout_s = cfg_.peer_timeout;
   ec.keepalive_s = cfg_.keepalive;
   for (const auto& p : cfg_.peers) ec.peers.push_back(config::format_peer(p));
-  std::vector<uint8_t> buf;
-  if (!ipc::encode(ec, &buf)) fatalx("configuration does not fit the IPC message");
-  channel_->send(ipc::MsgType::kConfig, buf);
+  bool ok = ipc::encode(ec, &engine_config_);
+  sodium_memzero(ec.psk.data(), ec.psk.size());
   sodium_memzero(psk_.data(), psk_.size());
+  if (!ok) {
+    *error = "too many peers (" + std::to_string(cfg_.peers.size()) +
+             ") or peer names too long for the engine's configuration message";
+    return false;
+  }
+  return true;
+}
+
+void Parent::send_setup() {
+  channel_->send(ipc::MsgType::kConfig, engine_config_);
+  // The message holds the PSK: wipe our copy (the channel's queued copy is
+  // sent at once).
+  sodium_memzero(engine_config_.data(), engine_config_.size());
+  engine_config_.clear();
   channel_->set_state(ipc::parent_state::kAwaitReady);
+  std::vector<uint8_t> buf;
 
   ipc::DeviceInfo di;
   di.type = cfg_.device_type == config::DeviceType::kTap ? ipc::DeviceType::kTap
@@ -340,10 +371,13 @@ void Parent::resolve_all(bool force) {
   resolved_.resize(cfg_.peers.size());
   for (size_t i = 0; i < cfg_.peers.size(); ++i) {
     auto addrs = resolve_peer(cfg_.peers[i], udp_family_);
+    // Round-robin DNS reorders the same addresses: compare as sets, so the
+    // engine's backoff is reset only by a real change.
+    auto key = [](const ipc::PeerAddress& a) { return std::tie(a.family, a.addr, a.port); };
+    std::sort(addrs.begin(), addrs.end(),
+              [&](const ipc::PeerAddress& x, const ipc::PeerAddress& y) { return key(x) < key(y); });
     bool same = addrs.size() == resolved_[i].size();
-    for (size_t j = 0; same && j < addrs.size(); ++j)
-      same = addrs[j].family == resolved_[i][j].family && addrs[j].addr == resolved_[i][j].addr &&
-             addrs[j].port == resolved_[i][j].port;
+    for (size_t j = 0; same && j < addrs.size(); ++j) same = key(addrs[j]) == key(resolved_[i][j]);
     if (same && !force) continue;
     resolved_[i] = addrs;
     ipc::PeerAddresses pa;
@@ -375,6 +409,7 @@ void Parent::stop(const char* why) {
     if (engine_pid_ > 0) kill(engine_pid_, SIGKILL);
     return;
   }
+  resolve_timer_->stop();
   channel_->set_state(ipc::parent_state::kStopping);
   channel_->send(ipc::MsgType::kShutdown, {});
   kill_timer_->start(kShutdownGraceMs);

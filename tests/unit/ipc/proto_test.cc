@@ -45,7 +45,7 @@ struct Expect {
 };
 constexpr Expect kExpected[] = {
     {MsgType::kHello, Side::kParent, ps::kAwaitHello, es::kAwaitConfig, false},
-    {MsgType::kReady, Side::kParent, ps::kAwaitReady, es::kRunning, false},
+    {MsgType::kReady, Side::kParent, ps::kAwaitReady | ps::kStopping, es::kRunning, false},
     {MsgType::kConfig, Side::kEngine, es::kAwaitConfig, ps::kAwaitReady, false},
     {MsgType::kDevice, Side::kEngine, es::kConfigured, ps::kAwaitReady, true},
     {MsgType::kUdpSocket, Side::kEngine, es::kConfigured, ps::kAwaitReady, true},
