@@ -4,6 +4,10 @@
 #include <cstring>
 
 #include "common/bytes.h"
+#include "crypto/sodium.h"
+
+// Last: its new/delete macros must not reach the standard headers.
+#include <CppUTest/TestHarness.h>
 
 namespace braid::engine::test {
 
@@ -131,5 +135,26 @@ std::vector<uint8_t> make_packet(uint32_t seq, size_t len) {
 }
 
 uint32_t packet_seq(const std::vector<uint8_t>& p) { return p.size() < 4 ? 0 : get_be32(p.data()); }
+
+bool connected(Host& a, Host& b) {
+  const Peer* p = a.peer_of(b);
+  const Peer* q = b.peer_of(a);
+  return p && q && p->current && q->current;
+}
+
+void NetTest::setup() {
+  crypto::init();
+  saved_level_ = log_level();
+  log_set_level(LogLevel::kError);
+  net = std::make_unique<FakeNet>();
+}
+
+void NetTest::teardown() {
+  net->filter = nullptr;
+  net->pump();
+  LONGS_EQUAL(FakeNet::kBuffers, net->pool.available());
+  net.reset();
+  log_set_level(saved_level_);
+}
 
 }  // namespace braid::engine::test

@@ -11,7 +11,10 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/log.h"
 #include "engine/node.h"
+
+#include <CppUTest/Utest.h>
 
 namespace braid::engine::test {
 
@@ -106,5 +109,21 @@ class FakeNet {
 // pattern derived from it.
 std::vector<uint8_t> make_packet(uint32_t seq, size_t len = 60);
 uint32_t packet_seq(const std::vector<uint8_t>& p);
+
+// Both nodes hold a usable session with each other.
+bool connected(Host& a, Host& b);
+
+// The fixture of every node test group (TEST_GROUP_BASE): a fresh network,
+// logs quiet below errors, and at the end a check that every buffer went
+// back to the pool.
+class NetTest : public Utest {
+ public:
+  void setup() override;
+  void teardown() override;
+
+ protected:
+  LogLevel saved_level_ = LogLevel::kInfo;
+  std::unique_ptr<FakeNet> net;
+};
 
 }  // namespace braid::engine::test

@@ -17,33 +17,8 @@ using namespace braid;
 using namespace braid::engine;
 using namespace braid::engine::test;
 
-namespace {
+TEST_GROUP_BASE(NodeMesh, NetTest) {
 
-bool connected(Host& a, Host& b) {
-  const Peer* p = a.peer_of(b);
-  const Peer* q = b.peer_of(a);
-  return p && q && p->current && q->current;
-}
-
-}  // namespace
-
-TEST_GROUP(NodeMesh) {
-  LogLevel saved_level;
-  std::unique_ptr<FakeNet> net;
-
-  void setup() override {
-    crypto::init();
-    saved_level = log_level();
-    log_set_level(LogLevel::kError);
-    net = std::make_unique<FakeNet>();
-  }
-  void teardown() override {
-    net->filter = nullptr;
-    net->pump();
-    LONGS_EQUAL(FakeNet::kBuffers, net->pool.available());
-    net.reset();
-    log_set_level(saved_level);
-  }
 
   // Every host sends one packet to the others per step; checks that each
   // host got every packet of every other, in order, with no gap.

@@ -26,32 +26,10 @@ uint64_t drops(const Counters& c) {
          c.drop_send_error + c.drop_rate_limited + c.drop_device_error;
 }
 
-bool connected(Host& a, Host& b) {
-  const Peer* p = a.peer_of(b);
-  const Peer* q = b.peer_of(a);
-  return p && q && p->current && q->current;
-}
-
 }  // namespace
 
-TEST_GROUP(NodeSession) {
-  LogLevel saved_level;
-  std::unique_ptr<FakeNet> net;
+TEST_GROUP_BASE(NodeSession, NetTest) {
 
-  void setup() override {
-    crypto::init();
-    saved_level = log_level();
-    log_set_level(LogLevel::kError);
-    net = std::make_unique<FakeNet>();
-  }
-  void teardown() override {
-    net->filter = nullptr;
-    net->pump();
-    // Every buffer went back to the pool.
-    LONGS_EQUAL(FakeNet::kBuffers, net->pool.available());
-    net.reset();
-    log_set_level(saved_level);
-  }
 
   // Two nodes of one network, a targeting b, connected by one tick.
   std::pair<Host*, Host*> connected_pair() {

@@ -18,12 +18,6 @@ using namespace braid::engine::test;
 
 namespace {
 
-bool connected(Host& a, Host& b) {
-  const Peer* p = a.peer_of(b);
-  const Peer* q = b.peer_of(a);
-  return p && q && p->current && q->current;
-}
-
 bool is_handshake(const Datagram& d) {
   return d.is(PacketType::kHandshakeInit) || d.is(PacketType::kHandshakeResp) ||
          d.is(PacketType::kHandshakeFinal);
@@ -38,27 +32,12 @@ void check_all_delivered(const Host& to, uint32_t first, uint32_t count) {
 
 }  // namespace
 
-TEST_GROUP(NodeTimers) {
-  LogLevel saved_level;
-  std::unique_ptr<FakeNet> net;
+TEST_GROUP_BASE(NodeTimers, NetTest) {
   Host* a = nullptr;
   Host* b = nullptr;
   uint32_t seq_a = 0;        // next packet a sends (b receives 0, 1, ...)
   uint32_t seq_b = 1000000;  // next packet b sends
 
-  void setup() override {
-    crypto::init();
-    saved_level = log_level();
-    log_set_level(LogLevel::kError);
-    net = std::make_unique<FakeNet>();
-  }
-  void teardown() override {
-    net->filter = nullptr;
-    net->pump();
-    LONGS_EQUAL(FakeNet::kBuffers, net->pool.available());
-    net.reset();
-    log_set_level(saved_level);
-  }
 
   void connect(NodeConfig ca = FakeNet::config(1), NodeConfig cb = FakeNet::config(2)) {
     a = &net->add(ca);
