@@ -176,6 +176,27 @@ braid_start_mesh() {
   braid_start "$node" "${args[@]}" "$@"
 }
 
+# mesh3_test TYPE: three nodes on a TYPE (tun or tap) overlay over an IPv4
+# underlay, each given the other two as peers; every pair pings both ways,
+# then TCP through iperf3.
+mesh3_test() {
+  local type=$1 key="$1-mesh-key" from to
+  netns_switch
+  netns_node a 1 v4; netns_node b 2 v4; netns_node c 3 v4
+  braid_start_mesh a "$type" "$key" "$(peer4 b)" "$(peer4 c)"
+  braid_start_mesh b "$type" "$key" "$(peer4 a)" "$(peer4 c)"
+  braid_start_mesh c "$type" "$key" "$(peer4 a)" "$(peer4 b)"
+  for from in a b c; do
+    for to in a b c; do
+      [[ $from != "$to" ]] || continue
+      braid_alive "$from"
+      wait_ping "$from" "$(overlay4 "$to")" 20
+      log "ping $from -> $to ok"
+    done
+  done
+  iperf_run a b -t 3
+}
+
 # The braid parent must still be running: a daemon that exits at start-up
 # fails the test at once with its log instead of after a ping timeout.
 braid_alive() {
