@@ -31,10 +31,21 @@ uint64_t drops(const Counters& c) {
 TEST_GROUP_BASE(NodeSession, NetTest) {
 
 
+  // Two plain-mode nodes (no PSK, no cipher), connected.
+  std::pair<Host*, Host*> plain_pair() {
+    NodeConfig ca = FakeNet::config(1), cb = FakeNet::config(2);
+    for (NodeConfig* c : {&ca, &cb}) {
+      c->cipher = crypto::TransportCipher::kNone;
+      c->psk.reset();
+    }
+    return connected_pair(ca, cb);
+  }
+
   // Two nodes of one network, a targeting b, connected by one tick.
-  std::pair<Host*, Host*> connected_pair() {
-    Host& a = net->add();
-    Host& b = net->add();
+  std::pair<Host*, Host*> connected_pair(NodeConfig ca = FakeNet::config(1),
+                                         NodeConfig cb = FakeNet::config(2)) {
+    Host& a = net->add(ca);
+    Host& b = net->add(cb);
     a.target(b);
     net->tick();
     CHECK(connected(a, b));
@@ -310,16 +321,9 @@ TEST(NodeSession, DataFromANewSourceEndpointMovesThePeersEndpoint) {
 }
 
 TEST(NodeSession, PlainModeWithoutPskCarriesPacketsOfEverySize) {
-  NodeConfig ca = FakeNet::config(1), cb = FakeNet::config(2);
-  for (NodeConfig* c : {&ca, &cb}) {
-    c->cipher = crypto::TransportCipher::kNone;
-    c->psk.reset();
-  }
-  Host& a = net->add(ca);
-  Host& b = net->add(cb);
-  a.target(b);
-  net->tick();
-  CHECK(connected(a, b));
+  auto [pa, pb] = plain_pair();
+  Host& a = *pa;
+  Host& b = *pb;
   // The responder's first empty packet confirmed the session.
   CHECK(a.peer_of(b)->current->confirmed);
   uint32_t index = a.keypair_to(b)->local_index;
@@ -413,17 +417,10 @@ TEST(NodeSession, GarbageOfEveryLengthAndTypeIsCountedAndDropped) {
 }
 
 TEST(NodeSession, GarbageInPlainModeNeverCrashesAndIsCounted) {
-  NodeConfig ca = FakeNet::config(1), cb = FakeNet::config(2);
-  for (NodeConfig* c : {&ca, &cb}) {
-    c->cipher = crypto::TransportCipher::kNone;
-    c->psk.reset();
-  }
-  Host& a = net->add(ca);
-  Host& b = net->add(cb);
-  a.target(b);
-  net->tick();
-  CHECK(connected(a, b));
-  const Magic magic = ca.magic;
+  auto [pa, pb] = plain_pair();
+  Host& a = *pa;
+  Host& b = *pb;
+  const Magic magic = FakeNet::config(1).magic;
   uint32_t index = b.keypair_to(a)->local_index;
   uint32_t rng = 999;
   for (int type = 0; type < 256; ++type) {
