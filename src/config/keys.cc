@@ -156,6 +156,22 @@ Values get_shared_key_file(const Config& cfg) {
   return {cfg.shared_key_file};
 }
 
+template <std::vector<std::string> Config::*kField>
+bool add_string(std::string_view value, Config* cfg, ValueError*) {
+  (cfg->*kField).emplace_back(value);
+  return true;
+}
+
+template <std::vector<std::string> Config::*kField>
+Values get_strings(const Config& cfg) {
+  return cfg.*kField;
+}
+
+template <std::vector<std::string> Config::*kField>
+void clear_strings(Config* cfg) {
+  (cfg->*kField).clear();
+}
+
 void clear_peers(Config* cfg) { cfg->peers.clear(); }
 void clear_subnets(Config* cfg) { cfg->subnets.clear(); }
 
@@ -193,6 +209,14 @@ const Key kKeys[] = {
      get_shared_key, true},
     {"security", "shared_key_file", S, "shared-key-file", set_string<&Config::shared_key_file>,
      nullptr, get_shared_key_file, false},
+    {"security", "key", S, "key", set_string<&Config::key_file>, nullptr,
+     get_string<&Config::key_file>, false},
+    {"security", "certificate", S, "certificate", set_string<&Config::certificate_file>, nullptr,
+     get_string<&Config::certificate_file>, false},
+    {"security", "ca", L, "ca", add_string<&Config::ca_files>,
+     clear_strings<&Config::ca_files>, get_strings<&Config::ca_files>, false},
+    {"security", "revocation_list", L, "revocation-list", add_string<&Config::revocation_files>,
+     clear_strings<&Config::revocation_files>, get_strings<&Config::revocation_files>, false},
     {"daemon", "user", S, "user", set_string<&Config::user>, nullptr, get_string<&Config::user>,
      false},
     {"daemon", "group", S, "group", set_string<&Config::group>, nullptr, get_string<&Config::group>,

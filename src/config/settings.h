@@ -63,6 +63,12 @@ struct Config {
   // Set directly, or by validate() from the first line of shared_key_file.
   std::string shared_key;
   std::string shared_key_file;
+  // Certificate networks: this node's static key, its certificate, the
+  // CA certificates it trusts and their revocation lists (files read by
+  // the parent at start; revocation lists again on SIGHUP). `key` alone
+  // gives a shared-key node a stable node id.
+  std::string key_file, certificate_file;
+  std::vector<std::string> ca_files, revocation_files;
 
   // [daemon]
   std::string user;   // "" = the caller picks "braid" if it exists, else "nobody"

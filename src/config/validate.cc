@@ -43,6 +43,8 @@ bool check_strings(const Config& c, std::string* error) {
       {"magic", &c.magic_text},
       {"shared_key", &c.shared_key},
       {"shared_key_file", &c.shared_key_file},
+      {"key", &c.key_file},
+      {"certificate", &c.certificate_file},
       {"user", &c.user},
       {"group", &c.group},
       {"chroot", &c.chroot_dir},
@@ -52,6 +54,10 @@ bool check_strings(const Config& c, std::string* error) {
   };
   for (const auto& [name, value] : fields)
     if (!check_string(name, *value, error)) return false;
+  for (const std::string& f : c.ca_files)
+    if (!check_string("ca", f, error)) return false;
+  for (const std::string& f : c.revocation_files)
+    if (!check_string("revocation_list", f, error)) return false;
   for (const PeerSpec& peer : c.peers) {
     if (!check_string("peers", peer.host, error)) return false;
     if (!valid_host(peer.host) || peer.port == 0) {
@@ -169,16 +175,37 @@ bool read_key_file(Config* c, std::string* error) {
 bool check_security(Config* c, std::string* error) {
   if (!c->shared_key_file.empty() && !read_key_file(c, error)) return false;
   bool keyed = !c->shared_key.empty();
+  bool certified = !c->certificate_file.empty();
+  if (certified && (c->key_file.empty() || c->ca_files.empty())) {
+    *error = std::string("certificate is set but ") +
+             (c->key_file.empty() ? "key (the node's private key)" : "ca (the CA certificate)") +
+             " is not: a certificate network needs key, certificate and ca";
+    return false;
+  }
+  if (!certified && !c->ca_files.empty()) {
+    *error = "ca is set but certificate is not: a certificate network needs key, certificate "
+             "and ca";
+    return false;
+  }
+  if (!c->revocation_files.empty() && c->ca_files.empty()) {
+    *error = "revocation_list is set but ca is not: a revocation list belongs to a CA";
+    return false;
+  }
   if (c->crypto == Crypto::kPlain && keyed) {
     *error = std::string("crypto = plain contradicts the shared key that is set (") +
              (c->shared_key_file.empty() ? "shared_key" : "shared_key_file") +
              "): remove the key, or choose crypto = chacha20 or aes256";
     return false;
   }
-  if (c->crypto != Crypto::kPlain && !keyed) {
+  if (c->crypto == Crypto::kPlain && certified) {
+    *error = "crypto = plain contradicts the certificate that is set: certificate networks "
+             "encrypt; choose crypto = chacha20 or aes256";
+    return false;
+  }
+  if (c->crypto != Crypto::kPlain && !keyed && !certified) {
     *error =
-        "no shared_key: set shared_key (or --shared-key), or crypto = plain to run without "
-        "encryption";
+        "no shared_key and no certificate: set shared_key (or --shared-key), or key, "
+        "certificate and ca, or crypto = plain to run without encryption";
     return false;
   }
   return true;

@@ -273,8 +273,8 @@ TEST(CommandLine, CrossChecksRunAfterMerging) {
       "choose crypto = chacha20 or aes256",
       load_error({"--config", file.path(), "--crypto", "plain"}).c_str());
   STRCMP_EQUAL(
-      "no shared_key: set shared_key (or --shared-key), or crypto = plain to run without "
-      "encryption",
+      "no shared_key and no certificate: set shared_key (or --shared-key), or key, "
+      "certificate and ca, or crypto = plain to run without encryption",
       load_error({}).c_str());
 }
 

@@ -32,8 +32,8 @@ TEST(ConfigValidation, KeyedDefaultsPass) { STRCMP_EQUAL("", validate_error(keye
 
 TEST(ConfigValidation, MissingSharedKeyExplainsTheChoices) {
   STRCMP_EQUAL(
-      "no shared_key: set shared_key (or --shared-key), or crypto = plain to run without "
-      "encryption",
+      "no shared_key and no certificate: set shared_key (or --shared-key), or key, "
+      "certificate and ca, or crypto = plain to run without encryption",
       validate_error(Config{}).c_str());
 }
 
@@ -198,4 +198,65 @@ TEST(ConfigValidation, PlainWithAKeyFileIsAContradiction) {
       "crypto = plain contradicts the shared key that is set (shared_key_file): remove the key, "
       "or choose crypto = chacha20 or aes256",
       validate_error(c).c_str());
+}
+
+namespace {
+
+Config certified() {
+  Config c;
+  c.key_file = "/etc/braid/node.key";
+  c.certificate_file = "/etc/braid/node.crt";
+  c.ca_files = {"/etc/braid/ca.crt"};
+  return c;
+}
+
+}  // namespace
+
+TEST(ConfigValidation, CertificateNetworkNeedsNoSharedKey) {
+  STRCMP_EQUAL("", validate_error(certified()).c_str());
+  Config c = certified();
+  c.revocation_files = {"/etc/braid/ca.crl"};
+  STRCMP_EQUAL("", validate_error(c).c_str());
+}
+
+TEST(ConfigValidation, CertificateWithoutKeyOrCaIsRefused) {
+  Config c = certified();
+  c.key_file.clear();
+  STRCMP_EQUAL(
+      "certificate is set but key (the node's private key) is not: a certificate network needs "
+      "key, certificate and ca",
+      validate_error(c).c_str());
+  c = certified();
+  c.ca_files.clear();
+  STRCMP_EQUAL(
+      "certificate is set but ca (the CA certificate) is not: a certificate network needs key, "
+      "certificate and ca",
+      validate_error(c).c_str());
+}
+
+TEST(ConfigValidation, CaOrRevocationListWithoutCertificateIsRefused) {
+  Config c = keyed();
+  c.ca_files = {"/etc/braid/ca.crt"};
+  STRCMP_EQUAL(
+      "ca is set but certificate is not: a certificate network needs key, certificate and ca",
+      validate_error(c).c_str());
+  c = keyed();
+  c.revocation_files = {"/etc/braid/ca.crl"};
+  STRCMP_EQUAL("revocation_list is set but ca is not: a revocation list belongs to a CA",
+               validate_error(c).c_str());
+}
+
+TEST(ConfigValidation, PlainCryptoWithCertificateIsRefused) {
+  Config c = certified();
+  c.crypto = Crypto::kPlain;
+  STRCMP_EQUAL(
+      "crypto = plain contradicts the certificate that is set: certificate networks encrypt; "
+      "choose crypto = chacha20 or aes256",
+      validate_error(c).c_str());
+}
+
+TEST(ConfigValidation, KeyAloneGivesASharedKeyNodeAStableIdentity) {
+  Config c = keyed();
+  c.key_file = "/etc/braid/node.key";
+  STRCMP_EQUAL("", validate_error(c).c_str());
 }
