@@ -250,6 +250,75 @@ bool decode(std::span<const uint8_t> payload, PeerAddresses* out, std::string* w
   return finish(r, why, "PeerAddresses") && validate(*out, why);
 }
 
+namespace {
+
+bool validate(const Identity& m, std::string* why) {
+  if (all_zero(m.static_private)) return fail(why, "Identity: static key is all zero");
+  if (m.certificate.size() > kMaxCertificateLen) return fail(why, "Identity: certificate too long");
+  if (m.cas.size() > kMaxTrustedCas) return fail(why, "Identity: too many CA certificates");
+  for (const auto& ca : m.cas) {
+    if (ca.empty() || ca.size() > kMaxCertificateLen)
+      return fail(why, "Identity: CA certificate empty or too long");
+  }
+  // Both or neither: a certificate network needs each.
+  if (m.certificate.empty() != m.cas.empty())
+    return fail(why, "Identity: a certificate needs CA certificates and the reverse");
+  return true;
+}
+
+}  // namespace
+
+bool encode(const Identity& in, std::vector<uint8_t>* out) {
+  out->clear();
+  if (!validate(in, nullptr)) return false;
+  size_t size = kIdentityMinLen + in.certificate.size();
+  for (const auto& ca : in.cas) size += 2 + ca.size();
+  return emit(size, out, [&](ByteWriter& w) {
+    w.bytes(in.static_private);
+    w.u16(static_cast<uint16_t>(in.certificate.size()));
+    w.bytes(in.certificate);
+    w.u8(static_cast<uint8_t>(in.cas.size()));
+    for (const auto& ca : in.cas) {
+      w.u16(static_cast<uint16_t>(ca.size()));
+      w.bytes(ca);
+    }
+  });
+}
+
+bool decode(std::span<const uint8_t> payload, Identity* out, std::string* why) {
+  ByteReader r(payload);
+  auto key = r.bytes(kStaticKeyLen);
+  if (r.ok()) memcpy(out->static_private.data(), key.data(), kStaticKeyLen);
+  uint16_t cert_len = r.u16();
+  if (r.ok() && cert_len > kMaxCertificateLen) return fail(why, "Identity: certificate too long");
+  auto cert = r.bytes(cert_len);
+  out->certificate.assign(cert.begin(), cert.end());
+  uint8_t count = r.u8();
+  if (!r.ok()) return fail(why, "Identity: truncated");
+  if (count > kMaxTrustedCas) return fail(why, "Identity: too many CA certificates");
+  out->cas.clear();
+  for (uint8_t i = 0; i < count && r.ok(); ++i) {
+    uint16_t len = r.u16();
+    if (r.ok() && len > kMaxCertificateLen) return fail(why, "Identity: CA certificate too long");
+    auto ca = r.bytes(len);
+    if (r.ok()) out->cas.emplace_back(ca.begin(), ca.end());
+  }
+  return finish(r, why, "Identity") && validate(*out, why);
+}
+
+bool encode(const RevocationListMsg& in, std::vector<uint8_t>* out) {
+  out->clear();
+  if (in.encoded.empty() || in.encoded.size() > kMaxPayload) return false;
+  *out = in.encoded;
+  return true;
+}
+
+bool decode(std::span<const uint8_t> payload, RevocationListMsg* out, std::string* why) {
+  if (payload.empty()) return fail(why, "RevocationList: empty");
+  out->encoded.assign(payload.begin(), payload.end());
+  return true;
+}
+
 bool decode_empty(std::span<const uint8_t> payload, std::string* why) {
   if (!payload.empty()) return fail(why, "payload where none belongs");
   return true;
@@ -264,6 +333,8 @@ std::string check_payload(MsgType type, std::span<const uint8_t> payload) {
     case MsgType::kDevice: { DeviceInfo m; ok = decode(payload, &m, &why); break; }
     case MsgType::kUdpSocket: { UdpSocketInfo m; ok = decode(payload, &m, &why); break; }
     case MsgType::kPeerAddresses: { PeerAddresses m; ok = decode(payload, &m, &why); break; }
+    case MsgType::kIdentity: { Identity m; ok = decode(payload, &m, &why); break; }
+    case MsgType::kRevocationList: { RevocationListMsg m; ok = decode(payload, &m, &why); break; }
     case MsgType::kReady:
     case MsgType::kStart:
     case MsgType::kLogFd:

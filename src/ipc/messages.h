@@ -27,6 +27,12 @@ constexpr size_t kMaxPeerAddresses = 16;
 // The smallest MTU IPv4 allows (RFC 791); anything below is a bug.
 constexpr uint16_t kMinMtu = 68;
 
+// Certificates and CA certificates as the identity library limits them;
+// a revocation list fills at most one payload.
+constexpr size_t kMaxCertificateLen = 1024;
+constexpr size_t kMaxTrustedCas = 8;
+constexpr size_t kStaticKeyLen = 32;
+
 // Fixed sizes of the payloads, used by the rule table.
 constexpr uint32_t kHelloLen = 4;
 constexpr uint32_t kConfigMinLen = kMagicLen + 1 + 1 + kPskLen + 1 + 1 + 4 + 4 + 2;
@@ -36,6 +42,10 @@ constexpr uint32_t kUdpSocketLen = 1 + 2;
 constexpr uint32_t kPeerAddressLen = 1 + 16 + 2;
 constexpr uint32_t kPeerAddressesMinLen = 2 + 2;
 constexpr uint32_t kPeerAddressesMaxLen = kPeerAddressesMinLen + kMaxPeerAddresses * kPeerAddressLen;
+constexpr uint32_t kIdentityMinLen = kStaticKeyLen + 2 + 1;
+constexpr uint32_t kIdentityMaxLen =
+    kIdentityMinLen + kMaxCertificateLen + kMaxTrustedCas * (2 + kMaxCertificateLen);
+constexpr uint32_t kRevocationListMinLen = 1;
 
 // kHello
 struct Hello {
@@ -90,6 +100,23 @@ struct PeerAddresses {
   std::vector<PeerAddress> addresses;
 };
 
+// kIdentity: the node's static private key (from its key file, or fresh
+// for a shared-key node without one), its certificate and the CA
+// certificates it trusts, as their files hold them (decoded). No
+// certificate and no CA: a shared-key network. The engine parses and
+// checks the certificates itself; here only the framing is checked.
+struct Identity {
+  std::array<uint8_t, kStaticKeyLen> static_private{};
+  std::vector<uint8_t> certificate;
+  std::vector<std::vector<uint8_t>> cas;
+};
+
+// kRevocationList: one CA's signed revocation list, at start and again
+// after each SIGHUP; the engine verifies it and replaces that CA's list.
+struct RevocationListMsg {
+  std::vector<uint8_t> encoded;  // 1..kMaxPayload bytes
+};
+
 // Each encoder clears *out and returns false (nothing sent) when a value is
 // out of range. Each decoder returns false with the reason in *why (may be
 // nullptr) and leaves *out unspecified.
@@ -103,6 +130,10 @@ bool encode(const UdpSocketInfo& in, std::vector<uint8_t>* out);
 bool decode(std::span<const uint8_t> payload, UdpSocketInfo* out, std::string* why);
 bool encode(const PeerAddresses& in, std::vector<uint8_t>* out);
 bool decode(std::span<const uint8_t> payload, PeerAddresses* out, std::string* why);
+bool encode(const Identity& in, std::vector<uint8_t>* out);
+bool decode(std::span<const uint8_t> payload, Identity* out, std::string* why);
+bool encode(const RevocationListMsg& in, std::vector<uint8_t>* out);
+bool decode(std::span<const uint8_t> payload, RevocationListMsg* out, std::string* why);
 // kReady, kStart, kLogFd and kShutdown carry nothing.
 bool decode_empty(std::span<const uint8_t> payload, std::string* why);
 

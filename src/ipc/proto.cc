@@ -30,6 +30,12 @@ constexpr MessageRule kRules[] = {
     {MsgType::kPeerAddresses, Side::kParent, ps::kAwaitReady | ps::kRunning | es::kRunning,
      kPeerAddressesMinLen, kPeerAddressesMaxLen, false},
     {MsgType::kLogFd, Side::kParent, ps::kRunning | es::kRunning, 0, 0, true},
+    {MsgType::kIdentity, Side::kParent, ps::kAwaitReady | es::kConfigured, kIdentityMinLen,
+     kIdentityMaxLen, false},
+    // Sent after Identity and before Start, and again on SIGHUP.
+    {MsgType::kRevocationList, Side::kParent,
+     ps::kAwaitReady | ps::kRunning | es::kConfigured | es::kRunning, kRevocationListMinLen,
+     kMaxPayload, false},
     {MsgType::kShutdown, Side::kParent, ps::kAwaitReady | ps::kRunning | ps::kStopping | es::kConfigured | es::kRunning,
      0, 0, false},
 };
@@ -136,6 +142,8 @@ const char* type_name(MsgType type) {
     case MsgType::kPeerAddresses: return "PeerAddresses";
     case MsgType::kLogFd: return "LogFd";
     case MsgType::kShutdown: return "Shutdown";
+    case MsgType::kIdentity: return "Identity";
+    case MsgType::kRevocationList: return "RevocationList";
   }
   return "unknown";
 }

@@ -13,7 +13,7 @@
 
 namespace braid::ipc {
 
-constexpr uint8_t kIpcVersion = 1;
+constexpr uint8_t kIpcVersion = 2;
 // version u8, type u8, reserved u16, length u32.
 constexpr size_t kHeaderSize = 8;
 // Large enough for a configuration with hundreds of peers; small enough
@@ -33,6 +33,8 @@ enum class MsgType : uint8_t {
   kPeerAddresses = 20,  // PeerAddresses: resolved addresses of one configured peer
   kLogFd = 21,          // + fd: the reopened log file (after SIGHUP); payload empty
   kShutdown = 22,       // say goodbye to peers and exit 0; payload empty
+  kIdentity = 23,       // Identity: static key, certificate, trusted CAs (before Start)
+  kRevocationList = 24, // RevocationListMsg: one CA's list (at start and after SIGHUP)
 };
 
 enum class Side : uint8_t { kParent, kEngine };

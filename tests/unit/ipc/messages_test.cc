@@ -341,3 +341,77 @@ TEST(IpcMessages, PeerAddressConvertsToAndFromSockaddr) {
   socklen_t len;
   CHECK_FALSE(to_sockaddr(bad, &ss, &len));
 }
+
+namespace {
+
+Identity sample_identity() {
+  Identity id;
+  id.static_private.fill(7);
+  id.certificate.assign(300, 0xc1);
+  id.cas = {std::vector<uint8_t>(200, 0xca), std::vector<uint8_t>(210, 0xcb)};
+  return id;
+}
+
+}  // namespace
+
+TEST(IpcMessages, IdentityRoundTrips) {
+  Identity in = sample_identity();
+  std::vector<uint8_t> bytes;
+  CHECK(encode(in, &bytes));
+  LONGS_EQUAL(32 + 2 + 300 + 1 + 2 + 200 + 2 + 210, bytes.size());
+  Identity out;
+  std::string why;
+  CHECK_TEXT(decode(bytes, &out, &why), why.c_str());
+  CHECK(out.static_private == in.static_private);
+  CHECK(out.certificate == in.certificate);
+  CHECK(out.cas == in.cas);
+  STRCMP_EQUAL("", check_payload(MsgType::kIdentity, bytes).c_str());
+
+  Identity shared;  // a shared-key node: only the key
+  shared.static_private.fill(1);
+  CHECK(encode(shared, &bytes));
+  LONGS_EQUAL(kIdentityMinLen, bytes.size());
+  CHECK(decode(bytes, &out, &why));
+  CHECK(out.certificate.empty() && out.cas.empty());
+}
+
+TEST(IpcMessages, IdentityRefusesZeroKeyHalfIdentitiesAndBadLengths) {
+  std::vector<uint8_t> bytes;
+  std::string why;
+  Identity zero = sample_identity();
+  zero.static_private.fill(0);
+  CHECK_FALSE(encode(zero, &bytes));
+
+  Identity no_ca = sample_identity();
+  no_ca.cas.clear();
+  CHECK_FALSE(encode(no_ca, &bytes));
+
+  Identity big = sample_identity();
+  big.certificate.assign(kMaxCertificateLen + 1, 1);
+  CHECK_FALSE(encode(big, &bytes));
+
+  Identity many = sample_identity();
+  many.cas.assign(kMaxTrustedCas + 1, std::vector<uint8_t>(10, 1));
+  CHECK_FALSE(encode(many, &bytes));
+
+  CHECK(encode(sample_identity(), &bytes));
+  Identity out;
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    CHECK_FALSE(decode(std::span(bytes).first(n), &out, &why));
+  }
+  bytes.push_back(0);
+  CHECK_FALSE(decode(bytes, &out, &why));
+  STRCMP_EQUAL("Identity: trailing bytes", why.c_str());
+}
+
+TEST(IpcMessages, RevocationListCarriesItsBytesAndIsNeverEmpty) {
+  RevocationListMsg in{{1, 2, 3}};
+  std::vector<uint8_t> bytes;
+  CHECK(encode(in, &bytes));
+  RevocationListMsg out;
+  std::string why;
+  CHECK(decode(bytes, &out, &why));
+  CHECK(out.encoded == in.encoded);
+  CHECK_FALSE(encode(RevocationListMsg{}, &bytes));
+  CHECK_FALSE(decode(std::span<const uint8_t>(), &out, &why));
+}
