@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "identity/prefix.h"
@@ -27,6 +28,14 @@ constexpr size_t kMaxGroups = 8;
 // A revocation list holds at most this many fingerprints (64 KiB of IPC
 // payload with room to spare).
 constexpr size_t kMaxRevoked = 1500;
+// The largest encoding of a revocation list: header, issuer, issued_at,
+// kMaxRevoked fingerprints and the signature, each field with its 3-byte
+// tag and length.
+constexpr size_t kMaxRevocationListLen = 2 + (3 + 16) + (3 + 8) + kMaxRevoked * (3 + 32) + (3 + 64);
+// Domain separation: what each signature covers starts with one of these,
+// so a signature over one kind of object never verifies as another.
+inline constexpr char kCertSignatureContext[] = "braid certificate v1";
+inline constexpr char kRevocationSignatureContext[] = "braid revocation list v1";
 
 using PublicKey = std::array<uint8_t, 32>;
 // Identifies a CA key: BLAKE2b with a 16-byte output over the CA's Ed25519
@@ -64,6 +73,8 @@ struct Certificate {
 };
 
 KeyId key_id(const PublicKey& ca_public_key);
+// True when s has 1..max_len bytes, all of [A-Za-z0-9._-] (names, groups).
+bool valid_name(std::string_view s, size_t max_len);
 Fingerprint fingerprint(std::span<const uint8_t> encoded_cert);
 
 // The bytes the signature covers: the whole encoding but the signature

@@ -27,8 +27,8 @@ struct NodeKey {
   PublicKey public_key{};
 };
 NodeKey generate_node_key();
-// Refuses a file readable by group or others ("FILE: private key is
-// readable by others; chmod 600 FILE").
+// Refuses a file with any group or other permission bit ("FILE: private
+// key is readable by group or others; run chmod 600 FILE").
 bool load_node_key(const std::string& path, NodeKey* out, std::string* why);
 bool load_public_key(const std::string& path, PublicKey* out, std::string* why);
 
@@ -45,7 +45,8 @@ bool load_ca_key(const std::string& path, CaKey* out, std::string* why);
 // One certificate (the encoding, and its decoded form).
 bool load_certificate(const std::string& path, std::vector<uint8_t>* encoded, Certificate* out,
                       std::string* why);
-// Every certificate in the file (several CAs may be trusted at once).
+// Every certificate in the file (several CAs may be trusted at once); each
+// must decode, and a file without any is refused.
 bool load_certificates(const std::string& path, std::vector<std::vector<uint8_t>>* encoded,
                        std::string* why);
 bool load_revocation_list(const std::string& path, std::vector<uint8_t>* encoded,
