@@ -4,3 +4,13 @@ EXTRA_DIST += tests/bench/bench.sh doc/performance.md
 
 bench: src/frontend/braid
 	BRAID='$(abs_top_builddir)/src/frontend/braid' bash $(srcdir)/tests/bench/bench.sh
+
+# What one core does per second on each path of a handshake initiation
+# (complete certificate handshakes, bad-mac1 drops, cookie replies); run by
+# hand: `make bench-handshake` (see doc/performance.md).
+noinst_PROGRAMS += tests/bench/handshake_bench
+tests_bench_handshake_bench_SOURCES = tests/bench/handshake_bench.cc
+tests_bench_handshake_bench_LDADD = $(BRAID_LIBS) $(BRAID_EXTERNAL_LIBS)
+
+bench-handshake: tests/bench/handshake_bench
+	tests/bench/handshake_bench

@@ -15,9 +15,16 @@ EXTRA_DIST += $(NETNS_TESTS) tests/netns/lib.sh tests/netns/demo.sh
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = bash
 AM_TESTS_ENVIRONMENT = BRAID='$(abs_top_builddir)/src/frontend/braid'; \
-	export BRAID;
+	export BRAID; \
+	BRAID_FLOOD='$(abs_top_builddir)/tests/netns/braid-flood'; \
+	export BRAID_FLOOD;
 
-check-netns: src/frontend/braid
+# The handshake flood tool the DoS tests run (root only; see flood.cc).
+check_PROGRAMS += tests/netns/braid-flood
+tests_netns_braid_flood_SOURCES = tests/netns/flood.cc
+tests_netns_braid_flood_LDADD = $(BRAID_LIBS) $(BRAID_EXTERNAL_LIBS)
+
+check-netns: src/frontend/braid tests/netns/braid-flood
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(NETNS_TESTS)'
 
 demo: src/frontend/braid
