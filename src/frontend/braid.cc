@@ -8,9 +8,13 @@
 #include "common/log.h"
 #include "config/settings.h"
 #include "engine/engine.h"
+#include "frontend/pki.h"
 #include "priv/parent.h"
 
 int main(int argc, char** argv) {
+  // keygen, ca and cert are commands of their own, run without the daemon's
+  // configuration or privileges.
+  if (braid::frontend::is_pki_command(argc, argv)) return braid::frontend::run_pki(argc, argv);
   braid::log_init("braid", braid::LogLevel::kInfo);
   braid::config::Invocation inv;
   std::string error;
