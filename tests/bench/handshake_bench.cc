@@ -200,7 +200,7 @@ int main(int argc, char** argv) {
   if (trust.verify(a.cert, unix_now(), nullptr) != identity::Verdict::kOk)
     die("the node certificate does not verify");
 
-  printf("%s, node certificates of %zu bytes, %.0f s per figure, one core\n", kProtocol,
+  printf("%s, node certificates of %zu bytes, %g s per figure, one core\n", kProtocol,
          a.cert.size(), seconds);
 
   // Complete handshakes, both sides on this core.

@@ -335,3 +335,95 @@ netns_cleanup() {
   fi
   exit "$rc"
 }
+
+# --- certificate networks ------------------------------------------------
+#
+# A test makes a CA and certified nodes with braid's own commands, in the
+# work directory, and starts them without a shared key:
+#
+#   pki_ca net                       # $NETNS_WORK/ca-net/{ca.key,ca.crt}
+#   pki_node net a                   # $NETNS_WORK/a.{key,pub,crt}
+#   braid_start_cert a net "$(peer4 b)"
+
+pki_ca_dir() { printf '%s/ca-%s' "$NETNS_WORK" "$1"; }
+pki_file() { printf '%s/%s.%s' "$NETNS_WORK" "$1" "$2"; }
+# The revocation list file a node reads (--revocation-list), its own copy.
+pki_crl_file() { printf '%s/%s-crl.pem' "$NETNS_WORK" "$1"; }
+
+# pki_ca NAME: a CA named NAME with its key and certificate in pki_ca_dir.
+pki_ca() {
+  local dir
+  dir=$(pki_ca_dir "$1")
+  mkdir -p "$dir"
+  "$BRAID" ca init --name "test-$1" --dir "$dir" >/dev/null ||
+    fail "braid ca init --name test-$1 failed"
+}
+
+# pki_node CA NODE [SIGN-ARGS...]: a key pair for NODE and a certificate
+# from CA, for its overlay address when NODE has a namespace; SIGN-ARGS go
+# to `braid ca sign` (e.g. a validity).
+pki_node() {
+  local ca=$1 node=$2; shift 2
+  local ip=()
+  [[ -z ${NODE_INDEX[$node]:-} ]] || ip=(--ip "$(overlay4 "$node")/24")
+  "$BRAID" keygen --out "$(pki_file "$node" key)" >/dev/null ||
+    fail "braid keygen for $node failed"
+  "$BRAID" ca sign --name "$node" --pubkey "$(pki_file "$node" pub)" "${ip[@]}" \
+    --ca-dir "$(pki_ca_dir "$ca")" --out "$(pki_file "$node" crt)" "$@" >/dev/null ||
+    fail "braid ca sign for $node failed"
+}
+
+# pki_revoke CA NODE: adds NODE's certificate to CA's revocation list
+# (pki_ca_dir/ca.crl).
+pki_revoke() {
+  "$BRAID" ca revoke --cert "$(pki_file "$2" crt)" --ca-dir "$(pki_ca_dir "$1")" >/dev/null ||
+    fail "braid ca revoke of $2 failed"
+}
+
+# pki_install_crl CA NODE...: copies CA's current revocation list to each
+# node's --revocation-list file, atomically (a reload never sees half).
+pki_install_crl() {
+  local ca=$1 node dst; shift
+  for node in "$@"; do
+    dst=$(pki_crl_file "$node")
+    if ! cp "$(pki_ca_dir "$ca")/ca.crl" "$dst.tmp" || ! mv -f "$dst.tmp" "$dst"; then
+      fail "cannot install the revocation list for $node"
+    fi
+  done
+}
+
+# braid_start_cert NODE CA PEER... [-- ARGS...]: a tun node of CA's
+# network with its overlay address from its index; it trusts CA (the
+# certificate in pki_ca_dir, or the file given with --ca in ARGS too) and
+# reads pki_crl_file NODE when that exists.
+braid_start_cert() {
+  local node=$1 ca=$2; shift 2
+  local args=(-t tun --key "$(pki_file "$node" key)" --certificate "$(pki_file "$node" crt)"
+              --ca "$(pki_ca_dir "$ca")/ca.crt"
+              --ifup "$(ifup_cmd "$(overlay4 "$node")/24")")
+  [[ ! -e $(pki_crl_file "$node") ]] || args+=(--revocation-list "$(pki_crl_file "$node")")
+  while [[ $# -gt 0 && $1 != -- ]]; do args+=(-c "$1"); shift; done
+  [[ $# -eq 0 ]] || shift
+  braid_start "$node" "${args[@]}" "$@"
+}
+
+# braid_stop NODE: SIGTERM and wait; fails the test if it does not stop.
+braid_stop() {
+  local node=$1
+  kill -TERM "${BRAID_PID[$node]}" 2>/dev/null
+  wait_exit "${BRAID_PID[$node]}" 5 || fail "braid on node $node did not stop on SIGTERM"
+  unset "BRAID_PID[$node]"
+}
+
+# wait_log NODE SECONDS REGEX: true once the node's log has a line matching
+# REGEX (grep -E).
+wait_log() {
+  local node=$1 limit=$2 re=$3
+  wait_until "$limit" grep -qE -- "$re" "$(braid_log "$node")"
+}
+
+# iperf_mbits FROM TO: the receiver's Mbit/s of the last iperf_run FROM TO.
+iperf_mbits() {
+  awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") v = $(i - 1) }
+       END { if (v == "") exit 1; print v }' "$NETNS_WORK/iperf-$1-$2.log"
+}
