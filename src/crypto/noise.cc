@@ -24,6 +24,38 @@ std::span<const uint8_t> as_bytes(std::string_view s) {
 
 CipherState::~CipherState() { wipe(); }
 
+CipherState CipherState::clone() const {
+  CipherState c(kind_);
+  c.has_key_ = has_key_;
+  c.k_ = k_;
+  c.n_ = n_;
+  return c;
+}
+
+SymmetricState SymmetricState::clone() const {
+  SymmetricState s(cs_.kind());
+  s.cs_ = cs_.clone();
+  s.ck_ = ck_;
+  s.h_ = h_;
+  return s;
+}
+
+HandshakeState HandshakeState::clone() const {
+  HandshakeState h(kind_);
+  h.ss_ = ss_.clone();
+  h.pattern_ = pattern_;
+  h.next_ = next_;
+  h.initiator_ = initiator_;
+  h.failed_ = failed_;
+  h.has_s_ = has_s_, h.has_e_ = has_e_, h.has_rs_ = has_rs_, h.has_re_ = has_re_;
+  h.s_priv_ = s_priv_, h.s_pub_ = s_pub_, h.e_priv_ = e_priv_, h.e_pub_ = e_pub_;
+  h.rs_ = rs_, h.re_ = re_;
+  h.fixed_e_ = fixed_e_;
+  h.psks_.keys = psks_.keys;
+  h.next_psk_ = next_psk_;
+  return h;
+}
+
 CipherState::CipherState(CipherState&& other) noexcept
     : kind_(other.kind_), has_key_(other.has_key_), k_(other.k_), n_(other.n_) {
   other.wipe();

@@ -41,6 +41,8 @@ class CipherState {
   CipherState& operator=(CipherState&& other) noexcept;
   CipherState(const CipherState&) = delete;
   CipherState& operator=(const CipherState&) = delete;
+  // An explicit copy, key included; copies of secrets are never implicit.
+  CipherState clone() const;
 
   // A 32-byte key, or an empty span for "no key"; resets the nonce to 0.
   void initialize_key(std::span<const uint8_t> key32);
@@ -87,6 +89,7 @@ class SymmetricState {
   ~SymmetricState();
   SymmetricState(SymmetricState&&) noexcept = default;
   SymmetricState& operator=(SymmetricState&&) noexcept = default;
+  SymmetricState clone() const;
 
   void initialize(std::string_view protocol_name);
   void mix_key(std::span<const uint8_t> ikm);
@@ -129,6 +132,10 @@ class HandshakeState {
   HandshakeState& operator=(HandshakeState&&) noexcept = default;
   HandshakeState(const HandshakeState&) = delete;
   HandshakeState& operator=(const HandshakeState&) = delete;
+  // An explicit copy of the whole state: a responder keeps one before
+  // reading a message that may be forged, so a failed read does not cost
+  // it the genuine handshake.
+  HandshakeState clone() const;
 
   // Appends the next handshake message carrying payload to out. False (out
   // unchanged) when it is not our turn, the handshake is over or failed,
