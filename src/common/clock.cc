@@ -1,4 +1,4 @@
-// The real monotonic clock.
+// The real clocks.
 #include "common/clock.h"
 
 #include <ctime>
@@ -9,6 +9,12 @@ uint64_t SystemClock::now_ns() const {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<uint64_t>(ts.tv_sec) * kNsPerSec + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+uint64_t SystemClock::unix_s() const {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return ts.tv_sec > 0 ? static_cast<uint64_t>(ts.tv_sec) : 0;
 }
 
 }  // namespace braid
