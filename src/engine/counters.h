@@ -22,6 +22,11 @@ struct Counters {
   uint64_t drop_send_error = 0;     // sendmmsg refused the datagram
   uint64_t drop_rate_limited = 0;   // handshake initiation over the rate limit
   uint64_t drop_device_error = 0;   // write to the device failed
+  uint64_t drop_mac = 0;            // initiation without a valid mac1
+  uint64_t drop_unauthorized = 0;   // source address or MAC outside the sender's certificate
+  uint64_t cookie_sent = 0;         // cookie replies sent (under load)
+  uint64_t cookie_received = 0;     // cookie replies accepted
+  uint64_t handshake_refused = 0;   // certificate missing, invalid, expired or revoked
   uint64_t handshake_init_rx = 0;
   uint64_t handshake_ok = 0;
   uint64_t handshake_failed = 0;

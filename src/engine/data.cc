@@ -2,6 +2,7 @@
 // packets from them, in place in pool buffers. Problems here are counted
 // and the packet dropped; nothing on this path is fatal or allocates.
 #include "common/bytes.h"
+#include "engine/authz.h"
 #include "engine/node.h"
 #include "engine/timers.h"
 
@@ -103,6 +104,9 @@ void Node::on_udp_packet(const Endpoint& from, PacketBuf* buf) {
     case static_cast<uint8_t>(PacketType::kHandshakeFinal):
       on_handshake_final(from, buf);
       break;
+    case static_cast<uint8_t>(PacketType::kCookieReply):
+      on_cookie_reply(from, buf);
+      break;
     default:
       ++counters_.drop_malformed;
       break;
@@ -169,6 +173,13 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf) {
     return false;
   }
   if (len == 0) return false;  // keepalive
+  if (peer.cert && !source_allowed(*peer.cert, cfg_.tap, body, len)) {
+    ++counters_.drop_unauthorized;
+    if (log_allowed())
+      log_debug("packet from peer %s with a source outside its certificate; dropped",
+                peer.name().c_str());
+    return false;
+  }
   ++counters_.device_tx;
   buf->head += kTransportHeaderLen;
   buf->len = len;

@@ -74,7 +74,9 @@ class Engine final : public NodeOutput {
   std::unique_ptr<Event> udp_ev_;
   std::unique_ptr<Timer> tick_;
   std::unique_ptr<UniqueFd> log_fd_;
-  std::array<uint8_t, 32> static_private_{};
+  ipc::Identity identity_;
+  bool has_identity_ = false;
+  identity::TrustStore trust_;
   int status_ = 0;
   uint64_t ticks_ = 0;
   uint64_t device_errors_ = 0;
@@ -140,8 +142,30 @@ void Engine::on_message(ipc::MsgType type, std::span<const uint8_t> payload, Uni
       udp_family_ = info.family == 4 ? AF_INET : AF_INET6;
       return;
     }
+    case MsgType::kIdentity: {
+      if (has_identity_) { why = "second identity"; break; }
+      if (!ipc::decode(payload, &identity_, &why)) break;
+      for (const auto& ca : identity_.cas)
+        if (!trust_.add_ca(ca, &why)) break;
+      if (!why.empty()) { why = "CA certificate: " + why; break; }
+      has_identity_ = true;
+      return;
+    }
+    case MsgType::kRevocationList: {
+      ipc::RevocationListMsg m;
+      if (!ipc::decode(payload, &m, &why)) break;
+      // The parent checked the list; one the engine still refuses (an
+      // older list after a newer) leaves the installed one in force.
+      bool ok = node_ ? node_->add_revocation_list(m.encoded, &why)
+                      : trust_.add_revocation_list(m.encoded, &why);
+      if (!ok) log_warnx("revocation list refused: %s", why.c_str());
+      return;
+    }
     case MsgType::kStart:
-      if (!device_fd_ || !udp_fd_) { why = "start before device and socket"; break; }
+      if (!device_fd_ || !udp_fd_ || !has_identity_) {
+        why = "start before device, socket and identity";
+        break;
+      }
       channel_->set_state(ipc::engine_state::kRunning);
       start();
       return;
@@ -176,9 +200,6 @@ void Engine::on_message(ipc::MsgType type, std::span<const uint8_t> payload, Uni
 
 void Engine::start() {
   if (!set_nonblocking(device_fd_.get())) fatal("device fd");
-  // The node's identity for this run. A persistent key comes with
-  // certificates; in a shared-key network every member is equal.
-  randombytes_buf(static_private_.data(), static_private_.size());
   size_t mtu = device_info_.mtu;
   size_t frame = mtu + (device_info_.type == ipc::DeviceType::kTap ? kEthernetHeaderLen : 0);
   size_t bufsize = std::max<size_t>(2048, kTransportOverhead + frame + 64);
@@ -201,11 +222,15 @@ void Engine::start() {
     case ipc::CryptoKind::kPlain: nc.cipher = crypto::TransportCipher::kNone; break;
   }
   if (config_.has_psk) nc.psk = config_.psk;
-  nc.static_private = static_private_;
+  nc.static_private = identity_.static_private;
+  nc.certificate = identity_.certificate;
+  nc.trust = std::move(trust_);
+  nc.tap = device_info_.type == ipc::DeviceType::kTap;
   nc.keepalive_s = config_.keepalive_s;
   nc.peer_timeout_s = config_.peer_timeout_s;
   node_ = std::make_unique<Node>(nc, clock_, *pool_, *this);
-  sodium_memzero(static_private_.data(), static_private_.size());
+  sodium_memzero(identity_.static_private.data(), identity_.static_private.size());
+  sodium_memzero(nc.static_private.data(), nc.static_private.size());
   for (const auto& name : config_.peers) node_->add_target(name);
 
   device_ev_ = std::make_unique<Event>(base_.get(), device_fd_.get(), EV_READ | EV_PERSIST,
@@ -288,7 +313,8 @@ void Engine::on_tick() {
     const Counters& c = node_->counters();
     log_debug("counters: rx %llu tx %llu dev-rx %llu dev-tx %llu drops: foreign %llu "
               "malformed %llu index %llu auth %llu replay %llu expired %llu no-peer %llu "
-              "no-buffer %llu rate %llu; handshakes ok %llu failed %llu; send errors %llu; "
+              "no-buffer %llu rate %llu mac %llu unauthorized %llu; cookies sent %llu "
+              "received %llu; handshakes ok %llu failed %llu refused %llu; send errors %llu; "
               "device errors %llu malformed %llu; truncated %llu",
               (unsigned long long)c.rx_packets, (unsigned long long)udp_->sent(),
               (unsigned long long)c.device_rx, (unsigned long long)c.device_tx,
@@ -296,8 +322,11 @@ void Engine::on_tick() {
               (unsigned long long)c.drop_unknown_index, (unsigned long long)c.drop_auth,
               (unsigned long long)c.drop_replay, (unsigned long long)c.drop_expired,
               (unsigned long long)c.drop_no_peer, (unsigned long long)c.drop_no_buffer,
-              (unsigned long long)c.drop_rate_limited, (unsigned long long)c.handshake_ok,
-              (unsigned long long)c.handshake_failed, (unsigned long long)udp_->send_errors(),
+              (unsigned long long)c.drop_rate_limited, (unsigned long long)c.drop_mac,
+              (unsigned long long)c.drop_unauthorized, (unsigned long long)c.cookie_sent,
+              (unsigned long long)c.cookie_received, (unsigned long long)c.handshake_ok,
+              (unsigned long long)c.handshake_failed, (unsigned long long)c.handshake_refused,
+              (unsigned long long)udp_->send_errors(),
               (unsigned long long)device_errors_, (unsigned long long)device_malformed_,
               (unsigned long long)udp_->truncated());
   }

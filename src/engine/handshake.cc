@@ -1,8 +1,12 @@
 // The handshake: Noise XX (with psk0 when the network has a shared key)
-// carried in three packets. psk0 makes the first message authenticated by
-// the shared key, so a responder rejects non-members with a hash and an
-// AEAD check, before any Diffie-Hellman. The three messages give both
-// sides each other's static key (the node id) and fresh ephemeral keys.
+// carried in three packets. Message 1 ends with mac1/mac2 (cookie.h), so a
+// stranger's initiation is dropped after one hash, and under load only an
+// initiator that proves its address with a cookie gets a Diffie-Hellman.
+// psk0 makes the first message authenticated by the shared key too. The
+// three messages give both sides each other's static key (the node id),
+// fresh ephemeral keys and, in certificate networks, each other's
+// certificate (payloads of messages 2 and 3), checked against the trusted
+// CAs and revocation lists before a session is installed.
 #include <sodium.h>
 
 #include "common/bytes.h"
@@ -11,14 +15,12 @@
 
 namespace braid::engine {
 
-std::optional<crypto::HandshakeState> Node::new_handshake_state(bool initiator,
-                                                               const crypto::Key* ephemeral) {
+std::optional<crypto::HandshakeState> Node::new_handshake_state(bool initiator) {
   crypto::HandshakeConfig hc;
   hc.protocol_name = protocol_name_;
   hc.initiator = initiator;
   hc.prologue = prologue_;
   hc.static_private = cfg_.static_private;
-  if (ephemeral) hc.ephemeral_private = *ephemeral;
   if (cfg_.psk) hc.psks.push_back(*cfg_.psk);
   std::string error;
   auto hs = crypto::HandshakeState::create(hc, &error);
@@ -31,6 +33,12 @@ uint32_t Node::new_index() {
     uint32_t idx = randombytes_random();
     if (idx != 0 && index_.find(idx) == index_.end()) return idx;
   }
+}
+
+std::vector<uint8_t> Node::own_payload() const {
+  std::vector<uint8_t> payload;
+  write_handshake_payload(cfg_.certificate, &payload);
+  return payload;
 }
 
 bool Node::send_handshake_message(const Endpoint& to, PacketType type, uint32_t idx1,
@@ -54,25 +62,49 @@ bool Node::send_handshake_message(const Endpoint& to, PacketType type, uint32_t 
   return true;
 }
 
-uint32_t Node::start_initiation(const Endpoint& to, int target, const NodeId* peer) {
-  EphemeralKey e;
-  randombytes_buf(e.key.data(), e.key.size());
-  auto hs = new_handshake_state(true, &e.key);
+// Message 1 with its MACs: mac1 under the key chosen at start_initiation,
+// mac2 under a cookie the responder gave us, if we hold a fresh one.
+void Node::send_initiation(Handshake& h, uint32_t index, const std::vector<uint8_t>& msg) {
+  PacketBuf* b = pool_.get(0);
+  size_t len = kInitHeaderLen + msg.size() + kInitMacsLen;
+  if (b == nullptr || b->capacity < len) {
+    if (b) pool_.put(b);
+    ++counters_.drop_no_buffer;
+    return;
+  }
+  uint8_t* p = b->data();
+  memcpy(p, cfg_.magic.data(), kMagicLen);
+  p[4] = static_cast<uint8_t>(PacketType::kHandshakeInit);
+  put_be32(p + kPrefixLen, index);
+  memcpy(p + kInitHeaderLen, msg.data(), msg.size());
+  memset(p + len - kInitMacsLen, 0, kInitMacsLen);
+  std::span<uint8_t> pkt(p, len);
+  write_mac1(pkt, h.mac_key);
+  memcpy(h.sent_mac1.data(), p + len - kInitMacsLen, kMacLen);
+  if (const auto* cookie = cookie_jar_.find(h.endpoint, clock_.now_ns())) write_mac2(pkt, *cookie);
+  b->len = len;
+  out_.send_udp(h.endpoint, b);
+}
+
+uint32_t Node::start_initiation(const Endpoint& to, int target, const NodeId* peer,
+                                bool peer_key) {
+  auto hs = new_handshake_state(true);
   if (!hs) return 0;
   std::vector<uint8_t> msg;
   if (!hs->write_message({}, msg)) return 0;
   if (handshakes_.size() >= kMaxHandshakes) timers_handshakes(UINT64_MAX);
   uint32_t idx = new_index();
   auto h = std::make_unique<Handshake>(Handshake{std::move(*hs)});
-  h->ephemeral = std::move(e);
   h->initiator = true;
   h->endpoint = to;
   h->started_ns = clock_.now_ns();
   h->target = target;
   if (peer) h->peer = *peer;
+  h->mac_key = peer && peer_key ? derive_mac_key(cfg_.magic, *peer) : network_mac_keys_.front();
+  Handshake& ref = *h;
   index_[idx] = Slot{nullptr, h.get()};
   handshakes_[idx] = std::move(h);
-  send_handshake_message(to, PacketType::kHandshakeInit, idx, 0, false, msg);
+  send_initiation(ref, idx, msg);
   log_debug("handshake initiation %08x to %s", idx, to.str().c_str());
   return idx;
 }
@@ -92,14 +124,43 @@ void Node::drop_handshake(uint32_t index) {
   handshakes_.erase(it);
 }
 
+const MacKey* Node::find_mac1_key(std::span<const uint8_t> pkt) const {
+  if (check_mac1(pkt, own_mac_key_)) return &own_mac_key_;
+  for (const MacKey& k : network_mac_keys_)
+    if (check_mac1(pkt, k)) return &k;
+  return nullptr;
+}
+
+// The order of the checks is the order of their cost: length, one hash
+// (mac1), the load test and a cookie hash (mac2), the per-source budget,
+// and only then the Noise message with its Diffie-Hellmans.
 void Node::on_handshake_init(const Endpoint& from, PacketBuf* buf) {
   ++counters_.handshake_init_rx;
   std::span<const uint8_t> pkt(buf->data(), buf->len);
-  if (pkt.size() <= kInitHeaderLen || pkt.size() > kMaxHandshakeLen) {
+  if (pkt.size() < kMinInitLen || pkt.size() > kMaxInitLen) {
     ++counters_.drop_malformed;
     return;
   }
+  const MacKey* key = find_mac1_key(pkt);
+  if (key == nullptr) {
+    ++counters_.drop_mac;
+    return;
+  }
   uint64_t now = clock_.now_ns();
+  if (cookie_checker_.note_initiation(now) && !cookie_checker_.check(pkt, from, now)) {
+    PacketBuf* b = pool_.get(0);
+    if (b == nullptr || b->capacity < kCookieReplyLen) {
+      if (b) pool_.put(b);
+      ++counters_.drop_no_buffer;
+      return;
+    }
+    cookie_checker_.make_reply(pkt, from, *key, cfg_.magic, now,
+                               std::span<uint8_t, kCookieReplyLen>(b->data(), kCookieReplyLen));
+    b->len = kCookieReplyLen;
+    ++counters_.cookie_sent;
+    out_.send_udp(from, b);
+    return;
+  }
   if (!init_limiter_.allow(from, now)) {
     ++counters_.drop_rate_limited;
     return;
@@ -107,7 +168,8 @@ void Node::on_handshake_init(const Endpoint& from, PacketBuf* buf) {
   uint32_t remote_index = get_be32(pkt.data() + kPrefixLen);
   auto hs = new_handshake_state(false);
   std::vector<uint8_t> payload;
-  if (!hs || !hs->read_message(pkt.subspan(kInitHeaderLen), payload)) {
+  if (!hs || !hs->read_message(pkt.subspan(kInitHeaderLen, pkt.size() - kInitHeaderLen - kInitMacsLen),
+                               payload)) {
     ++counters_.drop_auth;
     ++counters_.handshake_failed;
     if (log_allowed())
@@ -116,7 +178,7 @@ void Node::on_handshake_init(const Endpoint& from, PacketBuf* buf) {
     return;
   }
   std::vector<uint8_t> msg;
-  if (!hs->write_message({}, msg)) return;
+  if (!hs->write_message(own_payload(), msg)) return;
   if (handshakes_.size() >= kMaxHandshakes) timers_handshakes(UINT64_MAX);
   uint32_t idx = new_index();
   auto h = std::make_unique<Handshake>(Handshake{std::move(*hs)});
@@ -127,6 +189,62 @@ void Node::on_handshake_init(const Endpoint& from, PacketBuf* buf) {
   index_[idx] = Slot{nullptr, h.get()};
   handshakes_[idx] = std::move(h);
   send_handshake_message(from, PacketType::kHandshakeResp, idx, remote_index, true, msg);
+}
+
+void Node::on_cookie_reply(const Endpoint& from, PacketBuf* buf) {
+  std::span<const uint8_t> pkt(buf->data(), buf->len);
+  if (pkt.size() != kCookieReplyLen) {
+    ++counters_.drop_malformed;
+    return;
+  }
+  uint32_t local_index = get_be32(pkt.data() + kPrefixLen);
+  auto it = handshakes_.find(local_index);
+  if (it == handshakes_.end() || !it->second->initiator || it->second->hs.is_my_turn_to_write()) {
+    ++counters_.drop_unknown_index;
+    return;
+  }
+  Handshake& h = *it->second;
+  uint64_t now = clock_.now_ns();
+  if (!cookie_jar_.accept_reply(pkt, h.mac_key, h.sent_mac1, h.endpoint, now)) {
+    ++counters_.drop_auth;
+    return;
+  }
+  ++counters_.cookie_received;
+  log_debug("cookie from %s: it is under load", from.str().c_str());
+  // A configured peer is tried again at the next tick, now with a cookie.
+  if (h.target >= 0 && static_cast<size_t>(h.target) < targets_.size() &&
+      targets_[h.target].pending_index == local_index)
+    targets_[h.target].next_attempt_ns = now;
+}
+
+// Certificate networks: the payload must hold a certificate that the
+// trusted CAs vouch for, now, for the static key the handshake proved.
+bool Node::accept_certificate(Handshake& h, std::span<const uint8_t> payload,
+                              const Endpoint& from) {
+  if (cfg_.certificate.empty()) return true;
+  std::span<const uint8_t> cert_bytes;
+  identity::Certificate cert;
+  const char* why = nullptr;
+  std::string name;
+  if (!parse_handshake_payload(payload, &cert_bytes) || cert_bytes.empty()) {
+    why = "no certificate";
+  } else {
+    if (identity::decode(cert_bytes, &cert, nullptr)) name = cert.name;
+    identity::Verdict v = cfg_.trust.verify(cert_bytes, clock_.unix_s(), &cert);
+    if (v == identity::Verdict::kOk && cert.public_key != h.hs.remote_static())
+      v = identity::Verdict::kKeyMismatch;
+    if (v != identity::Verdict::kOk) why = identity::verdict_text(v);
+  }
+  if (why != nullptr) {
+    ++counters_.handshake_refused;
+    if (log_allowed())
+      log_warnx("handshake from %s refused: %s%s%s%s", from.str().c_str(), why,
+                name.empty() ? "" : " (node ", name.c_str(), name.empty() ? "" : ")");
+    return false;
+  }
+  h.fingerprint = identity::fingerprint(cert_bytes);
+  h.cert = std::move(cert);
+  return true;
 }
 
 void Node::on_handshake_resp(const Endpoint& from, PacketBuf* buf) {
@@ -145,18 +263,13 @@ void Node::on_handshake_resp(const Endpoint& from, PacketBuf* buf) {
   }
   Handshake& h = *it->second;
   std::vector<uint8_t> payload, msg;
+  // A forged response must not cancel the real one: a failed read leaves
+  // the state unusable, so it is read into a copy.
+  crypto::HandshakeState saved = h.hs.clone();
   if (!h.hs.read_message(pkt.subspan(kRespHeaderLen), payload)) {
-    // A forged response must not cancel the real one, but the failed read
-    // left the state unusable: rebuild it as it was after our first message
-    // (same ephemeral key, so the same message the responder answers).
     ++counters_.drop_auth;
     ++counters_.handshake_failed;
-    auto fresh = new_handshake_state(true, &h.ephemeral.key);
-    std::vector<uint8_t> again;
-    if (fresh && fresh->write_message({}, again))
-      h.hs = std::move(*fresh);
-    else
-      drop_handshake(local_index);
+    h.hs = std::move(saved);
     return;
   }
   NodeId remote = h.hs.remote_static();
@@ -165,7 +278,7 @@ void Node::on_handshake_resp(const Endpoint& from, PacketBuf* buf) {
     drop_handshake(local_index);
     return;
   }
-  if (!h.hs.write_message({}, msg)) {
+  if (!accept_certificate(h, payload, from) || !h.hs.write_message(own_payload(), msg)) {
     drop_handshake(local_index);
     return;
   }
@@ -188,13 +301,14 @@ void Node::on_handshake_final(const Endpoint& from, PacketBuf* buf) {
   }
   Handshake& h = *it->second;
   std::vector<uint8_t> payload;
+  crypto::HandshakeState saved = h.hs.clone();
   if (!h.hs.read_message(pkt.subspan(kFinalHeaderLen), payload)) {
     ++counters_.drop_auth;
     ++counters_.handshake_failed;
-    drop_handshake(local_index);
+    h.hs = std::move(saved);
     return;
   }
-  if (h.hs.remote_static() == id_) {
+  if (h.hs.remote_static() == id_ || !accept_certificate(h, payload, from)) {
     drop_handshake(local_index);
     return;
   }
@@ -220,12 +334,20 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
   int target = h.target;
   bool initiator = h.initiator;
   std::optional<NodeId> renewing = h.peer;
+  std::optional<identity::Certificate> cert = std::move(h.cert);
+  identity::Fingerprint fingerprint = h.fingerprint;
   drop_handshake(local_index);   // h is gone from here on
 
   auto& slot = peers_[remote];
   bool is_new = !slot;
   if (is_new) slot = std::make_unique<Peer>(remote);
   Peer& peer = *slot;
+  // Each handshake shows the certificate afresh: a renewed one replaces
+  // the old with its new validity.
+  if (cert) {
+    peer.cert = std::move(cert);
+    peer.fingerprint = fingerprint;
+  }
   kp->peer = &peer;
   kp->confirmed = !initiator;
   if (initiator && peer.current && peer.current->confirmed &&
@@ -240,6 +362,7 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
   }
   if (peer.endpoint != from) peer.endpoint = from;
   peer.last_received_ns = now;
+  peer.last_handshake_ns = now;
   ++peer.stats.handshakes;
   ++counters_.handshake_ok;
   if (is_new || peer.connected_ns == 0) {
@@ -260,6 +383,28 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
   // A renewal answered by another node at the peer's address: the peer
   // restarted with a new identity. Its old sessions are dead.
   if (renewing && *renewing != remote) remove_peer(*renewing, "was replaced by a new node at its address");
+}
+
+// Certificate networks: a revocation list arrives at start and after each
+// SIGHUP. Peers it revokes lose their sessions at once.
+bool Node::add_revocation_list(std::span<const uint8_t> encoded, std::string* why) {
+  if (!cfg_.trust.add_revocation_list(encoded, why)) return false;
+  check_certificates();
+  return true;
+}
+
+void Node::check_certificates() {
+  if (cfg_.certificate.empty()) return;
+  uint64_t now_s = clock_.unix_s();
+  std::vector<std::pair<NodeId, const char*>> gone;
+  for (auto& [id, p] : peers_) {
+    if (!p->cert) continue;
+    if (cfg_.trust.is_revoked(p->fingerprint))
+      gone.emplace_back(id, "removed: certificate revoked");
+    else if (now_s >= p->cert->not_after)
+      gone.emplace_back(id, "removed: certificate expired");
+  }
+  for (auto& [id, why] : gone) remove_peer(id, why);
 }
 
 }  // namespace braid::engine

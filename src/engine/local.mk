@@ -4,7 +4,9 @@
 # every protocol timer; engine.cc is the process and its event loop.
 noinst_LIBRARIES += src/engine/libengine.a
 src_engine_libengine_a_SOURCES = \
+	src/engine/authz.h src/engine/authz.cc \
 	src/engine/checksum.h src/engine/checksum.cc \
+	src/engine/cookie.h src/engine/cookie.cc \
 	src/engine/counters.h \
 	src/engine/data.cc \
 	src/engine/endpoint.h src/engine/endpoint.cc \

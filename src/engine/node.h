@@ -16,13 +16,17 @@
 #include "common/log.h"
 #include "crypto/aead.h"
 #include "crypto/noise.h"
+#include "engine/cookie.h"
 #include "engine/counters.h"
 #include "engine/endpoint.h"
 #include "engine/forward.h"
 #include "engine/peer.h"
 #include "engine/pool.h"
 #include "engine/ratelimit.h"
+#include "engine/timers.h"
 #include "engine/wire.h"
+#include "identity/cert.h"
+#include "identity/trust.h"
 
 namespace braid::engine {
 
@@ -44,6 +48,19 @@ struct NodeConfig {
   std::array<uint8_t, 32> static_private{};
   uint32_t keepalive_s = 25;
   uint32_t peer_timeout_s = 300;
+  // Certificate networks: this node's certificate as encoded, and the CAs
+  // (with their revocation lists) every peer's certificate must satisfy.
+  // An empty certificate means a shared-key network: no certificates are
+  // sent or asked for.
+  std::vector<uint8_t> certificate;
+  identity::TrustStore trust;
+  // The device carries Ethernet frames (source MAC checked against a
+  // certificate's MAC ranges) rather than IP packets (source address
+  // checked against its addresses and claims).
+  bool tap = false;
+  // More valid-mac1 initiations than this in a second puts the node under
+  // load: initiations then need a cookie (cookie.h).
+  uint64_t under_load_inits_per_sec = kUnderLoadInitsPerSec;
 };
 
 // A peer named in the configuration: contacted until a session stands,
@@ -80,6 +97,10 @@ class Node {
   void on_tick();
   // Tells every peer we are leaving.
   void close_all();
+  // Installs a CA's revocation list (certificate networks) and removes at
+  // once every peer whose certificate it revokes. False with *why when
+  // the list does not verify or is older than the one installed.
+  bool add_revocation_list(std::span<const uint8_t> encoded, std::string* why);
 
   static constexpr uint64_t kTickMs = 100;
 
@@ -92,19 +113,6 @@ class Node {
   const std::vector<Target>& targets() const { return targets_; }
 
  private:
-  // A private key wiped when it is given up.
-  struct EphemeralKey {
-    crypto::Key key{};
-    EphemeralKey() = default;
-    EphemeralKey(EphemeralKey&& o) noexcept : key(o.key) { o.wipe(); }
-    EphemeralKey& operator=(EphemeralKey&& o) noexcept {
-      key = o.key;
-      o.wipe();
-      return *this;
-    }
-    ~EphemeralKey() { wipe(); }
-    void wipe() { sodium_memzero(key.data(), key.size()); }
-  };
   // A handshake in progress. Initiations are ours (target >= 0 for a
   // configured peer, or peer set for a rekey); responses are for others.
   struct Handshake {
@@ -115,9 +123,13 @@ class Node {
     uint64_t started_ns = 0;
     int target = -1;
     std::optional<NodeId> peer;
-    // Our ephemeral key, for an initiation: a response that fails to
-    // authenticate leaves hs unusable, and this rebuilds it as it was.
-    EphemeralKey ephemeral;
+    // An initiation's mac1 and the key it used: a cookie reply is sealed
+    // to them.
+    MacKey mac_key;
+    std::array<uint8_t, kMacLen> sent_mac1{};
+    // The remote's certificate once checked (certificate networks).
+    std::optional<identity::Certificate> cert;
+    identity::Fingerprint fingerprint{};
   };
   // What a local index names: a keypair or a handshake.
   struct Slot {
@@ -126,10 +138,17 @@ class Node {
   };
 
   // handshake.cc
-  std::optional<crypto::HandshakeState> new_handshake_state(
-      bool initiator, const crypto::Key* ephemeral = nullptr);
+  std::optional<crypto::HandshakeState> new_handshake_state(bool initiator);
   uint32_t new_index();
-  uint32_t start_initiation(const Endpoint& to, int target, const NodeId* peer);
+  // peer_key: mac1 keyed by the peer's node id (a renewal of a live
+  // session) rather than by the network.
+  uint32_t start_initiation(const Endpoint& to, int target, const NodeId* peer,
+                            bool peer_key = false);
+  void send_initiation(Handshake& h, uint32_t index, const std::vector<uint8_t>& msg);
+  const MacKey* find_mac1_key(std::span<const uint8_t> pkt) const;
+  void on_cookie_reply(const Endpoint& from, PacketBuf* buf);
+  bool accept_certificate(Handshake& h, std::span<const uint8_t> payload, const Endpoint& from);
+  std::vector<uint8_t> own_payload() const;
   void on_handshake_init(const Endpoint& from, PacketBuf* buf);
   void on_handshake_resp(const Endpoint& from, PacketBuf* buf);
   void on_handshake_final(const Endpoint& from, PacketBuf* buf);
@@ -152,6 +171,8 @@ class Node {
   void timers_targets(uint64_t now);
   void timers_peer(Peer& peer, uint64_t now);
   void timers_handshakes(uint64_t now);
+  // Removes peers whose certificate has expired or been revoked.
+  void check_certificates();
 
   bool log_allowed();
 
@@ -171,6 +192,13 @@ class Node {
   LogLimiter log_limiter_;
   // Bounds what a flood of initiations can cost, per source and in all.
   InitiationLimiter init_limiter_;
+  // mac1 keys: ours (by our node id) and the network's (by its PSK, each
+  // trusted CA, or only the magic in plain mode), the first of which our
+  // initiations use.
+  MacKey own_mac_key_;
+  std::vector<MacKey> network_mac_keys_;
+  CookieChecker cookie_checker_;
+  CookieJar cookie_jar_;
 };
 
 }  // namespace braid::engine

@@ -7,11 +7,13 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "crypto/aead.h"
 #include "engine/endpoint.h"
 #include "engine/replay.h"
+#include "identity/cert.h"
 
 namespace braid::engine {
 
@@ -60,7 +62,13 @@ class Peer {
   explicit Peer(const NodeId& id) : id_(id) {}
 
   const NodeId& id() const { return id_; }
-  std::string name() const { return short_id(id_); }
+  // The short id, with the certificate's name in certificate networks.
+  std::string name() const { return cert ? cert->name + " (" + short_id(id_) + ")" : short_id(id_); }
+
+  // Certificate networks: what the peer presented in its last handshake,
+  // which bounds the addresses it may send from.
+  std::optional<identity::Certificate> cert;
+  identity::Fingerprint fingerprint{};
 
   Endpoint endpoint;
   // The keypair used for sending, and those it replaced, kept for receiving
@@ -78,9 +86,13 @@ class Peer {
   uint64_t connected_ns = 0;
   uint64_t last_sent_ns = 0;
   uint64_t last_received_ns = 0;
+  uint64_t last_handshake_ns = 0;
   // Local index of a handshake we started to renew the keys (0: none).
   uint32_t rekey_index = 0;
-  uint64_t rekey_started_ns = 0;
+  uint64_t rekey_retry_at_ns = 0;   // when to try again if it has no answer
+  // When the current run of renewal attempts began (0: none): they are
+  // given up after kRekeyAttemptNs.
+  uint64_t rekey_first_ns = 0;
   PeerStats stats;
 
  private:

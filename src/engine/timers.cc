@@ -4,11 +4,15 @@
 //               from kConnectBackoffMinNs doubling to kConnectBackoffMaxNs,
 //               trying its addresses in turn;
 //   rekey       the initiator of a keypair renews it after kRekeyAfterTimeNs
-//               (the responder after kRekeyByResponderNs), retrying every
-//               kRekeyRetryNs; the old keypair keeps working until the new
-//               one is confirmed, so traffic has no gap; an initiator's
-//               keypair the other side never confirmed is renewed too;
-//   expiry      keypairs older than kRejectAfterTimeNs are dropped;
+//               or kRekeyAfterMessages packets (the responder after
+//               kRekeyByResponderNs), retrying every kRekeyRetryNs plus
+//               jitter and giving up after kRekeyAttemptNs; the old keypair
+//               keeps working until the new one is confirmed, so traffic
+//               has no gap; an initiator's keypair the other side never
+//               confirmed is renewed too;
+//   expiry      keypairs older than kRejectAfterTimeNs are dropped (and no
+//               packet is sent past kMaxCounter); a peer whose certificate
+//               has passed its end is removed;
 //   silence     a peer we send to but have heard nothing from for
 //               `keepalive` seconds plus kSilenceGraceNs gets a new
 //               handshake, every kRekeyRetryNs: it may have restarted;
@@ -17,10 +21,17 @@
 //               other side see we are alive;
 //   peer timeout  a peer silent for `peer_timeout` seconds is forgotten;
 //   handshake timeout  half-done handshakes go after kHandshakeTimeoutNs.
+#include <sodium.h>
+
 #include "engine/node.h"
 #include "engine/timers.h"
 
 namespace braid::engine {
+namespace {
+
+uint64_t jitter() { return randombytes_uniform(static_cast<uint32_t>(kRetryJitterNs)); }
+
+}  // namespace
 
 void Node::on_tick() {
   uint64_t now = clock_.now_ns();
@@ -65,7 +76,7 @@ void Node::timers_targets(uint64_t now) {
     if (t.pending_index != 0) drop_handshake(t.pending_index);
     const Endpoint& to = t.addrs[t.next_addr++ % t.addrs.size()];
     t.pending_index = start_initiation(to, static_cast<int>(i), nullptr);
-    t.next_attempt_ns = now + t.backoff_ns;
+    t.next_attempt_ns = now + t.backoff_ns + jitter();
     t.backoff_ns = std::min(t.backoff_ns * 2, kConnectBackoffMaxNs);
   }
 }
@@ -73,6 +84,10 @@ void Node::timers_targets(uint64_t now) {
 void Node::timers_peer(Peer& peer, uint64_t now) {
   if (now - peer.last_received_ns > uint64_t{cfg_.peer_timeout_s} * kNsPerSec) {
     remove_peer(peer.id(), "timed out");
+    return;
+  }
+  if (peer.cert && clock_.unix_s() >= peer.cert->not_after) {
+    remove_peer(peer.id(), "removed: certificate expired");
     return;
   }
   for (auto& old : peer.retired)
@@ -93,11 +108,17 @@ void Node::timers_peer(Peer& peer, uint64_t now) {
   bool due = kp == nullptr || silent || (!kp->confirmed && age > kRekeyRetryNs) ||
              age > (kp->initiator ? kRekeyAfterTimeNs : kRekeyByResponderNs) ||
              kp->send_counter > kRekeyAfterMessages;
-  if (due && !peer.next && (peer.rekey_index == 0 || now - peer.rekey_started_ns > kRekeyRetryNs)) {
+  if (!due) peer.rekey_first_ns = 0;
+  if (due && peer.rekey_first_ns == 0) peer.rekey_first_ns = now;
+  bool given_up = due && now - peer.rekey_first_ns > kRekeyAttemptNs;
+  if (due && !given_up && !peer.next &&
+      (peer.rekey_index == 0 || now >= peer.rekey_retry_at_ns)) {
     if (peer.rekey_index) drop_handshake(peer.rekey_index);
     NodeId id = peer.id();
-    peer.rekey_index = start_initiation(peer.endpoint, -1, &id);
-    peer.rekey_started_ns = now;
+    // A live session's renewal proves it knows the peer's node id; a
+    // silent peer may have restarted with another, so the network key.
+    peer.rekey_index = start_initiation(peer.endpoint, -1, &id, kp && !silent);
+    peer.rekey_retry_at_ns = now + kRekeyRetryNs + jitter();
   }
   if (kp && now - peer.last_sent_ns > uint64_t{cfg_.keepalive_s} * kNsPerSec)
     send_keepalive(peer);

@@ -32,6 +32,16 @@ constexpr uint64_t kConnectBackoffMaxNs = 16 * kNsPerSec;
 // Handshake initiations processed per second at most (burst as large):
 // each costs hashing and, when valid, a Diffie-Hellman.
 constexpr uint64_t kInitRatePerSec = 2000;
+// Initiations with a valid mac1 per second above which the node is under
+// load and asks for cookies.
+constexpr uint64_t kUnderLoadInitsPerSec = 100;
+// A renewal that has not succeeded after this long is given up: the
+// session expires and the peer is contacted afresh (configured peers) or
+// forgotten at peer_timeout.
+constexpr uint64_t kRekeyAttemptNs = 90 * kNsPerSec;
+// Random extra wait added to each handshake retry, so that nodes that lost
+// contact at the same moment do not retry in lockstep.
+constexpr uint64_t kRetryJitterNs = 333 * kNsPerMs;
 // At most this many handshakes in progress; the oldest goes first.
 constexpr size_t kMaxHandshakes = 4096;
 

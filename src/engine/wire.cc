@@ -1,4 +1,4 @@
-// Header serializers for transport packets.
+// Header serializers for transport packets and the handshake payload.
 #include "engine/wire.h"
 
 #include "common/bytes.h"
@@ -28,6 +28,34 @@ bool parse_transport_header(std::span<const uint8_t> pkt, TransportHeader* out) 
   out->receiver_index = get_be32(pkt.data() + kPrefixLen);
   out->counter = get_be64(pkt.data() + kPrefixLen + kIndexLen);
   return true;
+}
+
+bool parse_handshake_payload(std::span<const uint8_t> payload,
+                             std::span<const uint8_t>* certificate) {
+  *certificate = {};
+  bool seen = false;
+  ByteReader r(payload);
+  while (r.ok() && !r.done()) {
+    uint8_t type = r.u8();
+    uint16_t len = r.u16();
+    auto value = r.bytes(len);
+    if (!r.ok()) return false;
+    if (type == static_cast<uint8_t>(PayloadField::kCertificate)) {
+      if (seen) return false;
+      seen = true;
+      *certificate = value;
+    }
+  }
+  return r.ok();
+}
+
+void write_handshake_payload(std::span<const uint8_t> certificate, std::vector<uint8_t>* out) {
+  if (certificate.empty()) return;
+  uint8_t head[3];
+  head[0] = static_cast<uint8_t>(PayloadField::kCertificate);
+  put_be16(head + 1, static_cast<uint16_t>(certificate.size()));
+  out->insert(out->end(), head, head + 3);
+  out->insert(out->end(), certificate.begin(), certificate.end());
 }
 
 }  // namespace braid::engine

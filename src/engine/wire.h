@@ -7,6 +7,8 @@
 //   kHandshakeFinal (3): receiver_index u32, noise message 3
 //   kData           (4): receiver_index u32, counter u64, sealed inner packet, tag
 //   kControl        (5): receiver_index u32, counter u64, sealed control message, tag
+//   kCookieReply    (6): receiver_index u32, nonce[24], sealed cookie (16 + tag)
+// An initiation ends with mac1[16] mac2[16] (cookie.h).
 // The header of kData/kControl (17 bytes) is the AEAD's associated data,
 // so the type, index and counter cannot be altered undetected.
 #pragma once
@@ -15,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace braid::engine {
 
@@ -26,6 +29,7 @@ enum class PacketType : uint8_t {
   kHandshakeFinal = 3,
   kData = 4,
   kControl = 5,
+  kCookieReply = 6,
 };
 
 enum class ControlType : uint8_t {
@@ -45,14 +49,32 @@ constexpr size_t kTransportOverhead = kTransportHeaderLen + kTagLen;        // 3
 constexpr size_t kInitHeaderLen = kPrefixLen + kIndexLen;                   // 9
 constexpr size_t kRespHeaderLen = kPrefixLen + 2 * kIndexLen;               // 13
 constexpr size_t kFinalHeaderLen = kPrefixLen + kIndexLen;                  // 9
-// Noise XX message sizes with empty payloads (25519, 16-byte tags):
-//   1: e(32) + payload tag(16, present once a PSK has set a key)
-//   2: e(32) + s(32+16) + payload tag(16)
-//   3: s(32+16) + payload tag(16)
-// Handshake payloads carry no data in this version; a longer message is
-// refused before any cryptography, which bounds what a stranger can make us
-// hash.
-constexpr size_t kMaxHandshakeLen = 256;
+// Noise XX message sizes (25519, 16-byte tags):
+//   1: e(32) + payload tag(16, present once a PSK has set a key), then the
+//      initiation's mac1 and mac2 (16 each)
+//   2: e(32) + s(32+16) + payload + tag(16)
+//   3: s(32+16) + payload + tag(16)
+// Payloads of messages 2 and 3 carry the sender's certificate in
+// certificate networks (handshake payload fields, below). Longer messages
+// are refused before any cryptography, which bounds what a stranger can
+// make us hash; an initiation carries no payload at all.
+constexpr size_t kInitMacsLen = 32;
+constexpr size_t kMinInitLen = kInitHeaderLen + 32 + kInitMacsLen;        // 73
+constexpr size_t kMaxInitLen = kInitHeaderLen + 48 + kInitMacsLen;        // 89
+// Room for a certificate of the largest size a CA signs (1024 bytes).
+constexpr size_t kMaxHandshakeLen = 1280;
+
+// Handshake payload: fields of type u8, length u16, value. Unknown types
+// are skipped, so later versions can add fields.
+enum class PayloadField : uint8_t {
+  kCertificate = 1,
+};
+// Finds the certificate field (empty span when absent). False when the
+// payload is malformed: a truncated field or a second certificate.
+bool parse_handshake_payload(std::span<const uint8_t> payload,
+                             std::span<const uint8_t>* certificate);
+// Appends the payload for a certificate (nothing for an empty one).
+void write_handshake_payload(std::span<const uint8_t> certificate, std::vector<uint8_t>* out);
 // IPv6 + UDP: the worst-case underlay header, for MTU arithmetic.
 constexpr size_t kUnderlayHeaderLen = 40 + 8;
 constexpr size_t kEthernetHeaderLen = 14;

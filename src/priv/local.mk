@@ -5,6 +5,7 @@ noinst_LIBRARIES += src/priv/libpriv.a
 src_priv_libpriv_a_SOURCES = \
 	src/priv/device.h src/priv/device.cc \
 	src/priv/hooks.h src/priv/hooks.cc \
+	src/priv/identity_files.h src/priv/identity_files.cc \
 	src/priv/network.h src/priv/network.cc \
 	src/priv/parent.h src/priv/parent.cc \
 	src/priv/sandbox.h src/priv/sandbox.cc

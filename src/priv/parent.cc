@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <memory>
 #include <tuple>
 
@@ -24,6 +25,7 @@
 #include "ipc/messages.h"
 #include "priv/device.h"
 #include "priv/hooks.h"
+#include "priv/identity_files.h"
 #include "priv/network.h"
 #include "priv/sandbox.h"
 
@@ -55,6 +57,7 @@ class Parent {
   void stop(const char* why);
   void reap_engine(int timeout_ms);
   void reopen_log();
+  void reload_revocation_lists();
   void write_pid_file();
 
   const config::Config& cfg_;
@@ -77,6 +80,10 @@ class Parent {
   bool pid_file_written_ = false;
   std::vector<std::vector<ipc::PeerAddress>> resolved_;
   std::vector<uint8_t> engine_config_;   // the kConfig payload, until sent
+  ipc::Identity identity_;               // until sent (holds the private key)
+  std::vector<uint8_t> own_certificate_;
+  identity::TrustStore trust_;           // CAs and the lists last sent
+  std::vector<std::vector<uint8_t>> revocation_lists_;
 
   EventBasePtr base_;
   std::unique_ptr<ipc::Channel> channel_;
@@ -97,6 +104,12 @@ bool Parent::setup(std::string* error) {
     if (!stretch_key(error)) return false;
     has_psk_ = true;
   }
+  uint64_t now_s = static_cast<uint64_t>(time(nullptr));
+  if (!load_identity(cfg_, now_s, &identity_, &trust_, error)) return false;
+  if (!load_revocation_lists(cfg_, &trust_, &revocation_lists_, error)) return false;
+  *error = check_own_certificate(cfg_, identity_, trust_, now_s);
+  if (!error->empty()) return false;
+  own_certificate_ = identity_.certificate;
   if (!cfg_.stats_file.empty())
     log_warnx("stats_file: not written by this version; ignored");
   if (!resolve_identity(cfg_.user, cfg_.group, &sandbox_, error)) return false;
@@ -247,6 +260,7 @@ int Parent::run() {
                                                [this, sig](int, short) {
       if (sig == SIGHUP) {
         reopen_log();
+        reload_revocation_lists();
       } else if (sig == SIGCHLD) {
         int status;
         if (engine_pid_ > 0 && waitpid(engine_pid_, &status, WNOHANG) == engine_pid_) {
@@ -348,6 +362,12 @@ void Parent::send_setup() {
   engine_config_.clear();
   channel_->set_state(ipc::parent_state::kAwaitReady);
   std::vector<uint8_t> buf;
+  if (!ipc::encode(identity_, &buf)) fatalx("identity does not fit the IPC message");
+  channel_->send(ipc::MsgType::kIdentity, buf);
+  sodium_memzero(buf.data(), buf.size());
+  sodium_memzero(identity_.static_private.data(), identity_.static_private.size());
+  for (const auto& list : revocation_lists_)
+    channel_->send(ipc::MsgType::kRevocationList, list);
 
   ipc::DeviceInfo di;
   di.type = cfg_.device_type == config::DeviceType::kTap ? ipc::DeviceType::kTap
@@ -386,6 +406,31 @@ void Parent::resolve_all(bool force) {
     std::vector<uint8_t> buf;
     if (ipc::encode(pa, &buf)) channel_->send(ipc::MsgType::kPeerAddresses, buf);
   }
+}
+
+// SIGHUP: the revocation lists are read again and sent to the engine,
+// which tears down the sessions of newly revoked peers. A list that does
+// not load leaves every list as it was.
+void Parent::reload_revocation_lists() {
+  if (cfg_.revocation_files.empty()) return;
+  auto state = channel_->state();
+  if (state != ipc::parent_state::kAwaitReady && state != ipc::parent_state::kRunning) return;
+  identity::TrustStore trust = trust_;
+  std::vector<std::vector<uint8_t>> lists;
+  std::string error;
+  if (!load_revocation_lists(cfg_, &trust, &lists, &error)) {
+    log_warnx("SIGHUP: %s; keeping the revocation lists loaded before", error.c_str());
+    return;
+  }
+  trust_ = std::move(trust);
+  revocation_lists_ = std::move(lists);
+  for (const auto& list : revocation_lists_) channel_->send(ipc::MsgType::kRevocationList, list);
+  ipc::Identity own;
+  own.certificate = own_certificate_;
+  std::string own_error =
+      check_own_certificate(cfg_, own, trust_, static_cast<uint64_t>(time(nullptr)));
+  if (!own_error.empty()) log_warnx("%s: peers will refuse this node", own_error.c_str());
+  log_info("SIGHUP: %zu revocation list(s) loaded", revocation_lists_.size());
 }
 
 void Parent::on_close(const std::string& reason) {

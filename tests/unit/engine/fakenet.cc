@@ -136,6 +136,15 @@ std::vector<uint8_t> make_packet(uint32_t seq, size_t len) {
 
 uint32_t packet_seq(const std::vector<uint8_t>& p) { return p.size() < 4 ? 0 : get_be32(p.data()); }
 
+std::vector<uint8_t> plain_initiation(const Magic& magic, uint32_t sender_index, uint8_t fill) {
+  std::vector<uint8_t> g(kInitHeaderLen + 32 + kInitMacsLen, fill);
+  memcpy(g.data(), magic.data(), kMagicLen);
+  g[kMagicLen] = static_cast<uint8_t>(PacketType::kHandshakeInit);
+  put_be32(g.data() + kPrefixLen, sender_index);
+  write_mac1(g, derive_mac_key(magic, {}));
+  return g;
+}
+
 bool connected(Host& a, Host& b) {
   const Peer* p = a.peer_of(b);
   const Peer* q = b.peer_of(a);

@@ -110,6 +110,11 @@ class FakeNet {
 std::vector<uint8_t> make_packet(uint32_t seq, size_t len = 60);
 uint32_t packet_seq(const std::vector<uint8_t>& p);
 
+// A handshake initiation a plain-mode node (no shared key, no CA) takes as
+// valid: any 32 bytes are an ephemeral key, and mac1 is keyed by the
+// network's magic alone.
+std::vector<uint8_t> plain_initiation(const Magic& magic, uint32_t sender_index, uint8_t fill);
+
 // Both nodes hold a usable session with each other.
 bool connected(Host& a, Host& b);
 

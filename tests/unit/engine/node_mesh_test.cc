@@ -123,15 +123,14 @@ static Endpoint stranger(uint32_t i) {
 TEST(NodeMesh, InitiationsBeyondTheRateLimitAreDroppedAndCounted) {
   NodeConfig cfg = FakeNet::config(1);
   cfg.psk.reset();
+  // The limit alone, without the cookies that would answer first.
+  cfg.under_load_inits_per_sec = UINT64_MAX;
   Host& b = net->add(cfg);
   // Valid initiations (no shared key: any 32 bytes are an ephemeral key)
   // from as many strangers, all at one instant: the global limit.
   const size_t n = kInitRatePerSec + 500;
   for (size_t i = 0; i < n; ++i) {
-    std::vector<uint8_t> g(kInitHeaderLen + 32, static_cast<uint8_t>(i));
-    memcpy(g.data(), cfg.magic.data(), kMagicLen);
-    g[kMagicLen] = static_cast<uint8_t>(PacketType::kHandshakeInit);
-    put_be32(g.data() + kPrefixLen, static_cast<uint32_t>(i + 1));
+    auto g = plain_initiation(cfg.magic, static_cast<uint32_t>(i + 1), static_cast<uint8_t>(i));
     net->inject(Datagram{stranger(static_cast<uint32_t>(i)), b.addr(), g});
   }
   net->pump();
@@ -139,10 +138,7 @@ TEST(NodeMesh, InitiationsBeyondTheRateLimitAreDroppedAndCounted) {
   LONGS_EQUAL(500, b.node().counters().drop_rate_limited);
   // The bucket refills with time.
   net->clock.advance_ms(100);
-  std::vector<uint8_t> g(kInitHeaderLen + 32, 7);
-  memcpy(g.data(), cfg.magic.data(), kMagicLen);
-  g[kMagicLen] = static_cast<uint8_t>(PacketType::kHandshakeInit);
-  net->inject(Datagram{stranger(60000), b.addr(), g});
+  net->inject(Datagram{stranger(60000), b.addr(), plain_initiation(cfg.magic, 7, 7)});
   net->pump();
   LONGS_EQUAL(500, b.node().counters().drop_rate_limited);
 }
@@ -151,14 +147,11 @@ TEST(NodeMesh, OneSourceCannotUseUpTheInitiationBudget) {
   NodeConfig ca = FakeNet::config(1), cb = FakeNet::config(2);
   ca.psk.reset();
   cb.psk.reset();
+  cb.under_load_inits_per_sec = UINT64_MAX;
   Host& a = net->add(ca);
   Host& b = net->add(cb);
   for (uint32_t i = 0; i < 5000; ++i) {
-    std::vector<uint8_t> g(kInitHeaderLen + 32, static_cast<uint8_t>(i));
-    memcpy(g.data(), cb.magic.data(), kMagicLen);
-    g[kMagicLen] = static_cast<uint8_t>(PacketType::kHandshakeInit);
-    put_be32(g.data() + kPrefixLen, i + 1);
-    net->inject(Datagram{stranger(1), b.addr(), g});
+    net->inject(Datagram{stranger(1), b.addr(), plain_initiation(cb.magic, i + 1, static_cast<uint8_t>(i))});
   }
   net->pump();
   LONGS_EQUAL(5000 - InitiationLimiter::kPerSourceBurst, b.node().counters().drop_rate_limited);

@@ -54,6 +54,9 @@ constexpr Expect kExpected[] = {
     {MsgType::kLogFd, Side::kEngine, es::kRunning, ps::kRunning, true},
     {MsgType::kShutdown, Side::kEngine, es::kConfigured | es::kRunning,
      ps::kAwaitReady | ps::kRunning | ps::kStopping, false},
+    {MsgType::kIdentity, Side::kEngine, es::kConfigured, ps::kAwaitReady, false},
+    {MsgType::kRevocationList, Side::kEngine, es::kConfigured | es::kRunning,
+     ps::kAwaitReady | ps::kRunning, false},
 };
 
 std::span<const uint32_t> states_of(Side side) {
@@ -165,7 +168,7 @@ TEST(IpcFrame, RejectsNonZeroReserved) {
 }
 
 TEST(IpcFrame, RejectsAnyOtherVersion) {
-  for (uint8_t v : {0, 2, 255}) {
+  for (uint8_t v : {0, 1, 3, 255}) {
     auto rec = record(static_cast<uint8_t>(MsgType::kHello), 4, v);
     STRCMP_CONTAINS("IPC version", check_frame(Side::kParent, ps::kAwaitHello, rec, 0, false, nullptr).c_str());
   }

@@ -1,0 +1,36 @@
+// The identity files a node is configured with — its private key, its
+// certificate, the CA certificates and revocation lists — read by the
+// parent (they are root's files) and checked before the engine starts, so
+// a node with a wrong, expired or revoked certificate says so at once
+// instead of failing every handshake.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/settings.h"
+#include "identity/trust.h"
+#include "ipc/messages.h"
+
+namespace braid::priv {
+
+// Fills *out from the configuration: the key file (or a fresh key when
+// none is configured), and in a certificate network the certificate and
+// the CA certificates. Refuses a certificate that does not match the key,
+// is not signed by a configured CA, or is not valid now (`now_s`, unix
+// seconds). *trust receives the CAs. False with *error naming the file.
+bool load_identity(const config::Config& cfg, uint64_t now_s, ipc::Identity* out,
+                   identity::TrustStore* trust, std::string* error);
+
+// Reads every configured revocation list; each must verify under a CA of
+// *trust, into which it is installed. False with *error on the first bad
+// file (then *trust may hold some of the lists: use a copy).
+bool load_revocation_lists(const config::Config& cfg, identity::TrustStore* trust,
+                           std::vector<std::vector<uint8_t>>* encoded, std::string* error);
+
+// "" when the node's own certificate (in id) is valid under trust at
+// now_s, else why not ("certificate FILE: certificate revoked").
+std::string check_own_certificate(const config::Config& cfg, const ipc::Identity& id,
+                                  const identity::TrustStore& trust, uint64_t now_s);
+
+}  // namespace braid::priv
