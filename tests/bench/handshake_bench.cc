@@ -6,9 +6,12 @@
 //     identity::TrustStore::verify (Ed25519), both sides on this core, and
 //     the responder's share of that work alone;
 //   - dropping an initiation whose mac1 is wrong (one keyed BLAKE2b);
-//   - answering an initiation with a good mac1 by a cookie reply (mac1
-//     check, the cookie as a keyed BLAKE2b of the source, and an
-//     XChaCha20-Poly1305 seal of it), instead of any Diffie-Hellman.
+//   - answering an initiation with a good mac1 by a cookie reply, as a
+//     responder under load does instead of any Diffie-Hellman: the mac1
+//     check, the mac2 check against the current and previous cookie, and
+//     the cookie sealed with XChaCha20-Poly1305.
+// The MACs, cookies and handshake payloads are the engine's own code
+// (engine/cookie.h, engine/wire.h), so the figures are the daemon's.
 // Run by hand: `make bench-handshake` or tests/bench/handshake_bench
 // [--seconds N] (default 2 per figure).
 #include <sodium.h>
@@ -26,6 +29,9 @@
 #include "common/bytes.h"
 #include "crypto/noise.h"
 #include "crypto/sodium.h"
+#include "engine/cookie.h"
+#include "engine/endpoint.h"
+#include "engine/wire.h"
 #include "identity/cert.h"
 #include "identity/keyfile.h"
 #include "identity/prefix.h"
@@ -37,12 +43,10 @@ using braid::crypto::HandshakeState;
 namespace identity = braid::identity;
 
 constexpr const char* kProtocol = "Noise_XX_25519_ChaChaPoly_BLAKE2b";
-constexpr std::array<uint8_t, 4> kMagic = {0xbb, 0x90, 0xbb, 0x0e};
-constexpr size_t kMacLen = 16;
+namespace engine = braid::engine;
+constexpr engine::Magic kMagic = {0xbb, 0x90, 0xbb, 0x0e};
 // A certificate-network initiation: magic, type, index, e, mac1, mac2.
-constexpr size_t kInitLen = 4 + 1 + 4 + 32 + 2 * kMacLen;  // 73
-// A cookie reply: magic, type, receiver index, nonce, sealed cookie.
-constexpr size_t kCookieReplyLen = 4 + 1 + 4 + 24 + kMacLen + 16;  // 65
+constexpr size_t kInitLen = engine::kMinInitLen;
 
 [[noreturn]] void die(const std::string& what) {
   fprintf(stderr, "handshake_bench: %s\n", what.c_str());
@@ -93,7 +97,7 @@ std::vector<uint8_t> node_certificate(const identity::CaKey& ca, const char* nam
 
 struct Node {
   braid::crypto::Key priv{}, pub{};
-  std::vector<uint8_t> cert;
+  std::vector<uint8_t> payload;  // the handshake payload: its certificate
 };
 
 HandshakeState new_state(bool initiator, const Node& n) {
@@ -113,8 +117,10 @@ HandshakeState new_state(bool initiator, const Node& n) {
 // naming the static key the handshake authenticated.
 bool accept(const identity::TrustStore& trust, std::span<const uint8_t> payload,
             const HandshakeState& hs, uint64_t now) {
+  std::span<const uint8_t> cert;
+  if (!engine::parse_handshake_payload(payload, &cert) || cert.empty()) return false;
   identity::Certificate c;
-  if (trust.verify(payload, now, &c) != identity::Verdict::kOk) return false;
+  if (trust.verify(cert, now, &c) != identity::Verdict::kOk) return false;
   return sodium_memcmp(c.public_key.data(), hs.remote_static().data(), 32) == 0;
 }
 
@@ -128,12 +134,12 @@ bool handshake(const identity::TrustStore& trust, const Node& a, const Node& b,
   if (!ini.write_message({}, m1)) return false;
   double t0 = now_s();
   HandshakeState res = new_state(false, b);
-  bool ok = res.read_message(m1, p) && res.write_message(b.cert, m2);
+  bool ok = res.read_message(m1, p) && res.write_message(b.payload, m2);
   double t1 = now_s();
   if (!ok) return false;
   p.clear();
   if (!ini.read_message(m2, p) || !accept(trust, p, ini, now)) return false;
-  if (!ini.write_message(a.cert, m3)) return false;
+  if (!ini.write_message(a.payload, m3)) return false;
   p.clear();
   double t2 = now_s();
   ok = res.read_message(m3, p) && accept(trust, p, res, now) && res.finished();
@@ -195,13 +201,15 @@ int main(int argc, char** argv) {
   Node a, b;
   braid::crypto::generate_keypair(a.priv, a.pub);
   braid::crypto::generate_keypair(b.priv, b.pub);
-  a.cert = node_certificate(ca, "node-a.example", a.pub, 1);
-  b.cert = node_certificate(ca, "node-b.example", b.pub, 2);
-  if (trust.verify(a.cert, unix_now(), nullptr) != identity::Verdict::kOk)
+  std::vector<uint8_t> a_cert = node_certificate(ca, "node-a.example", a.pub, 1);
+  std::vector<uint8_t> b_cert = node_certificate(ca, "node-b.example", b.pub, 2);
+  if (trust.verify(a_cert, unix_now(), nullptr) != identity::Verdict::kOk)
     die("the node certificate does not verify");
+  engine::write_handshake_payload(a_cert, &a.payload);
+  engine::write_handshake_payload(b_cert, &b.payload);
 
   printf("%s, node certificates of %zu bytes, %g s per figure, one core\n", kProtocol,
-         a.cert.size(), seconds);
+         a_cert.size(), seconds);
 
   // Complete handshakes, both sides on this core.
   {
@@ -225,64 +233,39 @@ int main(int argc, char** argv) {
             [&] { failed |= crypto_scalarmult(out.data(), a.priv.data(), b.pub.data()); });
     if (failed) die("X25519 failed");
     measure("certificate check (TrustStore::verify)", seconds,
-            [&] { (void)trust.verify(b.cert, unix_now(), nullptr); });
+            [&] { (void)trust.verify(b_cert, unix_now(), nullptr); });
   }
 
-  // An initiation as a flood sends it, and the responder's mac1 key.
-  std::array<uint8_t, 32> mac1_key{};
-  {
-    static constexpr std::string_view kLabel = "braid mac1 v1";
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, nullptr, 0, mac1_key.size());
-    crypto_generichash_update(&st, reinterpret_cast<const uint8_t*>(kLabel.data()), kLabel.size());
-    crypto_generichash_update(&st, kMagic.data(), kMagic.size());
-    crypto_generichash_update(&st, ca.public_key.data(), ca.public_key.size());
-    crypto_generichash_final(&st, mac1_key.data(), mac1_key.size());
-  }
+  // An initiation as a flood sends it, and the responder's MAC keys (a
+  // certificate network: derived from the CA's public key).
+  engine::MacKey key = engine::derive_mac_key(kMagic, ca.public_key);
   std::array<uint8_t, kInitLen> init{};
   randombytes_buf(init.data(), init.size());
   std::copy(kMagic.begin(), kMagic.end(), init.begin());
-  init[4] = 1;
-  const size_t mac1_at = kInitLen - 2 * kMacLen;
-  volatile uint64_t sink = 0;
+  init[4] = static_cast<uint8_t>(engine::PacketType::kHandshakeInit);
+  uint64_t dropped = 0;
 
   // Bad mac1: one keyed BLAKE2b over the packet and a compare, then drop.
-  measure("initiation dropped for a bad mac1", seconds, [&] {
-    uint8_t mac[kMacLen];
-    crypto_generichash(mac, kMacLen, init.data(), mac1_at, mac1_key.data(), mac1_key.size());
-    if (sodium_memcmp(mac, init.data() + mac1_at, kMacLen) != 0) sink = sink + 1;
-  });
-  if (sink == 0) die("a random mac1 matched");
+  measure("initiation dropped for a bad mac1", seconds,
+          [&] { dropped += !engine::check_mac1(init, key); });
+  if (dropped == 0) die("a random mac1 matched");
 
-  // Good mac1 under load: check mac1 and mac2 (zero: no cookie), then make
-  // the cookie for the source address and seal it into a cookie reply.
-  crypto_generichash(init.data() + mac1_at, kMacLen, init.data(), mac1_at, mac1_key.data(),
-                     mac1_key.size());
-  memset(init.data() + mac1_at + kMacLen, 0, kMacLen);
-  std::array<uint8_t, 32> cookie_secret{}, cookie_key{};
-  randombytes_buf(cookie_secret.data(), cookie_secret.size());
-  randombytes_buf(cookie_key.data(), cookie_key.size());
-  const uint8_t source[6] = {10, 200, 1, 2, 0x30, 0x39};  // address and port
-  std::array<uint8_t, kCookieReplyLen> reply{};
-  uint64_t replies = 0;
+  // Good mac1 under load, no mac2: what the responder does instead of the
+  // handshake (engine/handshake.cc): mac1, load, mac2, cookie reply.
+  engine::write_mac1(init, key);
+  memset(init.data() + kInitLen - engine::kMacLen, 0, engine::kMacLen);
+  const uint8_t source[4] = {10, 200, 1, 2};
+  engine::Endpoint from = engine::Endpoint::from_bytes(4, source, 12345);
+  engine::CookieChecker checker(0);  // always under load
+  std::array<uint8_t, engine::kCookieReplyLen> reply{};
+  uint64_t replies = 0, t_ns = 0;
   measure("cookie reply to a good mac1 (no DH)", seconds, [&] {
-    uint8_t mac[kMacLen];
-    crypto_generichash(mac, kMacLen, init.data(), mac1_at, mac1_key.data(), mac1_key.size());
-    if (sodium_memcmp(mac, init.data() + mac1_at, kMacLen) != 0) return;
-    uint8_t cookie[kMacLen];
-    crypto_generichash(cookie, kMacLen, source, sizeof source, cookie_secret.data(),
-                       cookie_secret.size());
-    uint8_t* p = reply.data();
-    memcpy(p, kMagic.data(), 4);
-    p[4] = 6;
-    memcpy(p + 5, init.data() + 5, 4);  // the initiator's index
-    randombytes_buf(p + 9, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
-    unsigned long long clen = 0;
-    crypto_aead_xchacha20poly1305_ietf_encrypt(p + 33, &clen, cookie, sizeof cookie,
-                                               init.data() + mac1_at, kMacLen, nullptr, p + 9,
-                                               cookie_key.data());
-    replies += clen == kMacLen + 16;
+    t_ns += 1000;
+    if (!engine::check_mac1(init, key)) return;
+    if (!checker.note_initiation(t_ns) || checker.check(init, from, t_ns)) return;
+    checker.make_reply(init, from, key, kMagic, t_ns, reply);
+    ++replies;
   });
-  if (replies == 0) die("no cookie reply was sealed");
+  if (replies == 0) die("no cookie reply was made");
   return 0;
 }
