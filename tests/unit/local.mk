@@ -11,6 +11,7 @@ EXTRA_DIST += tests/data
 
 include tests/unit/common/local.mk
 include tests/unit/crypto/local.mk
+include tests/unit/identity/local.mk
 include tests/unit/config/local.mk
 include tests/unit/ipc/local.mk
 include tests/unit/priv/local.mk
