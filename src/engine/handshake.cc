@@ -229,7 +229,8 @@ bool Node::accept_certificate(Handshake& h, std::span<const uint8_t> payload,
   if (!parse_handshake_payload(payload, &cert_bytes) || cert_bytes.empty()) {
     why = "no certificate";
   } else {
-    if (identity::decode(cert_bytes, &cert, nullptr)) name = cert.name;
+    std::string ignored;
+    if (identity::decode(cert_bytes, &cert, &ignored)) name = cert.name;
     identity::Verdict v = cfg_.trust.verify(cert_bytes, clock_.unix_s(), &cert);
     if (v == identity::Verdict::kOk && cert.public_key != h.hs.remote_static())
       v = identity::Verdict::kKeyMismatch;

@@ -25,7 +25,8 @@ Node::Node(const NodeConfig& cfg, const Clock& clock, BufferPool& pool, NodeOutp
     network_mac_keys_.push_back(derive_mac_key(cfg_.magic, *cfg_.psk));
   } else if (!cfg_.trust.empty()) {
     identity::Certificate own;
-    identity::decode(cfg_.certificate, &own, nullptr);
+    std::string why;
+    identity::decode(cfg_.certificate, &own, &why);
     for (const auto& ca : cfg_.trust.cas()) {
       MacKey k = derive_mac_key(cfg_.magic, ca.cert.public_key);
       if (ca.id == own.issuer)

@@ -2,6 +2,7 @@
 tests_unit_braid_unit_SOURCES += \
 	tests/unit/engine/fakenet.h tests/unit/engine/fakenet.cc \
 	tests/unit/engine/node_test.cc \
+	tests/unit/engine/node_cert_test.cc \
 	tests/unit/engine/node_mesh_test.cc \
 	tests/unit/engine/node_timers_test.cc \
 	tests/unit/engine/pool_test.cc \
@@ -9,6 +10,7 @@ tests_unit_braid_unit_SOURCES += \
 	tests/unit/engine/wire_test.cc
 tests_unit_braid_unit_SOURCES += \
 	tests/unit/engine/checksum_test.cc \
+	tests/unit/engine/cookie_test.cc \
 	tests/unit/engine/offload_test.cc \
 	tests/unit/engine/udp_test.cc \
 	tests/unit/engine/ratelimit_test.cc

@@ -187,3 +187,69 @@ TEST(NodeMesh, AFloodOfHalfDoneHandshakesIsBoundedAndTheRealPeerStillConnects) {
   net->tick();
   CHECK(connected(a, b));
 }
+
+TEST(NodeMesh, UnderLoadStrangersGetCookiesAndAMemberStillConnects) {
+  NodeConfig ca = FakeNet::config(1), cb = FakeNet::config(2);
+  ca.psk.reset();
+  cb.psk.reset();
+  cb.under_load_inits_per_sec = 10;
+  Host& a = net->add(ca);
+  Host& b = net->add(cb);
+  // 200 valid-looking initiations from spoofed sources in one instant: the
+  // first 10 are processed, the rest get a cookie reply and no
+  // Diffie-Hellman.
+  for (uint32_t i = 0; i < 200; ++i)
+    net->inject(Datagram{stranger(i), b.addr(), plain_initiation(cb.magic, i + 1, 1)});
+  net->pump();
+  LONGS_EQUAL(190, b.node().counters().cookie_sent);
+  size_t responses = 0;
+  for (const Datagram& d : net->sent) {
+    if (d.from != b.addr()) continue;
+    if (d.is(PacketType::kHandshakeResp)) ++responses;
+    if (d.is(PacketType::kCookieReply)) LONGS_EQUAL(kCookieReplyLen, d.bytes.size());
+  }
+  LONGS_EQUAL(10, responses);
+  // A member's first initiation gets a cookie too; its next attempt, at
+  // the next tick, carries mac2 and is processed although b is still
+  // under load.
+  a.target(b);
+  net->tick();
+  LONGS_EQUAL(1, a.node().counters().cookie_received);
+  CHECK_FALSE(connected(a, b));
+  net->tick();
+  CHECK(connected(a, b));
+}
+
+TEST(NodeMesh, InitiationsWithABadMac1GetNoAnswerAtAll) {
+  Host& b = net->add();
+  for (uint32_t i = 0; i < 100; ++i) {
+    auto g = plain_initiation(FakeNet::config(2).magic, i + 1, 1);  // b has a PSK
+    net->inject(Datagram{stranger(i), b.addr(), g});
+  }
+  net->pump();
+  LONGS_EQUAL(100, b.node().counters().drop_mac);
+  LONGS_EQUAL(0, b.datagrams_sent);
+  LONGS_EQUAL(0, b.node().counters().drop_auth);
+}
+
+TEST(NodeMesh, AForgedCookieReplyIsDropped) {
+  Host& a = net->add();
+  Host& b = net->add();
+  // b swallows a's initiation; a stranger answers with a cookie reply for
+  // a's index that is not sealed with the right key.
+  net->filter = [&](Datagram& d, std::vector<Datagram>& out) {
+    if (d.is(PacketType::kHandshakeInit) && d.from == a.addr()) {
+      std::vector<uint8_t> r(kCookieReplyLen, 0x55);
+      memcpy(r.data(), d.bytes.data(), kPrefixLen);
+      r[kMagicLen] = static_cast<uint8_t>(PacketType::kCookieReply);
+      memcpy(r.data() + kPrefixLen, d.bytes.data() + kPrefixLen, kIndexLen);
+      out.push_back(Datagram{b.addr(), a.addr(), r});
+      return;
+    }
+    out.push_back(d);
+  };
+  a.target(b);
+  net->tick();
+  LONGS_EQUAL(1, a.node().counters().drop_auth);
+  LONGS_EQUAL(0, a.node().counters().cookie_received);
+}

@@ -313,3 +313,53 @@ TEST(NodeTimers, APeerThatRestartedWithANewIdentityIsFoundAgain) {
   LONGS_EQUAL(before + 1, c.written.size());
   CHECK(cfg.peer_timeout_s * 1000 > quiet_ms + 3000);   // not the peer timeout at work
 }
+
+TEST(NodeTimers, AForgedFinalMessageDoesNotCostTheResponderItsHandshake) {
+  a = &net->add();
+  b = &net->add();
+  // Ahead of a's genuine final message, a copy with one bit flipped.
+  net->filter = [&](Datagram& d, std::vector<Datagram>& out) {
+    if (d.is(PacketType::kHandshakeFinal)) {
+      Datagram forged = d;
+      forged.bytes.back() ^= 1;
+      out.push_back(forged);
+    }
+    out.push_back(d);
+  };
+  a->target(*b);
+  net->tick();
+  CHECK(connected(*a, *b));
+  LONGS_EQUAL(1, b->node().counters().drop_auth);
+  LONGS_EQUAL(1, b->node().counters().handshake_ok);
+  // The initiator's keys were confirmed by the responder's keepalive: no
+  // renewal was needed.
+  CHECK(a->keypair_to(*b)->confirmed);
+  LONGS_EQUAL(1, a->node().counters().handshake_ok);
+}
+
+TEST(NodeTimers, RenewalsOfASilentPeerAreGivenUpAfterTheAttemptTime) {
+  // b initiated, so a has no configured target to fall back on.
+  a = &net->add();
+  b = &net->add();
+  b->target(*a);
+  net->tick();
+  CHECK(connected(*a, *b));
+  uint64_t t0 = net->clock.now_ns();
+  net->filter = [&](Datagram& d, std::vector<Datagram>& out) {
+    if (d.from != b->addr()) out.push_back(d);
+  };
+  net->run_ms(290 * 1000);
+  uint64_t early = 0, late = 0;
+  for (const Datagram& d : net->sent) {
+    if (d.from != a->addr() || !d.is(PacketType::kHandshakeInit)) continue;
+    uint64_t t = (d.sent_ns - t0) / kNsPerSec;
+    if (t < 120) ++early;
+    if (t > 35 + kRekeyAttemptNs / kNsPerSec + 2) ++late;
+  }
+  CHECK(early > 50);
+  LONGS_EQUAL(0, late);
+  // Still known until peer_timeout.
+  CHECK(a->peer_of(*b) != nullptr);
+  net->run_ms(15 * 1000);
+  CHECK(a->peer_of(*b) == nullptr);
+}
