@@ -3,4 +3,7 @@
 tests_unit_braid_unit_SOURCES += \
 	tests/unit/identity/fixtures.h \
 	tests/unit/identity/prefix_test.cc \
-	tests/unit/identity/cert_test.cc
+	tests/unit/identity/cert_test.cc \
+	tests/unit/identity/armor_test.cc \
+	tests/unit/identity/keyfile_test.cc \
+	tests/unit/identity/trust_test.cc
