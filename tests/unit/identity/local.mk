@@ -6,4 +6,6 @@ tests_unit_braid_unit_SOURCES += \
 	tests/unit/identity/cert_test.cc \
 	tests/unit/identity/armor_test.cc \
 	tests/unit/identity/keyfile_test.cc \
-	tests/unit/identity/trust_test.cc
+	tests/unit/identity/trust_test.cc \
+	tests/unit/identity/pki_test.cc \
+	src/frontend/pki.cc
