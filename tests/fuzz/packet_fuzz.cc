@@ -69,6 +69,7 @@ class World {
       cfg.psk = psk;
     }
     magic = cfg.magic;
+    net_key = cfg.psk ? derive_mac_key(cfg.magic, *cfg.psk) : derive_mac_key(cfg.magic, {});
     NodeConfig ca = cfg, cb = cfg, cc = cfg;
     ca.static_private.fill(0x11);
     cb.static_private.fill(0x22);
@@ -152,6 +153,7 @@ class World {
   const Endpoint ea = address(1), eb = address(2), ec = address(3);
   std::unique_ptr<Node> a, b, c;
   Magic magic{};
+  MacKey net_key;   // what b's mac1 check accepts
   uint64_t born_ns = 0;
   uint32_t b_pending = 0;
 };
@@ -175,6 +177,8 @@ enum Mode : uint8_t {
   kFinal,        // magic, final type, b's pending index, then the bytes
   kInit,         // magic, initiation type, then the bytes
   kSealed,       // a real packet of the session: type, counter, body sealed
+  kInitMac,      // an initiation of the bytes with a valid mac1 (reaches Noise)
+  kCookie,       // magic, cookie reply type, a's pending index, then the bytes
   kModes,
 };
 
@@ -258,9 +262,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       p = sealed(w, in);
       if (p.empty()) return 0;
       break;
+    case kInitMac:
+      p = prefix(w, PacketType::kHandshakeInit);
+      p.insert(p.end(), in.begin(), in.end());
+      p.resize(p.size() + kInitMacsLen, 0);
+      write_mac1(p, w.net_key);
+      break;
+    case kCookie:
+      to = w.a.get();
+      p = prefix(w, PacketType::kCookieReply);
+      append_be32(p, w.a->targets()[1].pending_index);
+      break;
   }
-  if ((selector & 0x3f) % kModes != kRaw && (selector & 0x3f) % kModes != kSealed)
-    p.insert(p.end(), in.begin(), in.end());
+  const int mode = (selector & 0x3f) % kModes;
+  if (mode != kRaw && mode != kSealed && mode != kInitMac) p.insert(p.end(), in.begin(), in.end());
   w.give(*to, from, p);
   // A final message of a plausible length used up b's pending response.
   if ((selector & 0x3f) % kModes == kFinal && p.size() > kFinalHeaderLen &&

@@ -9,6 +9,7 @@ tests_unit_braid_unit_SOURCES += \
 	tests/unit/engine/replay_test.cc \
 	tests/unit/engine/wire_test.cc
 tests_unit_braid_unit_SOURCES += \
+	tests/unit/engine/authz_test.cc \
 	tests/unit/engine/checksum_test.cc \
 	tests/unit/engine/cookie_test.cc \
 	tests/unit/engine/offload_test.cc \

@@ -2,6 +2,10 @@
 // transport header's exact bytes.
 #include "engine/wire.h"
 
+#include <algorithm>
+
+#include "common/bytes.h"
+
 #include <vector>
 
 #include <CppUTest/TestHarness.h>
@@ -81,4 +85,32 @@ TEST(Wire, ParseRefusesHandshakeAndUnknownTypes) {
     TransportHeader h{};
     CHECK_FALSE(parse_transport_header(pkt, &h));
   }
+}
+
+TEST(Wire, HandshakePayloadCarriesOneCertificateAndSkipsUnknownFields) {
+  std::vector<uint8_t> cert(300, 0xc3);
+  std::vector<uint8_t> p;
+  write_handshake_payload({}, &p);
+  CHECK(p.empty());
+  write_handshake_payload(cert, &p);
+  LONGS_EQUAL(3 + 300, p.size());
+  LONGS_EQUAL(1, p[0]);
+  LONGS_EQUAL(300, braid::get_be16(p.data() + 1));
+  std::span<const uint8_t> got;
+  CHECK(parse_handshake_payload(p, &got));
+  CHECK(std::equal(got.begin(), got.end(), cert.begin(), cert.end()));
+  // An unknown field before it is skipped.
+  std::vector<uint8_t> q = {9, 0, 2, 0xaa, 0xbb};
+  q.insert(q.end(), p.begin(), p.end());
+  CHECK(parse_handshake_payload(q, &got));
+  LONGS_EQUAL(300, got.size());
+  // Empty payload: no certificate, not malformed.
+  CHECK(parse_handshake_payload({}, &got));
+  CHECK(got.empty());
+  // Two certificates, or any truncation, are malformed.
+  std::vector<uint8_t> twice = p;
+  twice.insert(twice.end(), p.begin(), p.end());
+  CHECK_FALSE(parse_handshake_payload(twice, &got));
+  for (size_t n = 1; n < p.size(); ++n)
+    CHECK_FALSE(parse_handshake_payload(std::span(p).first(n), &got));
 }
