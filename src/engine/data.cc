@@ -155,6 +155,7 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf) {
   }
   Peer& peer = *kp.peer;
   kp.confirmed = true;
+  if (!peer.announced) announce(peer);
   if (&kp == peer.next.get()) {
     demote_current(peer);
     peer.current = std::move(peer.next);

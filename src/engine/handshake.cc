@@ -370,7 +370,7 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
     peer.connected_ns = now;
     peer.last_sent_ns = now;
     forwarder_->peer_added(&peer);
-    log_info("peer %s connected at %s", peer.name().c_str(), from.str().c_str());
+    if (!initiator) announce(peer);
   } else {
     log_debug("peer %s: new session keys", peer.name().c_str());
   }
@@ -384,6 +384,12 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
   // A renewal answered by another node at the peer's address: the peer
   // restarted with a new identity. Its old sessions are dead.
   if (renewing && *renewing != remote) remove_peer(*renewing, "was replaced by a new node at its address");
+}
+
+void Node::announce(Peer& peer) {
+  if (peer.announced) return;
+  peer.announced = true;
+  log_info("peer %s connected at %s", peer.name().c_str(), peer.endpoint.str().c_str());
 }
 
 // Certificate networks: a revocation list arrives at start and after each

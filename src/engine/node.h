@@ -154,6 +154,8 @@ class Node {
   void on_handshake_final(const Endpoint& from, PacketBuf* buf);
   void install_keypair(Handshake& hs, uint32_t local_index, const Endpoint& from);
   void drop_handshake(uint32_t index);
+  // Logs "peer ... connected" once.
+  void announce(Peer& peer);
   bool send_handshake_message(const Endpoint& to, PacketType type, uint32_t idx1,
                               uint32_t idx2, bool two_indexes, const std::vector<uint8_t>& msg);
 

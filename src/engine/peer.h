@@ -84,6 +84,11 @@ class Peer {
   std::unique_ptr<Keypair> next;
 
   uint64_t connected_ns = 0;
+  // "connected" has been logged: at once by a responder, by an initiator
+  // only once the other side has used the session (it may still refuse
+  // our certificate after our final message).
+  bool announced = false;
+  bool unconfirmed_warned = false;
   uint64_t last_sent_ns = 0;
   uint64_t last_received_ns = 0;
   uint64_t last_handshake_ns = 0;

@@ -100,6 +100,14 @@ void Node::timers_peer(Peer& peer, uint64_t now) {
   if (peer.next && now - peer.next->created_ns > kRekeyRetryNs) retire_keypair(peer.next);
   Keypair* kp = peer.current.get();
   uint64_t age = kp ? now - kp->created_ns : UINT64_MAX;
+  // Our first session with it was never used by the other side: it may
+  // refuse our certificate or key (its log says why).
+  if (!peer.announced && !peer.unconfirmed_warned && now - peer.connected_ns > kUnconfirmedWarnNs) {
+    peer.unconfirmed_warned = true;
+    log_warnx("peer %s at %s does not answer on the session it agreed (does it refuse this "
+              "node? its log says why)",
+              peer.name().c_str(), peer.endpoint.str().c_str());
+  }
   // We keep sending but hear nothing, not even keepalives: the peer may
   // have restarted and lost our session. A new handshake finds out (the
   // session stays until it succeeds or the peer times out).

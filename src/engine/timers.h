@@ -42,6 +42,9 @@ constexpr uint64_t kRekeyAttemptNs = 90 * kNsPerSec;
 // Random extra wait added to each handshake retry, so that nodes that lost
 // contact at the same moment do not retry in lockstep.
 constexpr uint64_t kRetryJitterNs = 333 * kNsPerMs;
+// An initiator whose first session is still unused by the other side
+// this long after the handshake says so once.
+constexpr uint64_t kUnconfirmedWarnNs = 5 * kNsPerSec;
 // At most this many handshakes in progress; the oldest goes first.
 constexpr size_t kMaxHandshakes = 4096;
 
