@@ -1,0 +1,120 @@
+#!/bin/bash
+# A certificate network: three nodes certified by one CA (braid keygen, ca
+# init, ca sign) form a tun mesh, ping every pair and carry iperf3. A
+# fourth node is refused with a certificate from another CA, once its
+# certificate has expired, and when it was revoked before it started; each
+# time the refusing node's log gives the reason. Then a connected node is
+# revoked: after SIGHUP makes the others re-read the list, its traffic
+# stops within a second and stays stopped.
+. "$(dirname "$0")/lib.sh"
+netns_init
+
+netns_switch
+for n in a:1 b:2 c:3 o:4 e:5 r:6; do netns_node "${n%:*}" "${n#*:}" v4; done
+
+pki_ca net
+pki_ca other
+for n in a b c; do pki_node net "$n"; done
+# Every node starts with a revocation list; the first names a certificate
+# no node uses, so the file exists and is valid from the start.
+pki_node net retired
+pki_revoke net retired
+pki_install_crl net a b c
+
+# a and b also know the addresses of the nodes to be refused, o, e and r,
+# so they initiate to them and check the certificate each one answers with.
+braid_start_cert a net "$(peer4 b)" "$(peer4 c)" "$(peer4 o)" "$(peer4 e)" "$(peer4 r)"
+braid_start_cert b net "$(peer4 a)" "$(peer4 c)" "$(peer4 o)" "$(peer4 e)" "$(peer4 r)"
+braid_start_cert c net "$(peer4 a)" "$(peer4 b)"
+for from in a b c; do
+  for to in a b c; do
+    [[ $from != "$to" ]] || continue
+    braid_alive "$from"
+    wait_ping "$from" "$(overlay4 "$to")" 20
+  done
+done
+log "a, b and c ping every pair"
+iperf_run a b -t 3
+log "iperf3 a -> b: $(iperf_mbits a b) Mbit/s"
+
+# refused NODE WHY: NODE never gets a ping through to a or b, and a or b
+# logs "handshake from NODE's address refused: WHY".
+refused() {
+  local node=$1 why=$2 addr x
+  addr=$(underlay4 "$node")
+  # It has its peers' addresses; give its handshakes time to be refused.
+  wait_log a 15 "handshake from $addr:[0-9]+ refused: $why" ||
+    wait_log b 1 "handshake from $addr:[0-9]+ refused: $why" ||
+    fail "neither a nor b logged 'handshake from $addr:PORT refused: $why'"
+  for x in a b; do
+    if ping_once "$node" "$(overlay4 "$x")" >/dev/null; then fail "node $node reached $x"; fi
+    if ping_once "$x" "$(overlay4 "$node")" >/dev/null; then fail "$x reached node $node"; fi
+  done
+  braid_alive a; braid_alive b
+}
+
+# 1. A certificate from another CA. The node trusts its own CA (braid
+# refuses to start with a certificate it cannot verify itself) and the
+# network's, so it accepts a's and b's initiations and answers with its
+# certificate, which they refuse. (Its own initiations carry the mac1 of
+# its own CA and are dropped before any handshake.)
+pki_node other o
+braid_start_cert o net "$(peer4 a)" "$(peer4 b)" -- --ca "$(pki_ca_dir other)/ca.crt"
+refused o "signed by an unknown CA"
+braid_stop o
+log "a certificate from another CA is refused"
+
+# 2. A certificate that expires while its node is connected: first it
+# connects, then a drops its session and refuses its new handshakes.
+now=$(date +%s)
+expiry=$((now + 15))
+pki_node net e --not-before "@$((now - 60))" --not-after "@$expiry"
+braid_start_cert e net "$(peer4 a)" "$(peer4 b)"
+wait_ping e "$(overlay4 a)" 10
+log "node e connects while its certificate is valid"
+wait_log a $((expiry - $(date +%s) + 15)) "peer .* removed: certificate expired" ||
+  fail "a did not remove e's session when e's certificate expired"
+log "a removed e's session $(( $(date +%s) - expiry )) s after the certificate expired"
+if ping_once e "$(overlay4 a)" >/dev/null; then fail "e still reaches a after its certificate expired"; fi
+refused e "certificate expired"
+braid_stop e
+log "an expired certificate is refused"
+
+# 3. A certificate revoked before its node starts; a and b learn of it
+# through SIGHUP.
+pki_node net r
+pki_revoke net r
+pki_install_crl net a b
+kill -HUP "${BRAID_PID[a]}" "${BRAID_PID[b]}"
+sleep 1
+braid_start_cert r net "$(peer4 a)" "$(peer4 b)"
+refused r "certificate revoked"
+braid_stop r
+log "a revoked certificate is refused"
+
+# 4. Revoking a connected node: c's traffic stops within a second of the
+# SIGHUP and stays stopped.
+wait_ping c "$(overlay4 a)" 5
+pki_revoke net c
+pki_install_crl net a b
+t0=$(date +%s%N)
+kill -HUP "${BRAID_PID[a]}" "${BRAID_PID[b]}"
+while nsx c ping -n -c 1 -W 0.2 "$(overlay4 a)" >/dev/null 2>&1; do
+  (( ($(date +%s%N) - t0) / 1000000 < 3000 )) || break
+  sleep 0.05
+done
+stopped_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+log "c's pings to a stopped ${stopped_ms} ms after SIGHUP"
+(( stopped_ms <= 1000 )) || fail "c's pings to a went on for ${stopped_ms} ms after SIGHUP (limit 1000)"
+wait_log a 2 "peer .* removed: certificate revoked" || fail "a did not log c's removal"
+wait_log b 2 "peer .* removed: certificate revoked" || fail "b did not log c's removal"
+for _ in 1 2 3 4 5; do
+  if ping_once c "$(overlay4 a)" >/dev/null; then fail "c reached a again after its revocation"; fi
+  if ping_once b "$(overlay4 c)" >/dev/null; then fail "b reached c after its revocation"; fi
+done
+wait_log a 5 "handshake from $(underlay4 c):[0-9]+ refused: certificate revoked" ||
+  fail "a did not refuse c's new handshakes as revoked"
+wait_ping a "$(overlay4 b)" 5
+braid_alive a; braid_alive b
+log "revoked node c is cut off; a and b still talk"
+log "PASS"
