@@ -150,6 +150,76 @@ TEST(Cert, EncodingMatchesTheDocumentedLayoutByteForByte) {
   CHECK(std::equal(tbs.begin(), tbs.end(), out.begin()));
 }
 
+// A complete vector for other implementations (doc/protocol.md,
+// "Certificates"): a CA from the seed 01 02 .. 20, a node certificate and
+// a revocation list it signs. The signatures were checked independently
+// with OpenSSL's Ed25519 over the context string and the bytes before the
+// signature field.
+TEST(Cert, KnownAnswerVectorsMatch) {
+  std::array<uint8_t, 32> seed;
+  for (size_t i = 0; i < seed.size(); ++i) seed[i] = static_cast<uint8_t>(i + 1);
+  CaKey key;
+  CHECK(ca_key_from_seed(seed, &key));
+  STRCMP_EQUAL("79b5562e8fe654f94078b112e8a98ba7901f853ae695bed7e0e3910bad049664",
+               to_hex(key.public_key).c_str());
+  STRCMP_EQUAL("df34250704abcdf8ccae1da7fb55dc49", to_hex(key_id(key.public_key)).c_str());
+
+  Certificate ca_cert;
+  ca_cert.kind = CertKind::kCa;
+  ca_cert.name = "corp";
+  ca_cert.public_key = key.public_key;
+  ca_cert.not_before = 1800000000;
+  ca_cert.not_after = 2115360000;
+  std::string why;
+  Bytes enc;
+  CHECK(sign(&ca_cert, key.secret_key, &why));
+  CHECK(encode(ca_cert, &enc, &why));
+  STRCMP_EQUAL(
+      "0101010004636f727002002079b5562e8fe654f94078b112e8a98ba7901f853ae695bed7e0e3910bad049664"
+      "030008000000006b49d200040008000000007e15d500050010df34250704abcdf8ccae1da7fb55dc49ff0040"
+      "ea7b247b3608b0c18b0e17b9fb9ee269ac87f84920e9933d9452ded420e0fb9932a407b79d14ad4ee70668fb"
+      "6253e54bb97730eacf6a2b3752035e3dc6e77b0e",
+      to_hex(enc).c_str());
+
+  Certificate node;
+  node.kind = CertKind::kNode;
+  node.name = "alpha";
+  for (size_t i = 0; i < node.public_key.size(); ++i)
+    node.public_key[i] = static_cast<uint8_t>(0x40 + i);
+  node.not_before = 1800000000;
+  node.not_after = 1831536000;
+  IpPrefix p;
+  CHECK(parse_prefix("10.7.0.1/16", false, &p, &why));
+  node.addresses.push_back(p);
+  CHECK(parse_prefix("10.7.1.0/24", true, &p, &why));
+  node.claims.push_back(p);
+  node.groups = {"ops"};
+  CHECK(sign(&node, key.secret_key, &why));
+  CHECK(encode(node, &enc, &why));
+  STRCMP_EQUAL(
+      "0102010005616c706861020020404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e"
+      "5f030008000000006b49d200040008000000006d2b0580050010df34250704abcdf8ccae1da7fb55dc490600"
+      "0604100a07000107000604180a0701000900036f7073ff004046559b371fc45231d5c1e4052a859d90e87bee"
+      "774ac243eb10061709f4147fe8aaca98b38f5e70641b53cafe2f46c90114be2abca3406e9f2214a37026e164"
+      "0f",
+      to_hex(enc).c_str());
+  const Fingerprint fp = fingerprint(enc);
+  STRCMP_EQUAL("ef65f5b4f336a4161f501bef8d0249e44875dea6195ab748bc707b78c1db4fc8",
+               to_hex(fp).c_str());
+
+  RevocationList l;
+  l.issued_at = 1800000100;
+  l.revoked = {fp};
+  CHECK(sign(&l, key.secret_key, &why));
+  CHECK(encode(l, &enc, &why));
+  STRCMP_EQUAL(
+      "0103050010df34250704abcdf8ccae1da7fb55dc490a0008000000006b49d2640b0020ef65f5b4f336a4161f"
+      "501bef8d0249e44875dea6195ab748bc707b78c1db4fc8ff00406e7c1ae740e41c38637b122249c992678f3f"
+      "b3c563f6be4501653a3d3712a878b74ded32c0222570e596d099bde7dd7278c1c9fb4feadcdaadf4711b0603"
+      "3c00",
+      to_hex(enc).c_str());
+}
+
 TEST(Cert, SignatureCoversContextAndEveryByteBeforeIt) {
   Certificate c;
   std::string why;

@@ -85,19 +85,19 @@ TEST_GROUP(PkiCommands) {
   std::string ca_dir;
   void setup() override {
     ca_dir = dir.file("ca");
-    const Result r = run({"ca", "init", "--name", "corp", "--dir", ca_dir});
+    const Result r = cmd({"ca", "init", "--name", "corp", "--dir", ca_dir});
     CHECK_EQUAL_TEXT(0, r.rc, r.err.c_str());
   }
-  Result run(std::vector<std::string> args) { return run_braid(dir, std::move(args)); }
+  Result cmd(std::vector<std::string> args) { return run_braid(dir, std::move(args)); }
   // keygen and ca sign for one node; returns the certificate's path.
   std::string make_node(const std::string& name, std::vector<std::string> extra = {}) {
-    Result r = run({"keygen", "--out", dir.file(name + ".key")});
+    Result r = cmd({"keygen", "--out", dir.file(name + ".key")});
     CHECK_EQUAL_TEXT(0, r.rc, r.err.c_str());
     std::vector<std::string> args = {"ca", "sign", "--name", name, "--pubkey",
                                      dir.file(name + ".pub"), "--ca-dir", ca_dir,
                                      "--out", dir.file(name + ".crt")};
     args.insert(args.end(), extra.begin(), extra.end());
-    r = run(args);
+    r = cmd(args);
     CHECK_EQUAL_TEXT(0, r.rc, r.err.c_str());
     return dir.file(name + ".crt");
   }
@@ -127,12 +127,12 @@ TEST(PkiCommands, CaInitWritesAPrivateKeyAndASelfSignedCertificate) {
 }
 
 TEST(PkiCommands, CaInitRefusesToReplaceAnExistingCaUnlessForced) {
-  Result r = run({"ca", "init", "--name", "corp2", "--dir", ca_dir});
+  Result r = cmd({"ca", "init", "--name", "corp2", "--dir", ca_dir});
   CHECK_EQUAL(1, r.rc);
   CHECK(r.err.starts_with("braid ca init: "));
   CHECK(has(r.err, "--force"));
   STRCMP_EQUAL("corp", load(ca_dir + "/ca.crt").name.c_str());
-  r = run({"ca", "init", "--name", "corp2", "--dir", ca_dir, "--force", "--valid", "2y"});
+  r = cmd({"ca", "init", "--name", "corp2", "--dir", ca_dir, "--force", "--valid", "2y"});
   CHECK_EQUAL_TEXT(0, r.rc, r.err.c_str());
   const Certificate c = load(ca_dir + "/ca.crt");
   STRCMP_EQUAL("corp2", c.name.c_str());
@@ -140,7 +140,7 @@ TEST(PkiCommands, CaInitRefusesToReplaceAnExistingCaUnlessForced) {
 }
 
 TEST(PkiCommands, KeygenWritesTheKeyPairAndPrintsTheNodeId) {
-  const Result r = run({"keygen", "--out", dir.file("alpha.key")});
+  const Result r = cmd({"keygen", "--out", dir.file("alpha.key")});
   CHECK_EQUAL_TEXT(0, r.rc, r.err.c_str());
   CHECK_EQUAL(0600u, mode_of(dir.file("alpha.key")));
   CHECK_EQUAL(0644u, mode_of(dir.file("alpha.pub")));
@@ -154,21 +154,21 @@ TEST(PkiCommands, KeygenWritesTheKeyPairAndPrintsTheNodeId) {
 }
 
 TEST(PkiCommands, KeygenNamesThePublicKeyAfterAFileWithoutKeySuffix) {
-  CHECK_EQUAL(0, run({"keygen", "--out", dir.file("node")}).rc);
+  CHECK_EQUAL(0, cmd({"keygen", "--out", dir.file("node")}).rc);
   CHECK_EQUAL(0644u, mode_of(dir.file("node.pub")));
 }
 
 TEST(PkiCommands, KeygenRefusesToReplaceAKeyUnlessForced) {
-  CHECK_EQUAL(0, run({"keygen", "--out", dir.file("alpha.key")}).rc);
+  CHECK_EQUAL(0, cmd({"keygen", "--out", dir.file("alpha.key")}).rc);
   const std::string before = slurp(dir.file("alpha.key"));
-  Result r = run({"keygen", "--out", dir.file("alpha.key")});
+  Result r = cmd({"keygen", "--out", dir.file("alpha.key")});
   CHECK_EQUAL(1, r.rc);
   CHECK(has(r.err, "already exists"));
   STRCMP_EQUAL(before.c_str(), slurp(dir.file("alpha.key")).c_str());
   // The public key alone existing is enough to refuse.
   unlink(dir.file("alpha.key").c_str());
-  CHECK_EQUAL(1, run({"keygen", "--out", dir.file("alpha.key")}).rc);
-  CHECK_EQUAL(0, run({"keygen", "--out", dir.file("alpha.key"), "--force"}).rc);
+  CHECK_EQUAL(1, cmd({"keygen", "--out", dir.file("alpha.key")}).rc);
+  CHECK_EQUAL(0, cmd({"keygen", "--out", dir.file("alpha.key"), "--force"}).rc);
   CHECK(before != slurp(dir.file("alpha.key")));
 }
 
@@ -191,14 +191,14 @@ TEST(PkiCommands, SignMakesACertificateThatVerifies) {
   CHECK(load_public_key(dir.file("alpha.pub"), &pub, &why));
   CHECK(c.public_key == pub);
 
-  const Result r = run({"cert", "verify", crt, "--ca", ca_dir + "/ca.crt"});
+  const Result r = cmd({"cert", "verify", crt, "--ca", ca_dir + "/ca.crt"});
   CHECK_EQUAL_TEXT(0, r.rc, r.err.c_str());
   STRCMP_EQUAL("ok\n", r.out.c_str());
 }
 
 TEST(PkiCommands, SignAcceptsThePublicKeyInHex) {
   const NodeKey k = generate_node_key();
-  const Result r = run({"ca", "sign", "--name", "beta", "--pubkey", to_hex(k.public_key),
+  const Result r = cmd({"ca", "sign", "--name", "beta", "--pubkey", to_hex(k.public_key),
                         "--ca-dir", ca_dir, "--out", dir.file("beta.crt")});
   CHECK_EQUAL_TEXT(0, r.rc, r.err.c_str());
   CHECK(load(dir.file("beta.crt")).public_key == k.public_key);
@@ -209,7 +209,7 @@ TEST(PkiCommands, SignUsesTheCurrentDirectoryByDefault) {
   CHECK(getcwd(cwd, sizeof cwd) != nullptr);
   CHECK_EQUAL(0, chdir(ca_dir.c_str()));
   const NodeKey k = generate_node_key();
-  const Result r = run({"ca", "sign", "--name", "gamma", "--pubkey", to_hex(k.public_key)});
+  const Result r = cmd({"ca", "sign", "--name", "gamma", "--pubkey", to_hex(k.public_key)});
   const unsigned mode = mode_of(ca_dir + "/gamma.crt");
   CHECK_EQUAL(0, chdir(cwd));
   CHECK_EQUAL_TEXT(0, r.rc, r.err.c_str());
@@ -218,7 +218,7 @@ TEST(PkiCommands, SignUsesTheCurrentDirectoryByDefault) {
 
 TEST(PkiCommands, SignRefusesAValidityEndingAfterTheCas) {
   const NodeKey k = generate_node_key();
-  const Result r = run({"ca", "sign", "--name", "beta", "--pubkey", to_hex(k.public_key),
+  const Result r = cmd({"ca", "sign", "--name", "beta", "--pubkey", to_hex(k.public_key),
                         "--ca-dir", ca_dir, "--out", dir.file("beta.crt"), "--valid", "20y"});
   CHECK_EQUAL(1, r.rc);
   CHECK(r.err.starts_with("braid ca sign: "));
@@ -231,7 +231,7 @@ TEST(PkiCommands, SignWarnsAboutAnExpiredCertificateWhichVerifyRefuses) {
   const Certificate c = load(dir.file("old.crt"));
   CHECK_EQUAL(1577836800u, c.not_before);
   CHECK_EQUAL(1609502400u, c.not_after);
-  const Result r = run({"cert", "verify", dir.file("old.crt"), "--ca", ca_dir + "/ca.crt"});
+  const Result r = cmd({"cert", "verify", dir.file("old.crt"), "--ca", ca_dir + "/ca.crt"});
   CHECK_EQUAL(1, r.rc);
   STRCMP_EQUAL("certificate expired\n", r.out.c_str());
 }
@@ -239,13 +239,13 @@ TEST(PkiCommands, SignWarnsAboutAnExpiredCertificateWhichVerifyRefuses) {
 TEST(PkiCommands, SignWarnsOnStderrWhenTheResultIsNotValidNow) {
   const NodeKey k = generate_node_key();
   const std::string from = "@" + std::to_string(now_s() + 86400);
-  const Result r = run({"ca", "sign", "--name", "later", "--pubkey", to_hex(k.public_key),
+  const Result r = cmd({"ca", "sign", "--name", "later", "--pubkey", to_hex(k.public_key),
                         "--ca-dir", ca_dir, "--out", dir.file("later.crt"), "--not-before", from,
                         "--valid", "1d"});
   CHECK_EQUAL_TEXT(0, r.rc, r.err.c_str());
   CHECK(has(r.err, "warning"));
   CHECK(has(r.err, "not valid yet"));
-  const Result v = run({"cert", "verify", dir.file("later.crt"), "--ca", ca_dir + "/ca.crt"});
+  const Result v = cmd({"cert", "verify", dir.file("later.crt"), "--ca", ca_dir + "/ca.crt"});
   STRCMP_EQUAL("certificate not yet valid\n", v.out.c_str());
 }
 
@@ -263,12 +263,12 @@ TEST(PkiCommands, SignRefusesBadFieldsWithTheOptionNamed) {
                                      ca_dir, "--out", dir.file("x.crt")};
     if (extra[0] != "--name") args.insert(args.end(), {"--name", "x"});
     args.insert(args.end(), extra.begin(), extra.end());
-    const Result r = run(args);
+    const Result r = cmd(args);
     CHECK_EQUAL_TEXT(1, r.rc, extra[1].c_str());
     CHECK_TEXT(has(r.err, expected), r.err.c_str());
   }
   // A public key that is neither a file nor hex.
-  const Result r = run({"ca", "sign", "--name", "x", "--pubkey", dir.file("none.pub"), "--ca-dir",
+  const Result r = cmd({"ca", "sign", "--name", "x", "--pubkey", dir.file("none.pub"), "--ca-dir",
                         ca_dir});
   CHECK_EQUAL(1, r.rc);
   CHECK(has(r.err, "none.pub"));
@@ -277,13 +277,13 @@ TEST(PkiCommands, SignRefusesBadFieldsWithTheOptionNamed) {
 TEST(PkiCommands, RevokeListsTheCertificateAndVerifyRefusesIt) {
   const std::string alpha = make_node("alpha");
   const std::string beta = make_node("beta");
-  Result r = run({"ca", "revoke", "--cert", alpha, "--ca-dir", ca_dir});
+  Result r = cmd({"ca", "revoke", "--cert", alpha, "--ca-dir", ca_dir});
   CHECK_EQUAL_TEXT(0, r.rc, r.err.c_str());
   CHECK_EQUAL(0644u, mode_of(ca_dir + "/ca.crl"));
-  r = run({"cert", "verify", alpha, "--ca", ca_dir + "/ca.crt", "--crl", ca_dir + "/ca.crl"});
+  r = cmd({"cert", "verify", alpha, "--ca", ca_dir + "/ca.crt", "--crl", ca_dir + "/ca.crl"});
   CHECK_EQUAL(1, r.rc);
   STRCMP_EQUAL("certificate revoked\n", r.out.c_str());
-  r = run({"cert", "verify", beta, "--ca", ca_dir + "/ca.crt", "--crl", ca_dir + "/ca.crl"});
+  r = cmd({"cert", "verify", beta, "--ca", ca_dir + "/ca.crt", "--crl", ca_dir + "/ca.crl"});
   CHECK_EQUAL(0, r.rc);
 }
 
@@ -294,14 +294,14 @@ TEST(PkiCommands, RevokingTwiceIsNotAnErrorAndEachChangeIsNewer) {
   std::string why;
   CHECK(load_certificate(alpha, &raw, &c, &why));
   const std::string fp = to_hex(fingerprint(raw));
-  CHECK_EQUAL(0, run({"ca", "revoke", "--fingerprint", fp, "--ca-dir", ca_dir}).rc);
+  CHECK_EQUAL(0, cmd({"ca", "revoke", "--fingerprint", fp, "--ca-dir", ca_dir}).rc);
   RevocationList first, second;
   CHECK(load_revocation_list(ca_dir + "/ca.crl", &raw, &first, &why));
-  Result r = run({"ca", "revoke", "--cert", alpha, "--ca-dir", ca_dir});
+  Result r = cmd({"ca", "revoke", "--cert", alpha, "--ca-dir", ca_dir});
   CHECK_EQUAL(0, r.rc);
   CHECK(has(r.out, "already revoked"));
   const Fingerprint other{1, 2, 3};
-  CHECK_EQUAL(0, run({"ca", "revoke", "--fingerprint", to_hex(other), "--ca-dir", ca_dir}).rc);
+  CHECK_EQUAL(0, cmd({"ca", "revoke", "--fingerprint", to_hex(other), "--ca-dir", ca_dir}).rc);
   CHECK(load_revocation_list(ca_dir + "/ca.crl", &raw, &second, &why));
   CHECK_EQUAL(2u, second.revoked.size());
   CHECK(second.issued_at > first.issued_at);
@@ -309,13 +309,13 @@ TEST(PkiCommands, RevokingTwiceIsNotAnErrorAndEachChangeIsNewer) {
 
 TEST(PkiCommands, RevokeRefusesAListOrCertificateOfAnotherCa) {
   const std::string other_dir = dir.file("other");
-  CHECK_EQUAL(0, run({"ca", "init", "--name", "other", "--dir", other_dir}).rc);
+  CHECK_EQUAL(0, cmd({"ca", "init", "--name", "other", "--dir", other_dir}).rc);
   const std::string alpha = make_node("alpha");
-  Result r = run({"ca", "revoke", "--cert", alpha, "--ca-dir", other_dir});
+  Result r = cmd({"ca", "revoke", "--cert", alpha, "--ca-dir", other_dir});
   CHECK_EQUAL(1, r.rc);
   CHECK(has(r.err, "not issued by"));
-  CHECK_EQUAL(0, run({"ca", "revoke", "--cert", alpha, "--ca-dir", ca_dir}).rc);
-  r = run({"ca", "revoke", "--fingerprint", std::string(64, 'a'), "--ca-dir", other_dir, "--crl",
+  CHECK_EQUAL(0, cmd({"ca", "revoke", "--cert", alpha, "--ca-dir", ca_dir}).rc);
+  r = cmd({"ca", "revoke", "--fingerprint", std::string(64, 'a'), "--ca-dir", other_dir, "--crl",
            ca_dir + "/ca.crl"});
   CHECK_EQUAL(1, r.rc);
   CHECK(has(r.err, "not signed by"));
@@ -323,7 +323,7 @@ TEST(PkiCommands, RevokeRefusesAListOrCertificateOfAnotherCa) {
 
 TEST(PkiCommands, ShowJsonPrintsOneObjectWithEveryField) {
   const std::string alpha = make_node("alpha", {"--ip", "10.7.0.1/16", "--group", "ops"});
-  const Result r = run({"cert", "show", alpha, "--json"});
+  const Result r = cmd({"cert", "show", alpha, "--json"});
   CHECK_EQUAL_TEXT(0, r.rc, r.err.c_str());
   CHECK(r.out.starts_with("{\"type\":\"node\",\"name\":\"alpha\","));
   CHECK(r.out.ends_with("}\n"));
@@ -342,36 +342,36 @@ TEST(PkiCommands, ShowJsonPrintsOneObjectWithEveryField) {
 
 TEST(PkiCommands, ShowPrintsCaCertificatesListsAndPublicKeys) {
   const std::string alpha = make_node("alpha", {"--not-before", "2020-01-01", "--valid", "1d"});
-  CHECK_EQUAL(0, run({"ca", "revoke", "--cert", alpha, "--ca-dir", ca_dir}).rc);
-  Result r = run({"cert", "show", alpha});
+  CHECK_EQUAL(0, cmd({"ca", "revoke", "--cert", alpha, "--ca-dir", ca_dir}).rc);
+  Result r = cmd({"cert", "show", alpha});
   CHECK_EQUAL(0, r.rc);
   CHECK(has(r.out, "status:       expired\n"));
   CHECK(has(r.out, "not before:   2020-01-01T00:00:00Z\n"));
-  r = run({"cert", "show", ca_dir + "/ca.crt"});
+  r = cmd({"cert", "show", ca_dir + "/ca.crt"});
   CHECK_EQUAL(0, r.rc);
   CHECK(has(r.out, "CA certificate"));
   CHECK(has(r.out, "self-signed:  yes"));
-  r = run({"cert", "show", ca_dir + "/ca.crl", "--json"});
+  r = cmd({"cert", "show", ca_dir + "/ca.crl", "--json"});
   CHECK_EQUAL(0, r.rc);
   CHECK(r.out.starts_with("{\"type\":\"revocation_list\""));
   CHECK(has(r.out, "\"count\":1"));
-  r = run({"cert", "show", dir.file("alpha.pub")});
+  r = cmd({"cert", "show", dir.file("alpha.pub")});
   CHECK_EQUAL(0, r.rc);
   CHECK(has(r.out, "node id:"));
-  r = run({"cert", "show", dir.file("alpha.key")});
+  r = cmd({"cert", "show", dir.file("alpha.key")});
   CHECK_EQUAL(1, r.rc);
   CHECK(has(r.err, "private key"));
 }
 
 TEST(PkiCommands, VerifyFailsClearlyOnBadInputFiles) {
   const std::string alpha = make_node("alpha");
-  Result r = run({"cert", "verify", alpha, "--ca", dir.file("missing.crt")});
+  Result r = cmd({"cert", "verify", alpha, "--ca", dir.file("missing.crt")});
   CHECK_EQUAL(1, r.rc);
   CHECK(r.err.starts_with("braid cert verify: "));
   CHECK(has(r.err, "missing.crt"));
   const std::string other_dir = dir.file("other");
-  CHECK_EQUAL(0, run({"ca", "init", "--name", "other", "--dir", other_dir}).rc);
-  r = run({"cert", "verify", alpha, "--ca", other_dir + "/ca.crt"});
+  CHECK_EQUAL(0, cmd({"ca", "init", "--name", "other", "--dir", other_dir}).rc);
+  r = cmd({"cert", "verify", alpha, "--ca", other_dir + "/ca.crt"});
   CHECK_EQUAL(1, r.rc);
   STRCMP_EQUAL("signed by an unknown CA\n", r.out.c_str());
 }
@@ -397,7 +397,7 @@ TEST(PkiCommands, UsageErrorsExitWithTwo) {
       {"cert", "verify", "a"},
   };
   for (const auto& args : cases) {
-    const Result r = run(args);
+    const Result r = cmd(args);
     std::string shown;
     for (const auto& a : args) shown += a + " ";
     CHECK_EQUAL_TEXT(2, r.rc, shown.c_str());
@@ -411,7 +411,7 @@ TEST(PkiCommands, HelpIsPrintedOnStdout) {
                                              {"ca", "--help"},
                                              {"ca", "sign", "--help"},
                                              {"cert", "verify", "-h"}}) {
-    const Result r = run(args);
+    const Result r = cmd(args);
     CHECK_EQUAL(0, r.rc);
     CHECK(r.out.starts_with("usage:"));
     CHECK(r.err.empty());
@@ -419,7 +419,7 @@ TEST(PkiCommands, HelpIsPrintedOnStdout) {
 }
 
 TEST(PkiCommands, OptionsTakeTheirValueAfterAnEqualsSign) {
-  const Result r = run({"keygen", "--out=" + dir.file("eq.key")});
+  const Result r = cmd({"keygen", "--out=" + dir.file("eq.key")});
   CHECK_EQUAL_TEXT(0, r.rc, r.err.c_str());
   CHECK_EQUAL(0600u, mode_of(dir.file("eq.key")));
 }
