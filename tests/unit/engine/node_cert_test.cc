@@ -246,3 +246,52 @@ TEST(NodeCertificates, ASharedKeyCanBeUsedWithCertificates) {
   auto [a, b] = certified_pair(c1, c2);
   CHECK(connected(*a, *b));
 }
+
+TEST(NodeCertificates, EveryHandshakeMessageDuplicatedStillGivesOneSession) {
+  for (PacketType t : {PacketType::kHandshakeInit, PacketType::kHandshakeResp,
+                       PacketType::kHandshakeFinal}) {
+    net = std::make_unique<FakeNet>();
+    net->filter = [&](Datagram& d, std::vector<Datagram>& out) {
+      out.push_back(d);
+      if (d.is(t)) out.push_back(d);
+    };
+    auto [a, b] = certified_pair(certified(ca, 1), certified(ca, 2));
+    net->run_ms(500);
+    CHECK(connected(*a, *b));
+    LONGS_EQUAL(1, a->node().counters().handshake_ok);
+    // A duplicated initiation makes the responder start a second
+    // handshake that is never finished; nothing else changes.
+    LONGS_EQUAL(1, b->node().counters().handshake_ok);
+    a->device_packet(ipv4("10.7.0.1", "10.7.0.2", 1));
+    b->device_packet(ipv4("10.7.0.2", "10.7.0.1", 2));
+    net->pump();
+    LONGS_EQUAL(1, b->written.size());
+    LONGS_EQUAL(1, a->written.size());
+    LONGS_EQUAL(0, a->node().counters().handshake_refused + b->node().counters().handshake_refused);
+  }
+}
+
+TEST(NodeCertificates, ALostResponseIsRecoveredByTheNextAttemptAndALateOneIsIgnored) {
+  std::vector<Datagram> held;
+  bool hold = true;
+  net->filter = [&](Datagram& d, std::vector<Datagram>& out) {
+    if (hold && d.is(PacketType::kHandshakeResp)) {
+      held.push_back(d);
+      hold = false;
+      return;
+    }
+    out.push_back(d);
+  };
+  auto [a, b] = certified_pair(certified(ca, 1), certified(ca, 2));
+  CHECK_FALSE(connected(*a, *b));
+  net->run_ms(2000);
+  CHECK(connected(*a, *b));
+  uint32_t index = a->keypair_to(*b)->local_index;
+  // The first response, delivered late: its handshake is gone.
+  uint64_t unknown = a->node().counters().drop_unknown_index;
+  for (Datagram& d : held) net->inject(d);
+  net->pump();
+  LONGS_EQUAL(unknown + 1, a->node().counters().drop_unknown_index);
+  LONGS_EQUAL(index, a->keypair_to(*b)->local_index);
+  CHECK(connected(*a, *b));
+}
