@@ -141,8 +141,9 @@ bool parse_time(const std::string& s, uint64_t* out) {
 }
 
 std::string format_time(uint64_t t) {
-  const time_t tt = t > static_cast<uint64_t>(INT64_MAX / 2) ? INT64_MAX / 2
-                                                              : static_cast<time_t>(t);
+  // Past the year 9999 the calendar form would no longer sort or parse.
+  if (t > 253402300799ull) return "@" + std::to_string(t);
+  const time_t tt = static_cast<time_t>(t);
   struct tm tm;
   char buf[64];
   if (!gmtime_r(&tt, &tm) || strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
@@ -469,7 +470,8 @@ std::string show_certificate(const std::vector<uint8_t>& encoded, const Certific
                              uint64_t now) {
   Report r(json);
   const bool ca = c.kind == CertKind::kCa;
-  r.both("type", "type", json_string(ca ? "ca" : "node"), ca ? "CA certificate" : "node certificate");
+  r.both("type", "type", json_string(ca ? "ca" : "node"),
+         ca ? "CA certificate" : "node certificate");
   r.text("name", "name", c.name);
   if (ca) {
     r.text("public_key", "public key", to_hex(c.public_key));
@@ -652,7 +654,8 @@ int parse(const Command& c, int argc, char** argv, int first, Args* a) {
       return 0;
     }
     if (!arg.starts_with("--") || arg == "--") {
-      if (arg.starts_with("-") && arg.size() > 1) return usage_error(c, "unknown option '" + std::string(arg) + "'");
+      if (arg.starts_with("-") && arg.size() > 1)
+        return usage_error(c, "unknown option '" + std::string(arg) + "'");
       a->positional.emplace_back(arg);
       continue;
     }
@@ -690,7 +693,8 @@ int group_usage(const char* group, bool asked) {
   FILE* f = asked ? stdout : stderr;
   fprintf(f, "usage:\n");
   for (const auto& c : kCommands)
-    if (std::string_view(c.name).starts_with(std::string(group) + " ")) fprintf(f, "  %s\n", c.usage);
+    if (std::string_view(c.name).starts_with(std::string(group) + " "))
+      fprintf(f, "  %s\n", c.usage);
   return asked ? 0 : 2;
 }
 

@@ -414,7 +414,8 @@ TEST(Cert, WrongLengthsAreRefused) {
     Field* f = p.find(tag);
     f->second.resize(len, 'a');
     std::string why;
-    CHECK_FALSE_TEXT(decodes(p.join(), &why), (std::to_string(tag) + "/" + std::to_string(len)).c_str());
+    const std::string what = std::to_string(tag) + "/" + std::to_string(len);
+    CHECK_FALSE_TEXT(decodes(p.join(), &why), what.c_str());
   }
 }
 
@@ -576,8 +577,11 @@ TEST(RevocationList, EncodingMatchesTheDocumentedLayout) {
   Bytes out;
   std::string why;
   CHECK(encode(l, &out, &why));
-  const std::string expected = "0103" "050010" + std::string(32, '2') + "0a0008" "0000000000000010" +
-                               "0b0020" + std::string(64, '4') + "ff0040" + std::string(128, '3');
+  const std::string expected = "0103"                                   // version 1, list
+                               "050010" + std::string(32, '2') +        // issuer
+                               "0a0008" "0000000000000010"              // issued_at
+                               "0b0020" + std::string(64, '4') +        // revoked
+                               "ff0040" + std::string(128, '3');        // signature
   STRCMP_EQUAL(expected.c_str(), to_hex(out).c_str());
 }
 

@@ -89,8 +89,10 @@ class TempDir {
     if (!mkdtemp(path_.data())) abort();
   }
   ~TempDir() {
-    nftw(path_.c_str(), [](const char* p, const struct stat*, int, struct FTW*) { return remove(p); },
-         16, FTW_DEPTH | FTW_PHYS);
+    const auto remove_one = [](const char* p, const struct stat*, int, struct FTW*) {
+      return remove(p);
+    };
+    nftw(path_.c_str(), remove_one, 16, FTW_DEPTH | FTW_PHYS);
   }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;

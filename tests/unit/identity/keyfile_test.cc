@@ -100,9 +100,10 @@ TEST(KeyFile, PrivateKeysReadableByGroupOrOthersAreRefused) {
     chmod(dir.file("ca.key").c_str(), mode);
     NodeKey nk;
     CHECK_FALSE(load_node_key(dir.file("n.key"), &nk, &why));
-    STRCMP_EQUAL((dir.file("n.key") + ": private key is readable by group or others; run chmod 600 " +
-                  dir.file("n.key")).c_str(),
-                 why.c_str());
+    const std::string expected = dir.file("n.key") +
+                                 ": private key is readable by group or others; run chmod 600 " +
+                                 dir.file("n.key");
+    STRCMP_EQUAL(expected.c_str(), why.c_str());
     CaKey ck;
     CHECK_FALSE(load_ca_key(dir.file("ca.key"), &ck, &why));
   }
@@ -143,9 +144,9 @@ TEST(KeyFile, CertificatesAndRevocationListsLoad) {
   CHECK(enc == node);
   STRCMP_EQUAL("alpha", c.name.c_str());
 
-  CHECK(write_text_file(dir.file("cas.crt"),
-                        armor(kLabelCertificate, ca.encoded) + armor(kLabelCertificate, other.encoded),
-                        0644, false, &why));
+  const std::string both =
+      armor(kLabelCertificate, ca.encoded) + armor(kLabelCertificate, other.encoded);
+  CHECK(write_text_file(dir.file("cas.crt"), both, 0644, false, &why));
   std::vector<std::vector<uint8_t>> all;
   CHECK_TRUE_TEXT(load_certificates(dir.file("cas.crt"), &all, &why), why.c_str());
   CHECK_EQUAL(2u, all.size());

@@ -74,7 +74,9 @@ unsigned mode_of(const std::string& path) {
   return st.st_mode & 07777;
 }
 
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool has(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
 
 uint64_t now_s() { return static_cast<uint64_t>(time(nullptr)); }
 
