@@ -224,6 +224,12 @@ double now_s() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
+void sleep_s(double d) {
+  auto whole = static_cast<time_t>(d);
+  timespec ts{whole, static_cast<long>((d - static_cast<double>(whole)) * 1e9)};
+  nanosleep(&ts, nullptr);
+}
+
 class Flooder {
  public:
   Flooder(const Options& o, bool valid_mac1, const std::array<uint8_t, 32>& mac1_key)
@@ -315,8 +321,8 @@ class Flooder {
     braid::put_be16(p + 10, 0);
     memcpy(p + 12, src_b, 4);
     memcpy(p + 16, dst_b, 4);
-    braid::put_be16(p + 10,
-                    braid::engine::checksum_finish(braid::engine::checksum_add(p, kIpHeaderLen, 0)));
+    uint32_t ip_sum = braid::engine::checksum_add(p, kIpHeaderLen, 0);
+    braid::put_be16(p + 10, braid::engine::checksum_finish(ip_sum));
   }
 
   const Options& o_;
@@ -381,9 +387,7 @@ int main(int argc, char** argv) {
     if (o.rate) {
       double due = start + static_cast<double>(sent) / static_cast<double>(o.rate);
       if (due > t) {
-        double d = due - t;
-        timespec ts{static_cast<time_t>(d), static_cast<long>((d - static_cast<double>(static_cast<time_t>(d))) * 1e9)};
-        nanosleep(&ts, nullptr);
+        sleep_s(due - t);
         continue;
       }
     }
@@ -391,7 +395,7 @@ int main(int argc, char** argv) {
   }
   double elapsed = now_s() - start;
   close(fd);
-  printf("sent %llu packets in %.2f s: %.0f packets/s, %.1f Mbit/s on the wire",
+  printf("sent %llu packets in %.2f s: %.0f packets/s, %.1f Mbit/s of IP packets",
          static_cast<unsigned long long>(sent), elapsed,
          elapsed > 0 ? static_cast<double>(sent) / elapsed : 0.0,
          elapsed > 0 ? static_cast<double>(sent) * static_cast<double>(flooder.packet_len()) * 8 /
