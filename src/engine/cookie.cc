@@ -80,6 +80,8 @@ void CookieChecker::rotate(uint64_t now_ns) {
   else
     randombytes_buf(previous_secret_.data(), previous_secret_.size());
   randombytes_buf(secret_.data(), secret_.size());
+  randombytes_buf(nonce_prefix_.data(), nonce_prefix_.size());
+  nonce_counter_ = 0;
   secret_born_ns_ = now_ns;
   has_secret_ = true;
 }
@@ -96,22 +98,28 @@ std::array<uint8_t, kCookieLen> CookieChecker::cookie_for(const std::array<uint8
 
 bool CookieChecker::check(std::span<const uint8_t> pkt, const Endpoint& from, uint64_t now_ns) {
   rotate(now_ns);
-  return check_mac2(pkt, cookie_for(secret_, from)) ||
-         check_mac2(pkt, cookie_for(previous_secret_, from));
+  last_from_ = from;
+  last_cookie_ = cookie_for(secret_, from);
+  // An initiation without a cookie carries a zero mac2: no need to try
+  // the previous secret for it.
+  static const uint8_t kZero[kMacLen] = {};
+  if (pkt.size() < kMacLen || memcmp(pkt.data() + pkt.size() - kMacLen, kZero, kMacLen) == 0)
+    return false;
+  return check_mac2(pkt, last_cookie_) || check_mac2(pkt, cookie_for(previous_secret_, from));
 }
 
 void CookieChecker::make_reply(std::span<const uint8_t> pkt, const Endpoint& from,
-                               const MacKey& key, const Magic& magic, uint64_t now_ns,
+                               const MacKey& key, const Magic& magic,
                                std::span<uint8_t, kCookieReplyLen> out) {
-  rotate(now_ns);
-  auto cookie = cookie_for(secret_, from);
+  const auto cookie = from == last_from_ ? last_cookie_ : cookie_for(secret_, from);
   uint8_t* p = out.data();
   memcpy(p, magic.data(), kMagicLen);
   p[kMagicLen] = static_cast<uint8_t>(PacketType::kCookieReply);
   // The initiator's sender index names its handshake.
   memcpy(p + kPrefixLen, pkt.data() + kPrefixLen, kIndexLen);
   uint8_t* nonce = p + kPrefixLen + kIndexLen;
-  randombytes_buf(nonce, kCookieNonceLen);
+  memcpy(nonce, nonce_prefix_.data(), nonce_prefix_.size());
+  put_be64(nonce + nonce_prefix_.size(), ++nonce_counter_);
   const uint8_t* mac1 = pkt.data() + pkt.size() - 2 * kMacLen;
   crypto_aead_xchacha20poly1305_ietf_encrypt(nonce + kCookieNonceLen, nullptr, cookie.data(),
                                              cookie.size(), mac1, kMacLen, nullptr, nonce,

@@ -62,11 +62,12 @@ class CookieChecker {
   // load and such initiations need a valid mac2.
   bool note_initiation(uint64_t now_ns);
   // mac2 of pkt is valid for a cookie of `from` (current or previous
-  // secret).
+  // secret). Remembers the current cookie of `from` for make_reply.
   bool check(std::span<const uint8_t> pkt, const Endpoint& from, uint64_t now_ns);
-  // A cookie reply to the initiation pkt from `from`, sealed with key.
+  // A cookie reply to the initiation pkt from `from`, sealed with key;
+  // call right after check() for the same packet, whose cookie it uses.
   void make_reply(std::span<const uint8_t> pkt, const Endpoint& from, const MacKey& key,
-                  const Magic& magic, uint64_t now_ns, std::span<uint8_t, kCookieReplyLen> out);
+                  const Magic& magic, std::span<uint8_t, kCookieReplyLen> out);
 
  private:
   void rotate(uint64_t now_ns);
@@ -79,6 +80,13 @@ class CookieChecker {
   std::array<uint8_t, 32> secret_{}, previous_secret_{};
   uint64_t secret_born_ns_ = 0;
   bool has_secret_ = false;
+  // The current cookie of the source check() saw last.
+  Endpoint last_from_;
+  std::array<uint8_t, kCookieLen> last_cookie_{};
+  // Reply nonces: a random prefix drawn once and a counter, unique
+  // without a system call per reply (XChaCha20's nonce is large enough).
+  std::array<uint8_t, kCookieNonceLen - 8> nonce_prefix_{};
+  uint64_t nonce_counter_ = 0;
 };
 
 // The initiator's side: cookies received, by the responder address they

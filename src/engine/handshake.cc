@@ -124,10 +124,12 @@ void Node::drop_handshake(uint32_t index) {
   handshakes_.erase(it);
 }
 
+// The network's keys first: first contacts and floods use them; only
+// renewals use our own.
 const MacKey* Node::find_mac1_key(std::span<const uint8_t> pkt) const {
-  if (check_mac1(pkt, own_mac_key_)) return &own_mac_key_;
   for (const MacKey& k : network_mac_keys_)
     if (check_mac1(pkt, k)) return &k;
+  if (check_mac1(pkt, own_mac_key_)) return &own_mac_key_;
   return nullptr;
 }
 
@@ -144,6 +146,11 @@ void Node::on_handshake_init(const Endpoint& from, PacketBuf* buf) {
   const MacKey* key = find_mac1_key(pkt);
   if (key == nullptr) {
     ++counters_.drop_mac;
+    // Rarely: under a flood this is the line that would repeat.
+    if (mac_log_limiter_.allow(clock_.now_ms()))
+      log_info("handshake initiation from %s dropped: not keyed for this network (another "
+               "shared key, CA or magic?); such drops are counted, logged at most every 10 s",
+               from.str().c_str());
     return;
   }
   uint64_t now = clock_.now_ns();
@@ -154,7 +161,7 @@ void Node::on_handshake_init(const Endpoint& from, PacketBuf* buf) {
       ++counters_.drop_no_buffer;
       return;
     }
-    cookie_checker_.make_reply(pkt, from, *key, cfg_.magic, now,
+    cookie_checker_.make_reply(pkt, from, *key, cfg_.magic,
                                std::span<uint8_t, kCookieReplyLen>(b->data(), kCookieReplyLen));
     b->len = kCookieReplyLen;
     ++counters_.cookie_sent;

@@ -192,6 +192,7 @@ class Node {
   std::unique_ptr<Forwarder> forwarder_;
   Counters counters_;
   LogLimiter log_limiter_;
+  LogLimiter mac_log_limiter_{1, 10000};
   // Bounds what a flood of initiations can cost, per source and in all.
   InitiationLimiter init_limiter_;
   // mac1 keys: ours (by our node id) and the network's (by its PSK, each

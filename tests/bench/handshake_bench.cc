@@ -265,7 +265,7 @@ int main(int argc, char** argv) {
     t_ns += 1000;
     if (!engine::check_mac1(init, key)) return;
     if (!checker.note_initiation(t_ns) || checker.check(init, from, t_ns)) return;
-    checker.make_reply(init, from, key, kMagic, t_ns, reply);
+    checker.make_reply(init, from, key, kMagic, reply);
     ++replies;
   });
   if (replies == 0) die("no cookie reply was made");

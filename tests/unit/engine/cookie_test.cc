@@ -76,7 +76,7 @@ TEST(Cookie, AReplyGivesTheInitiatorACookieThatMakesAValidMac2) {
   CHECK_FALSE(checker.check(p, initiator, now));
 
   std::array<uint8_t, kCookieReplyLen> reply;
-  checker.make_reply(p, initiator, k, kMagic, now, reply);
+  checker.make_reply(p, initiator, k, kMagic, reply);
   LONGS_EQUAL(static_cast<uint8_t>(PacketType::kCookieReply), reply[4]);
   LONGS_EQUAL(0xabcd, get_be32(reply.data() + kPrefixLen));
   std::array<uint8_t, kMacLen> mac1;
@@ -116,9 +116,16 @@ TEST(Cookie, TheJarHoldsABoundedNumberOfCookies) {
   memcpy(mac1.data(), p.data() + p.size() - kInitMacsLen, kMacLen);
   for (size_t i = 0; i < CookieJar::kMaxEntries + 10; ++i) {
     std::array<uint8_t, kCookieReplyLen> reply;
-    checker.make_reply(p, ep(1), k, kMagic, i, reply);
+    checker.check(p, ep(1), i);
+    checker.make_reply(p, ep(1), k, kMagic, reply);
     CHECK(jar.accept_reply(reply, k, mac1, ep(1, static_cast<uint16_t>(1000 + i)), i + 1));
   }
+  // Every reply has its own nonce.
+  std::array<uint8_t, kCookieReplyLen> r1, r2;
+  checker.make_reply(p, ep(1), k, kMagic, r1);
+  checker.make_reply(p, ep(1), k, kMagic, r2);
+  CHECK(memcmp(r1.data() + kPrefixLen + kIndexLen, r2.data() + kPrefixLen + kIndexLen,
+               kCookieNonceLen) != 0);
   // The oldest made room for the newest.
   CHECK(jar.find(ep(1, 1000), 100) == nullptr);
   CHECK(jar.find(ep(1, static_cast<uint16_t>(1000 + CookieJar::kMaxEntries + 9)), 100) != nullptr);
