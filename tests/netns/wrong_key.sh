@@ -27,5 +27,9 @@ for _ in 1 2; do
   done
 done
 log "wrong-key node c and other-network node d get nothing through"
+# The refusing side says why (d's packets carry another magic: not even
+# that far).
+wait_log a 5 "handshake initiation from $(underlay4 c):[0-9]+ dropped: not keyed for this network" ||
+  fail "a's log does not say why c was refused"
 braid_alive a; braid_alive b; braid_alive c; braid_alive d
 log "PASS"
