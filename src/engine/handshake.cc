@@ -139,8 +139,16 @@ const MacKey* Node::find_mac1_key(std::span<const uint8_t> pkt) const {
 void Node::on_handshake_init(const Endpoint& from, PacketBuf* buf) {
   ++counters_.handshake_init_rx;
   std::span<const uint8_t> pkt(buf->data(), buf->len);
-  if (pkt.size() < kMinInitLen || pkt.size() > kMaxInitLen) {
+  // One length per network: e, and with a PSK the tag of the empty
+  // payload; anything else would be a payload a stranger makes us read.
+  if (pkt.size() != (cfg_.psk ? kMaxInitLen : kMinInitLen)) {
     ++counters_.drop_malformed;
+    if (pkt.size() == (cfg_.psk ? kMinInitLen : kMaxInitLen) &&
+        mac_log_limiter_.allow(clock_.now_ms()))
+      log_info("handshake initiation from %s dropped: its sender %s; such drops are counted, "
+               "logged at most every 10 s",
+               from.str().c_str(), cfg_.psk ? "has no shared key (this node has one)"
+                                            : "has a shared key (this node has none)");
     return;
   }
   const MacKey* key = find_mac1_key(pkt);

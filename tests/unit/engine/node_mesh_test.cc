@@ -1,6 +1,7 @@
 // Nodes over long runs: sides that both initiate, full meshes, many key
 // renewals in a row with traffic, and the limits that bound what strangers
 // can make a node hold.
+#include <cstring>
 #include <memory>
 
 #include "common/bytes.h"
@@ -120,6 +121,18 @@ static Endpoint stranger(uint32_t i) {
   return Endpoint::from_bytes(4, addr, 4000);
 }
 
+// An initiation of noise_len bytes of Noise message, with a valid mac1
+// under key.
+static std::vector<uint8_t> initiation(const Magic& magic, const MacKey& key, size_t noise_len) {
+  std::vector<uint8_t> g(kInitHeaderLen + noise_len + kInitMacsLen, 9);
+  memcpy(g.data(), magic.data(), kMagicLen);
+  g[kMagicLen] = static_cast<uint8_t>(PacketType::kHandshakeInit);
+  put_be32(g.data() + kPrefixLen, 1);
+  memset(g.data() + g.size() - kInitMacsLen, 0, kInitMacsLen);
+  write_mac1(g, key);
+  return g;
+}
+
 TEST(NodeMesh, InitiationsBeyondTheRateLimitAreDroppedAndCounted) {
   NodeConfig cfg = FakeNet::config(1);
   cfg.psk.reset();
@@ -223,13 +236,43 @@ TEST(NodeMesh, UnderLoadStrangersGetCookiesAndAMemberStillConnects) {
 TEST(NodeMesh, InitiationsWithABadMac1GetNoAnswerAtAll) {
   Host& b = net->add();
   for (uint32_t i = 0; i < 100; ++i) {
-    auto g = plain_initiation(FakeNet::config(2).magic, i + 1, 1);  // b has a PSK
+    // b has a PSK: the length of its initiations, but mac1 under no key.
+    const Magic magic = FakeNet::config(2).magic;
+    auto g = initiation(magic, derive_mac_key(magic, {}), 48);
     net->inject(Datagram{stranger(i), b.addr(), g});
   }
   net->pump();
   LONGS_EQUAL(100, b.node().counters().drop_mac);
   LONGS_EQUAL(0, b.datagrams_sent);
   LONGS_EQUAL(0, b.node().counters().drop_auth);
+}
+
+TEST(NodeMesh, AnInitiationOfAnotherLengthThanItsNetworksIsMalformed) {
+  NodeConfig plain = FakeNet::config(1);
+  plain.psk.reset();
+  plain.under_load_inits_per_sec = UINT64_MAX;
+  Host& b = net->add(plain);
+  MacKey key = derive_mac_key(plain.magic, {});
+  // Without a shared key message 1 is e alone: a payload behind it (here
+  // 1 and 16 bytes) is refused before any Diffie-Hellman.
+  for (size_t n : {33u, 48u})
+    net->inject(Datagram{stranger(n), b.addr(), initiation(plain.magic, key, n)});
+  net->pump();
+  LONGS_EQUAL(2, b.node().counters().drop_malformed);
+  LONGS_EQUAL(0, b.datagrams_sent);
+  net->inject(Datagram{stranger(32), b.addr(), initiation(plain.magic, key, 32)});
+  net->pump();
+  LONGS_EQUAL(1, b.datagrams_sent);
+
+  // With a shared key message 1 always carries the payload's tag.
+  NodeConfig shared = FakeNet::config(2);
+  shared.under_load_inits_per_sec = UINT64_MAX;
+  Host& c = net->add(shared);
+  MacKey psk_key = derive_mac_key(shared.magic, *shared.psk);
+  net->inject(Datagram{stranger(1), c.addr(), initiation(shared.magic, psk_key, 32)});
+  net->pump();
+  LONGS_EQUAL(1, c.node().counters().drop_malformed);
+  LONGS_EQUAL(0, c.node().counters().drop_auth);
 }
 
 TEST(NodeMesh, AForgedCookieReplyIsDropped) {
