@@ -294,7 +294,14 @@ void Node::on_handshake_resp(const Endpoint& from, PacketBuf* buf) {
     drop_handshake(local_index);
     return;
   }
-  if (!accept_certificate(h, payload, from) || !h.hs.write_message(own_payload(), msg)) {
+  // Anyone who saw our initiation can answer it with a valid Noise message
+  // of its own key: a refused certificate must not cancel the genuine
+  // response either.
+  if (!accept_certificate(h, payload, from)) {
+    h.hs = std::move(saved);
+    return;
+  }
+  if (!h.hs.write_message(own_payload(), msg)) {
     drop_handshake(local_index);
     return;
   }

@@ -188,6 +188,34 @@ TEST(NodeCertificates, ACertificateForAnotherKeyIsRefused) {
   CHECK(a->node().counters().handshake_refused >= 1);
 }
 
+TEST(NodeCertificates, AResponseWithARefusedCertificateDoesNotCancelTheGenuineOne) {
+  // c saw a's initiation to b (it trusts a's CA, so the mac1 passes) and
+  // answers first, with a certificate a refuses. b's response still counts.
+  NodeConfig c3 = FakeNet::config(3);
+  c3.psk.reset();
+  c3.certificate = id::testing::signed_by(ca, cert_for(c3, 3, kNow - 10 * kDay, kNow - kDay));
+  std::string why;
+  CHECK(c3.trust.add_ca(ca.encoded, &why));
+  Host& a = net->add(certified(ca, 1));
+  Host& b = net->add(certified(ca, 2));
+  Host& c = net->add(c3);
+  bool copied = false;
+  net->filter = [&](Datagram& d, std::vector<Datagram>& out) {
+    if (!copied && d.is(PacketType::kHandshakeInit) && d.from == a.addr()) {
+      copied = true;
+      Datagram seen = d;
+      seen.to = c.addr();
+      out.push_back(seen);
+    }
+    out.push_back(d);
+  };
+  a.target(b);
+  net->tick();
+  LONGS_EQUAL(1, a.node().counters().handshake_refused);
+  CHECK(a.peer_of(c) == nullptr);
+  CHECK(connected(a, b));
+}
+
 TEST(NodeCertificates, ANodeWithoutACertificateCostsNoMoreThanAHash) {
   NodeConfig plain = FakeNet::config(2);
   plain.psk.reset();
