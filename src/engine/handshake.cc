@@ -227,9 +227,15 @@ void Node::on_cookie_reply(const Endpoint& from, PacketBuf* buf) {
   ++counters_.cookie_received;
   log_debug("cookie from %s: it is under load", from.str().c_str());
   // A configured peer is tried again at the next tick, now with a cookie.
+  // Same address (it holds the cookie), and the cookie is no failure:
+  // the wait does not grow.
   if (h.target >= 0 && static_cast<size_t>(h.target) < targets_.size() &&
-      targets_[h.target].pending_index == local_index)
-    targets_[h.target].next_attempt_ns = now;
+      targets_[h.target].pending_index == local_index) {
+    Target& t = targets_[h.target];
+    t.next_attempt_ns = now;
+    if (t.next_addr > 0) --t.next_addr;
+    t.backoff_ns = std::max(kConnectBackoffMinNs, t.backoff_ns / 2);
+  }
 }
 
 // Certificate networks: the payload must hold a certificate that the

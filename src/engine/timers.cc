@@ -48,12 +48,17 @@ void Node::on_tick() {
 }
 
 void Node::timers_handshakes(uint64_t now) {
-  // now == UINT64_MAX: called because the table is full; drop the oldest.
+  // now == UINT64_MAX: called because the table is full; drop the oldest
+  // answer to someone else's initiation. Our own initiations go last, so
+  // a flood of (address-proven) initiations cannot stop this node from
+  // reaching its peers.
   if (now == UINT64_MAX) {
     uint32_t oldest = 0;
-    uint64_t oldest_ns = UINT64_MAX;
-    for (auto& [idx, h] : handshakes_)
-      if (h->started_ns < oldest_ns) oldest_ns = h->started_ns, oldest = idx;
+    std::pair<bool, uint64_t> oldest_rank{true, UINT64_MAX};
+    for (auto& [idx, h] : handshakes_) {
+      std::pair<bool, uint64_t> rank{h->initiator, h->started_ns};
+      if (oldest == 0 || rank < oldest_rank) oldest_rank = rank, oldest = idx;
+    }
     if (oldest) drop_handshake(oldest);
     return;
   }

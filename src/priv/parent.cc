@@ -414,7 +414,10 @@ void Parent::resolve_all(bool force) {
 void Parent::reload_revocation_lists() {
   if (cfg_.revocation_files.empty()) return;
   auto state = channel_->state();
-  if (state != ipc::parent_state::kAwaitReady && state != ipc::parent_state::kRunning) return;
+  // Before the engine's hello the lists are only loaded: send_setup sends
+  // what is loaded then. While stopping, nothing matters any more.
+  bool send = state == ipc::parent_state::kAwaitReady || state == ipc::parent_state::kRunning;
+  if (!send && state != ipc::parent_state::kAwaitHello) return;
   identity::TrustStore trust = trust_;
   std::vector<std::vector<uint8_t>> lists;
   std::string error;
@@ -424,7 +427,8 @@ void Parent::reload_revocation_lists() {
   }
   trust_ = std::move(trust);
   revocation_lists_ = std::move(lists);
-  for (const auto& list : revocation_lists_) channel_->send(ipc::MsgType::kRevocationList, list);
+  if (send)
+    for (const auto& list : revocation_lists_) channel_->send(ipc::MsgType::kRevocationList, list);
   ipc::Identity own;
   own.certificate = own_certificate_;
   std::string own_error =

@@ -297,3 +297,28 @@ TEST(NodeMesh, AForgedCookieReplyIsDropped) {
   LONGS_EQUAL(1, a.node().counters().drop_auth);
   LONGS_EQUAL(0, a.node().counters().cookie_received);
 }
+
+TEST(NodeMesh, AFullHandshakeTableEvictsStrangersBeforeTheNodesOwnInitiations) {
+  NodeConfig cb = FakeNet::config(2);
+  cb.psk.reset();
+  cb.under_load_inits_per_sec = UINT64_MAX;
+  Host& b = net->add(cb);
+  b.node().add_target("nowhere");
+  b.node().set_target_addresses(0, {FakeNet::address(77)});
+  net->tick();
+  uint32_t ours = b.node().targets()[0].pending_index;
+  CHECK(ours != 0);
+  // Strangers fill the table past its size while b's initiation, the
+  // oldest entry, is still pending (no tick runs, so nothing times out).
+  for (uint32_t i = 0; i < kMaxHandshakes + 200; ++i) {
+    auto g = plain_initiation(cb.magic, i + 1, static_cast<uint8_t>(i | 1));
+    net->inject(Datagram{stranger(i), b.addr(), g});
+    if (i % 2) {
+      net->pump();
+      net->clock.advance_ms(1);
+    }
+  }
+  net->pump();
+  LONGS_EQUAL(0, b.node().counters().drop_rate_limited);
+  LONGS_EQUAL(ours, b.node().targets()[0].pending_index);
+}
