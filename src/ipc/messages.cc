@@ -333,7 +333,12 @@ std::string check_payload(MsgType type, std::span<const uint8_t> payload) {
     case MsgType::kDevice: { DeviceInfo m; ok = decode(payload, &m, &why); break; }
     case MsgType::kUdpSocket: { UdpSocketInfo m; ok = decode(payload, &m, &why); break; }
     case MsgType::kPeerAddresses: { PeerAddresses m; ok = decode(payload, &m, &why); break; }
-    case MsgType::kIdentity: { Identity m; ok = decode(payload, &m, &why); break; }
+    case MsgType::kIdentity: {
+      Identity m;
+      ok = decode(payload, &m, &why);
+      explicit_bzero(m.static_private.data(), m.static_private.size());
+      break;
+    }
     case MsgType::kRevocationList: { RevocationListMsg m; ok = decode(payload, &m, &why); break; }
     case MsgType::kReady:
     case MsgType::kStart:
