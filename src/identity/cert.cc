@@ -475,22 +475,39 @@ bool decode(std::span<const uint8_t> in, Certificate* out, std::string* why) {
   return true;
 }
 
-bool sign(Certificate* c, std::span<const uint8_t, 64> ca_secret_key, std::string* why) {
-  c->issuer = key_id(public_of(ca_secret_key));
+namespace {
+
+// Certificates and revocation lists are signed alike: the issuer is the
+// signing key's id, the signature covers the context and the tbs bytes.
+template <typename Signed>
+bool sign_signed(Signed* x, const char* context, std::span<const uint8_t, 64> ca_secret_key,
+                 std::string* why) {
+  x->issuer = key_id(public_of(ca_secret_key));
   std::vector<uint8_t> tbs;
-  if (!encode_tbs(*c, &tbs, why)) return false;
-  if (!sign_detached(kCertSignatureContext, tbs, ca_secret_key, &c->signature)) {
+  if (!encode_tbs(*x, &tbs, why)) return false;
+  if (!sign_detached(context, tbs, ca_secret_key, &x->signature)) {
     *why = "signing failed";
     return false;
   }
   return true;
 }
 
-bool verify_signature(const Certificate& c, const PublicKey& ca_public_key) {
+template <typename Signed>
+bool verify_signed(const Signed& x, const char* context, const PublicKey& ca_public_key) {
   std::vector<uint8_t> tbs;
   std::string why;
-  if (!encode_tbs(c, &tbs, &why)) return false;
-  return verify_detached(kCertSignatureContext, tbs, c.signature, ca_public_key);
+  if (!encode_tbs(x, &tbs, &why)) return false;
+  return verify_detached(context, tbs, x.signature, ca_public_key);
+}
+
+}  // namespace
+
+bool sign(Certificate* c, std::span<const uint8_t, 64> ca_secret_key, std::string* why) {
+  return sign_signed(c, kCertSignatureContext, ca_secret_key, why);
+}
+
+bool verify_signature(const Certificate& c, const PublicKey& ca_public_key) {
+  return verify_signed(c, kCertSignatureContext, ca_public_key);
 }
 
 // ---- revocation lists -------------------------------------------------------
@@ -574,21 +591,11 @@ bool decode(std::span<const uint8_t> in, RevocationList* out, std::string* why) 
 bool sign(RevocationList* l, std::span<const uint8_t, 64> ca_secret_key, std::string* why) {
   std::sort(l->revoked.begin(), l->revoked.end());
   l->revoked.erase(std::unique(l->revoked.begin(), l->revoked.end()), l->revoked.end());
-  l->issuer = key_id(public_of(ca_secret_key));
-  std::vector<uint8_t> tbs;
-  if (!encode_tbs(*l, &tbs, why)) return false;
-  if (!sign_detached(kRevocationSignatureContext, tbs, ca_secret_key, &l->signature)) {
-    *why = "signing failed";
-    return false;
-  }
-  return true;
+  return sign_signed(l, kRevocationSignatureContext, ca_secret_key, why);
 }
 
 bool verify_signature(const RevocationList& l, const PublicKey& ca_public_key) {
-  std::vector<uint8_t> tbs;
-  std::string why;
-  if (!encode_tbs(l, &tbs, &why)) return false;
-  return verify_detached(kRevocationSignatureContext, tbs, l.signature, ca_public_key);
+  return verify_signed(l, kRevocationSignatureContext, ca_public_key);
 }
 
 }  // namespace braid::identity
