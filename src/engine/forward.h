@@ -1,6 +1,6 @@
 // Forwarding: which peers a packet read from the device goes to. Behind an
-// interface so the modes (hub now; switch and router tables later) plug in
-// without touching the session code.
+// interface so the modes (hub, switch; router later) plug in without
+// touching the session code.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +19,11 @@ class Forwarder {
   virtual std::span<Peer* const> destinations(std::span<const uint8_t> packet) = 0;
   virtual void peer_added(Peer* peer) = 0;
   virtual void peer_removed(Peer* peer) = 0;
+  // An inner packet received from `from` (authenticated, authorised): a
+  // switch learns its source address. Default: nothing.
+  virtual void learn(std::span<const uint8_t> /*packet*/, Peer* /*from*/, uint64_t /*now_ns*/) {}
+  // Called about once a second: forget what is older than the timeout.
+  virtual void expire(uint64_t /*now_ns*/) {}
 };
 
 // Hub mode: every packet to every connected peer.
