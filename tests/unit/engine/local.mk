@@ -14,4 +14,5 @@ tests_unit_braid_unit_SOURCES += \
 	tests/unit/engine/cookie_test.cc \
 	tests/unit/engine/offload_test.cc \
 	tests/unit/engine/udp_test.cc \
+	tests/unit/engine/switch_test.cc \
 	tests/unit/engine/ratelimit_test.cc
