@@ -74,7 +74,7 @@ const OptionInfo kOptions[] = {
     {"mtu", kOptMtu, "MTU", "auto, or 576..65535 (590..65535 for tap) (auto)"},
     {"listen", 'l', "[ADDR:]PORT", "UDP port, or one address and port to bind (3210)"},
     {"connect", 'c', "HOST:PORT", "a peer to connect to; repeatable"},
-    {"mode", 'm', "MODE", "normal or hub (normal)"},
+    {"mode", 'm', "MODE", "normal, hub or switch (normal)"},
     {"subnet", 's', "ADDR/PREFIX", "a subnet this node claims; repeatable"},
     {"magic", kOptMagic, "MAGIC", "network magic: 8 hex digits or hash:TEXT (hash:braid)"},
     {"peer-timeout", kOptPeerTimeout, "SECS", "drop a silent peer after SECS, 10..86400 (300)"},

@@ -52,11 +52,13 @@ bool set_mode(std::string_view value, Config* cfg, ValueError* err) {
     cfg->mode = Mode::kNormal;
   } else if (iequals(value, "hub")) {
     cfg->mode = Mode::kHub;
-  } else if (iequals(value, "switch") || iequals(value, "router")) {
+  } else if (iequals(value, "switch")) {
+    cfg->mode = Mode::kSwitch;
+  } else if (iequals(value, "router")) {
     err->message = "mode '" + std::string(value) + "' is not supported by this version";
     return false;
   } else {
-    err->expected = "expected normal or hub";
+    err->expected = "expected normal, hub or switch";
     return false;
   }
   return true;

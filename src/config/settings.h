@@ -13,7 +13,7 @@
 namespace braid::config {
 
 enum class DeviceType : uint8_t { kTun, kTap };
-enum class Mode : uint8_t { kNormal, kHub };  // switch and router come later
+enum class Mode : uint8_t { kNormal, kHub, kSwitch };  // router comes later
 enum class Crypto : uint8_t { kChaCha20, kAes256, kPlain };
 
 // A peer to connect to; host is a name (resolved later by the parent) or

@@ -101,6 +101,10 @@ bool check_device(const Config& c, std::string* error) {
 }
 
 bool check_network(Config* c, std::string* error) {
+  if (c->mode == Mode::kSwitch && c->device_type != DeviceType::kTap) {
+    *error = "mode = switch forwards Ethernet frames by their addresses: it needs type = tap";
+    return false;
+  }
   if (c->port == 0 || (!c->listen_address.empty() && !valid_ip_literal(c->listen_address))) {
     *error = "bad listen address '" + c->listen_address + "' or port " + std::to_string(c->port);
     return false;

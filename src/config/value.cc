@@ -316,7 +316,14 @@ std::string_view device_type_name(DeviceType type) {
   return type == DeviceType::kTap ? "tap" : "tun";
 }
 
-std::string_view mode_name(Mode mode) { return mode == Mode::kHub ? "hub" : "normal"; }
+std::string_view mode_name(Mode mode) {
+  switch (mode) {
+    case Mode::kHub: return "hub";
+    case Mode::kSwitch: return "switch";
+    case Mode::kNormal: break;
+  }
+  return "normal";
+}
 
 std::string_view crypto_name(Crypto crypto) {
   switch (crypto) {

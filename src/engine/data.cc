@@ -181,6 +181,7 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf) {
                 peer.name().c_str());
     return false;
   }
+  forwarder_->learn({body, len}, &peer, now);
   ++counters_.device_tx;
   buf->head += kTransportHeaderLen;
   buf->len = len;

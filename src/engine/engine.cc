@@ -228,6 +228,13 @@ void Engine::start() {
   nc.tap = device_info_.type == ipc::DeviceType::kTap;
   nc.keepalive_s = config_.keepalive_s;
   nc.peer_timeout_s = config_.peer_timeout_s;
+  nc.dst_timeout_s = config_.dst_timeout_s;
+  // normal: a switch on a tap device; on tun, every peer until router mode
+  // exists.
+  nc.forward = config_.mode == ipc::EngineMode::kSwitch ||
+                       (config_.mode == ipc::EngineMode::kNormal && nc.tap)
+                   ? ForwardMode::kSwitch
+                   : ForwardMode::kHub;
   node_ = std::make_unique<Node>(nc, clock_, *pool_, *this);
   sodium_memzero(identity_.static_private.data(), identity_.static_private.size());
   sodium_memzero(nc.static_private.data(), nc.static_private.size());

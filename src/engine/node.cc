@@ -4,9 +4,19 @@
 #include <sodium.h>
 
 #include "common/hex.h"
+#include "engine/switch.h"
 #include "engine/timers.h"
 
 namespace braid::engine {
+namespace {
+
+std::unique_ptr<Forwarder> make_forwarder(const NodeConfig& cfg) {
+  if (cfg.forward == ForwardMode::kSwitch)
+    return std::make_unique<SwitchForwarder>(uint64_t{cfg.dst_timeout_s} * kNsPerSec);
+  return std::make_unique<HubForwarder>();
+}
+
+}  // namespace
 
 std::string short_id(const NodeId& id) {
   return to_hex(std::span<const uint8_t>(id.data(), 4));
@@ -14,7 +24,7 @@ std::string short_id(const NodeId& id) {
 
 Node::Node(const NodeConfig& cfg, const Clock& clock, BufferPool& pool, NodeOutput& out)
     : cfg_(cfg), clock_(clock), pool_(pool), out_(out),
-      forwarder_(std::make_unique<HubForwarder>()), log_limiter_(10, 1000),
+      forwarder_(make_forwarder(cfg)), log_limiter_(10, 1000),
       cookie_checker_(cfg.under_load_inits_per_sec) {
   crypto_scalarmult_base(id_.data(), cfg_.static_private.data());
   own_mac_key_ = derive_mac_key(cfg_.magic, id_);

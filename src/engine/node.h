@@ -41,6 +41,10 @@ class NodeOutput {
   virtual void write_device(PacketBuf* buf) = 0;
 };
 
+// Where device packets go (forward.h): to every peer, or by a learnt
+// Ethernet address table.
+enum class ForwardMode : uint8_t { kHub, kSwitch };
+
 struct NodeConfig {
   Magic magic{};
   crypto::TransportCipher cipher = crypto::TransportCipher::kChaCha20Poly1305;
@@ -48,6 +52,8 @@ struct NodeConfig {
   std::array<uint8_t, 32> static_private{};
   uint32_t keepalive_s = 25;
   uint32_t peer_timeout_s = 300;
+  ForwardMode forward = ForwardMode::kHub;
+  uint32_t dst_timeout_s = 300;   // switch: learnt addresses live this long
   // Certificate networks: this node's certificate as encoded, and the CAs
   // (with their revocation lists) every peer's certificate must satisfy.
   // An empty certificate means a shared-key network: no certificates are
@@ -193,6 +199,7 @@ class Node {
   Counters counters_;
   LogLimiter log_limiter_;
   LogLimiter mac_log_limiter_{1, 10000};
+  uint64_t last_expire_ns_ = 0;
   // Bounds what a flood of initiations can cost, per source and in all.
   InitiationLimiter init_limiter_;
   // mac1 keys: ours (by our node id) and the network's (by its PSK, each

@@ -37,6 +37,11 @@ void Node::on_tick() {
   uint64_t now = clock_.now_ns();
   timers_handshakes(now);
   timers_targets(now);
+  // Learnt forwarding entries past dst_timeout, once a second.
+  if (now - last_expire_ns_ >= kNsPerSec) {
+    last_expire_ns_ = now;
+    forwarder_->expire(now);
+  }
   // Collect first: a timer may remove its peer.
   std::vector<NodeId> ids;
   ids.reserve(peers_.size());

@@ -52,7 +52,7 @@ bool validate(const EngineConfig& m, std::string* why) {
     return fail(why, "Config: unknown crypto");
   }
   if (!m.has_psk && !all_zero(m.psk)) return fail(why, "Config: psk set without has_psk");
-  if (static_cast<uint8_t>(m.mode) > static_cast<uint8_t>(EngineMode::kHub)) {
+  if (static_cast<uint8_t>(m.mode) > static_cast<uint8_t>(EngineMode::kSwitch)) {
     return fail(why, "Config: unknown mode");
   }
   int level = static_cast<int>(m.log_level);
@@ -144,6 +144,7 @@ bool encode(const EngineConfig& in, std::vector<uint8_t>* out) {
     w.u8(static_cast<uint8_t>(in.log_level));
     w.u32(in.peer_timeout_s);
     w.u32(in.keepalive_s);
+    w.u32(in.dst_timeout_s);
     w.u16(static_cast<uint16_t>(in.peers.size()));
     for (const std::string& name : in.peers) w.str16(name);
   });
@@ -161,13 +162,14 @@ bool decode(std::span<const uint8_t> payload, EngineConfig* out, std::string* wh
   uint8_t level = r.u8();
   out->peer_timeout_s = r.u32();
   out->keepalive_s = r.u32();
+  out->dst_timeout_s = r.u32();
   uint16_t count = r.u16();
   if (!r.ok()) return fail(why, "Config: truncated");
   // Range checks come before the casts so no out-of-range value is ever
   // held in an enum.
   if (crypto > static_cast<uint8_t>(CryptoKind::kPlain)) return fail(why, "Config: unknown crypto");
   if (has_psk > 1) return fail(why, "Config: has_psk is not 0 or 1");
-  if (mode > static_cast<uint8_t>(EngineMode::kHub)) return fail(why, "Config: unknown mode");
+  if (mode > static_cast<uint8_t>(EngineMode::kSwitch)) return fail(why, "Config: unknown mode");
   if (level > static_cast<uint8_t>(LogLevel::kDebug)) return fail(why, "Config: unknown log level");
   if (count > kMaxPeers) return fail(why, "Config: too many peers");
   out->crypto = static_cast<CryptoKind>(crypto);

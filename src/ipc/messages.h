@@ -35,7 +35,7 @@ constexpr size_t kStaticKeyLen = 32;
 
 // Fixed sizes of the payloads, used by the rule table.
 constexpr uint32_t kHelloLen = 4;
-constexpr uint32_t kConfigMinLen = kMagicLen + 1 + 1 + kPskLen + 1 + 1 + 4 + 4 + 2;
+constexpr uint32_t kConfigMinLen = kMagicLen + 1 + 1 + kPskLen + 1 + 1 + 4 + 4 + 4 + 2;
 constexpr uint32_t kDeviceMinLen = 1 + 2 + 2 + 1;
 constexpr uint32_t kDeviceMaxLen = 1 + 2 + 2 + kMaxIfnameLen;
 constexpr uint32_t kUdpSocketLen = 1 + 2;
@@ -53,7 +53,7 @@ struct Hello {
 };
 
 enum class CryptoKind : uint8_t { kChaCha20 = 0, kAes256 = 1, kPlain = 2 };
-enum class EngineMode : uint8_t { kNormal = 0, kHub = 1 };
+enum class EngineMode : uint8_t { kNormal = 0, kHub = 1, kSwitch = 2 };
 
 // kConfig: what the engine needs to know of the configuration. Nothing in
 // it names a path, command or device that root acts upon.
@@ -66,6 +66,7 @@ struct EngineConfig {
   LogLevel log_level = LogLevel::kInfo;
   uint32_t peer_timeout_s = 0;
   uint32_t keepalive_s = 0;
+  uint32_t dst_timeout_s = 0;   // switch: learnt addresses are forgotten after this
   // Display names ("host:port") of the configured peers; kPeerAddresses
   // refers to them by index.
   std::vector<std::string> peers;

@@ -338,7 +338,10 @@ bool Parent::encode_engine_config(std::string* error) {
                                                       : ipc::CryptoKind::kChaCha20;
   ec.has_psk = has_psk_;
   ec.psk = psk_;
-  ec.mode = cfg_.mode == config::Mode::kHub ? ipc::EngineMode::kHub : ipc::EngineMode::kNormal;
+  ec.mode = cfg_.mode == config::Mode::kHub      ? ipc::EngineMode::kHub
+            : cfg_.mode == config::Mode::kSwitch ? ipc::EngineMode::kSwitch
+                                                 : ipc::EngineMode::kNormal;
+  ec.dst_timeout_s = cfg_.dst_timeout;
   ec.log_level = log_level();
   ec.peer_timeout_s = cfg_.peer_timeout;
   ec.keepalive_s = cfg_.keepalive;

@@ -208,8 +208,8 @@ TEST(CommandLine, BadValueNamesTheOption) {
                load_error({"--mtu", "x"}).c_str());
   STRCMP_EQUAL("option --type: bad value 'tunn': expected tun or tap",
                load_error({"-t", "tunn"}).c_str());
-  STRCMP_EQUAL("option --mode: mode 'switch' is not supported by this version",
-               load_error({"-m", "switch"}).c_str());
+  STRCMP_EQUAL("option --mode: mode 'router' is not supported by this version",
+               load_error({"-m", "router"}).c_str());
   STRCMP_EQUAL(
       "option --connect: bad value 'nohost': expected HOST:PORT with a port number between 1 "
       "and 65535 (an IPv6 address in brackets: [2001:db8::1]:3210)",

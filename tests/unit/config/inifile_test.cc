@@ -290,12 +290,13 @@ TEST(ConfigFile, LongLineWithinTheLimitIsRead) {
   STRCMP_EQUAL("a", c.device_name.c_str());
 }
 
-TEST(ConfigFile, ModeSwitchIsNotSupportedYet) {
-  STRCMP_EQUAL("t.conf:2: mode 'switch' is not supported by this version",
-               parse_error("[network]\nmode = switch\n").c_str());
+TEST(ConfigFile, ModeRouterIsNotSupportedYet) {
   STRCMP_EQUAL("t.conf:2: mode 'router' is not supported by this version",
                parse_error("[network]\nmode = router\n").c_str());
-  STRCMP_EQUAL("t.conf:2: bad value 'star' for mode: expected normal or hub",
+  Config c;
+  STRCMP_EQUAL("", parse("[network]\nmode = switch\n", &c).c_str());
+  CHECK(c.mode == Mode::kSwitch);
+  STRCMP_EQUAL("t.conf:2: bad value 'star' for mode: expected normal, hub or switch",
                parse_error("[network]\nmode = star\n").c_str());
 }
 

@@ -260,3 +260,12 @@ TEST(ConfigValidation, KeyAloneGivesASharedKeyNodeAStableIdentity) {
   c.key_file = "/etc/braid/node.key";
   STRCMP_EQUAL("", validate_error(c).c_str());
 }
+
+TEST(ConfigValidation, SwitchModeNeedsATapDevice) {
+  Config c = keyed();
+  c.mode = Mode::kSwitch;
+  STRCMP_EQUAL("mode = switch forwards Ethernet frames by their addresses: it needs type = tap",
+               validate_error(c).c_str());
+  c.device_type = DeviceType::kTap;
+  STRCMP_EQUAL("", validate_error(c).c_str());
+}

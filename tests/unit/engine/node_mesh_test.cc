@@ -322,3 +322,59 @@ TEST(NodeMesh, AFullHandshakeTableEvictsStrangersBeforeTheNodesOwnInitiations) {
   LONGS_EQUAL(0, b.node().counters().drop_rate_limited);
   LONGS_EQUAL(ours, b.node().targets()[0].pending_index);
 }
+
+namespace {
+
+std::vector<uint8_t> frame(uint8_t dst_last, uint8_t src_last, uint32_t seq) {
+  std::vector<uint8_t> f(64, 0);
+  const uint8_t dst[6] = {0x02, 0, 0, 0, 0, dst_last};
+  const uint8_t src[6] = {0x02, 0, 0, 0, 0, src_last};
+  memcpy(f.data(), dst, 6);
+  memcpy(f.data() + 6, src, 6);
+  f[12] = 0x08;
+  put_be32(f.data() + 60, seq);
+  if (dst_last == 0xff) memset(f.data(), 0xff, 6);
+  return f;
+}
+
+}  // namespace
+
+TEST(NodeMesh, InSwitchModeAFrameGoesOnlyToThePeerThatSentFromItsDestination) {
+  std::vector<Host*> h;
+  for (int i = 1; i <= 3; ++i) {
+    NodeConfig c = FakeNet::config(i);
+    c.tap = true;
+    c.forward = ForwardMode::kSwitch;
+    c.dst_timeout_s = 60;
+    h.push_back(&net->add(c));
+  }
+  h[0]->target(*h[1]);
+  h[0]->target(*h[2]);
+  h[1]->target(*h[2]);
+  net->tick();
+  // Unknown destination: flooded to b and c.
+  h[0]->device_packet(frame(0xcc, 0xaa, 1));
+  net->pump();
+  LONGS_EQUAL(1, h[1]->written.size());
+  LONGS_EQUAL(1, h[2]->written.size());
+  // c answers from its MAC: a learns where 02:..:cc lives.
+  h[2]->device_packet(frame(0xaa, 0xcc, 2));
+  net->pump();
+  LONGS_EQUAL(1, h[0]->written.size());
+  h[0]->device_packet(frame(0xcc, 0xaa, 3));
+  net->pump();
+  LONGS_EQUAL(1, h[1]->written.size());
+  LONGS_EQUAL(2, h[2]->written.size());
+  // Broadcast still floods.
+  h[0]->device_packet(frame(0xff, 0xaa, 4));
+  net->pump();
+  LONGS_EQUAL(2, h[1]->written.size());
+  LONGS_EQUAL(3, h[2]->written.size());
+  // After dst_timeout (keepalives flow, c sends nothing from 02:..:cc),
+  // the entry is forgotten and frames flood again.
+  net->run_ms(62 * 1000);
+  size_t b_before = h[1]->written.size();
+  h[0]->device_packet(frame(0xcc, 0xaa, 5));
+  net->pump();
+  LONGS_EQUAL(b_before + 1, h[1]->written.size());
+}

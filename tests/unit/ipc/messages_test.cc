@@ -25,6 +25,7 @@ EngineConfig sample_config() {
   c.log_level = LogLevel::kDebug;
   c.peer_timeout_s = 1800;
   c.keepalive_s = 120;
+  c.dst_timeout_s = 600;
   c.peers = {"a.example.net:3210", "[2001:db8::1]:3210"};
   return c;
 }
@@ -104,6 +105,7 @@ TEST(IpcMessages, ConfigRoundTrips) {
   CHECK(out.log_level == LogLevel::kDebug);
   LONGS_EQUAL(1800, out.peer_timeout_s);
   LONGS_EQUAL(120, out.keepalive_s);
+  LONGS_EQUAL(600, out.dst_timeout_s);
   CHECK(in.peers == out.peers);
   check_prefixes_refused<EngineConfig>(buf);
   check_trailing_refused<EngineConfig>(buf);
@@ -123,9 +125,10 @@ TEST(IpcMessages, ConfigLaysOutFieldsInTheDocumentedOrder) {
   LONGS_EQUAL(3, buf[39]);   // log level debug
   LONGS_EQUAL(1800, get_be32(&buf[40]));
   LONGS_EQUAL(120, get_be32(&buf[44]));
-  LONGS_EQUAL(1, get_be16(&buf[48]));
-  LONGS_EQUAL(3, get_be16(&buf[50]));
-  LONGS_EQUAL('h', buf[52]);
+  LONGS_EQUAL(600, get_be32(&buf[48]));
+  LONGS_EQUAL(1, get_be16(&buf[52]));
+  LONGS_EQUAL(3, get_be16(&buf[54]));
+  LONGS_EQUAL('h', buf[56]);
 }
 
 TEST(IpcMessages, ConfigRefusesBadEnumValues) {
@@ -135,7 +138,7 @@ TEST(IpcMessages, ConfigRefusesBadEnumValues) {
     size_t offset;
     uint8_t value;
   };
-  for (Case c : {Case{4, 3}, Case{5, 2}, Case{38, 2}, Case{39, 4}}) {
+  for (Case c : {Case{4, 3}, Case{5, 2}, Case{38, 3}, Case{39, 4}}) {
     auto bad = good;
     bad[c.offset] = c.value;
     EngineConfig out;
