@@ -41,23 +41,29 @@ std::vector<uint8_t> Node::own_payload() const {
   return payload;
 }
 
+PacketBuf* Node::handshake_buffer(PacketType type, size_t len) {
+  PacketBuf* b = pool_.get(0);
+  if (b == nullptr || b->capacity < len) {
+    if (b) pool_.put(b);
+    ++counters_.drop_no_buffer;
+    return nullptr;
+  }
+  memcpy(b->data(), cfg_.magic.data(), kMagicLen);
+  b->data()[kMagicLen] = static_cast<uint8_t>(type);
+  b->len = len;
+  return b;
+}
+
 bool Node::send_handshake_message(const Endpoint& to, PacketType type, uint32_t idx1,
                                   uint32_t idx2, bool two_indexes,
                                   const std::vector<uint8_t>& msg) {
-  PacketBuf* b = pool_.get(0);
   size_t header = kPrefixLen + kIndexLen * (two_indexes ? 2 : 1);
-  if (b == nullptr || b->capacity < header + msg.size()) {
-    if (b) pool_.put(b);
-    ++counters_.drop_no_buffer;
-    return false;
-  }
+  PacketBuf* b = handshake_buffer(type, header + msg.size());
+  if (b == nullptr) return false;
   uint8_t* p = b->data();
-  memcpy(p, cfg_.magic.data(), kMagicLen);
-  p[4] = static_cast<uint8_t>(type);
   put_be32(p + kPrefixLen, idx1);
   if (two_indexes) put_be32(p + kPrefixLen + kIndexLen, idx2);
   memcpy(p + header, msg.data(), msg.size());
-  b->len = header + msg.size();
   out_.send_udp(to, b);
   return true;
 }
@@ -65,16 +71,10 @@ bool Node::send_handshake_message(const Endpoint& to, PacketType type, uint32_t 
 // Message 1 with its MACs: mac1 under the key chosen at start_initiation,
 // mac2 under a cookie the responder gave us, if we hold a fresh one.
 void Node::send_initiation(Handshake& h, uint32_t index, const std::vector<uint8_t>& msg) {
-  PacketBuf* b = pool_.get(0);
   size_t len = kInitHeaderLen + msg.size() + kInitMacsLen;
-  if (b == nullptr || b->capacity < len) {
-    if (b) pool_.put(b);
-    ++counters_.drop_no_buffer;
-    return;
-  }
+  PacketBuf* b = handshake_buffer(PacketType::kHandshakeInit, len);
+  if (b == nullptr) return;
   uint8_t* p = b->data();
-  memcpy(p, cfg_.magic.data(), kMagicLen);
-  p[4] = static_cast<uint8_t>(PacketType::kHandshakeInit);
   put_be32(p + kPrefixLen, index);
   memcpy(p + kInitHeaderLen, msg.data(), msg.size());
   memset(p + len - kInitMacsLen, 0, kInitMacsLen);
@@ -82,7 +82,6 @@ void Node::send_initiation(Handshake& h, uint32_t index, const std::vector<uint8
   write_mac1(pkt, h.mac_key);
   memcpy(h.sent_mac1.data(), p + len - kInitMacsLen, kMacLen);
   if (const auto* cookie = cookie_jar_.find(h.endpoint, clock_.now_ns())) write_mac2(pkt, *cookie);
-  b->len = len;
   out_.send_udp(h.endpoint, b);
 }
 
@@ -163,15 +162,10 @@ void Node::on_handshake_init(const Endpoint& from, PacketBuf* buf) {
   }
   uint64_t now = clock_.now_ns();
   if (cookie_checker_.note_initiation(now) && !cookie_checker_.check(pkt, from, now)) {
-    PacketBuf* b = pool_.get(0);
-    if (b == nullptr || b->capacity < kCookieReplyLen) {
-      if (b) pool_.put(b);
-      ++counters_.drop_no_buffer;
-      return;
-    }
+    PacketBuf* b = handshake_buffer(PacketType::kCookieReply, kCookieReplyLen);
+    if (b == nullptr) return;
     cookie_checker_.make_reply(pkt, from, *key, cfg_.magic,
                                std::span<uint8_t, kCookieReplyLen>(b->data(), kCookieReplyLen));
-    b->len = kCookieReplyLen;
     ++counters_.cookie_sent;
     out_.send_udp(from, b);
     return;

@@ -162,6 +162,9 @@ class Node {
   void drop_handshake(uint32_t index);
   // Logs "peer ... connected" once.
   void announce(Peer& peer);
+  // A pool buffer of len bytes starting with the magic and type, or
+  // nullptr (counted) when none is free.
+  PacketBuf* handshake_buffer(PacketType type, size_t len);
   bool send_handshake_message(const Endpoint& to, PacketType type, uint32_t idx1,
                               uint32_t idx2, bool two_indexes, const std::vector<uint8_t>& msg);
 
