@@ -23,3 +23,4 @@ src_engine_libengine_a_SOURCES = \
 	src/engine/timers.h src/engine/timers.cc \
 	src/engine/udp.h src/engine/udp.cc \
 	src/engine/wire.h src/engine/wire.cc
+src_engine_libengine_a_SOURCES += src/engine/statefile.h src/engine/statefile.cc
