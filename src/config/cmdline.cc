@@ -38,6 +38,8 @@ enum : int {
   kOptDstTimeout,
   kOptKeepalive,
   kOptNoPortForwarding,
+  kOptNoAutoClaim,
+  kOptNoLanDiscovery,
   kOptCrypto,
   kOptSharedKey,
   kOptSharedKeyFile,
@@ -48,6 +50,7 @@ enum : int {
   kOptUser,
   kOptGroup,
   kOptChroot,
+  kOptStateDir,
   kOptPidFile,
   kOptLogFile,
   kOptStatsFile,
@@ -74,7 +77,7 @@ const OptionInfo kOptions[] = {
     {"mtu", kOptMtu, "MTU", "auto, or 576..65535 (590..65535 for tap) (auto)"},
     {"listen", 'l', "[ADDR:]PORT", "UDP port, or one address and port to bind (3210)"},
     {"connect", 'c', "HOST:PORT", "a peer to connect to; repeatable"},
-    {"mode", 'm', "MODE", "normal, hub or switch (normal)"},
+    {"mode", 'm', "MODE", "normal, hub, switch or router (normal)"},
     {"subnet", 's', "ADDR/PREFIX", "a subnet this node claims; repeatable"},
     {"magic", kOptMagic, "MAGIC", "network magic: 8 hex digits or hash:TEXT (hash:braid)"},
     {"peer-timeout", kOptPeerTimeout, "SECS", "drop a silent peer after SECS, 10..86400 (300)"},
@@ -82,6 +85,9 @@ const OptionInfo kOptions[] = {
     {"keepalive", kOptKeepalive, "SECS", "keepalive interval, 1..3600 (25)"},
     {"no-port-forwarding", kOptNoPortForwarding, nullptr,
      "do not ask the router to forward the port"},
+    {"no-auto-claim", kOptNoAutoClaim, nullptr, "do not claim the device's own addresses"},
+    {"no-lan-discovery", kOptNoLanDiscovery, nullptr,
+     "send no LAN beacons and ignore those of others"},
     {"crypto", kOptCrypto, "ALGO", "chacha20, aes256 or plain (chacha20)"},
     {"shared-key", kOptSharedKey, "KEY", "the network's shared key (shown by ps: prefer a file)"},
     {"shared-key-file", kOptSharedKeyFile, "FILE",
@@ -94,6 +100,8 @@ const OptionInfo kOptions[] = {
     {"user", kOptUser, "USER", "run the engine as USER (braid if it exists, else nobody)"},
     {"group", kOptGroup, "GROUP", "run the engine with GROUP (USER's primary group)"},
     {"chroot", kOptChroot, "DIR", "empty root-owned directory for the engine (/run/braid/empty)"},
+    {"state-dir", kOptStateDir, "DIR",
+     "keep known peers in DIR/state/peers; the engine's chroot instead of --chroot"},
     {"pid-file", kOptPidFile, "FILE", "write the process id to FILE"},
     {"log-file", kOptLogFile, "FILE", "log to FILE"},
     {"stats-file", kOptStatsFile, "FILE", "write statistics to FILE"},
@@ -200,6 +208,8 @@ bool apply(const std::vector<Given>& given, Config* cfg, std::string* error) {
       case 'h':
       case kOptVersion: continue;
       case kOptNoPortForwarding: cfg->port_forwarding = false; continue;
+      case kOptNoAutoClaim: cfg->auto_claim = false; continue;
+      case kOptNoLanDiscovery: cfg->lan_discovery = false; continue;
       case kOptDaemon: cfg->daemon = true; continue;
       case 'v': ++verbosity; continue;
       case 'q': --verbosity; continue;

@@ -55,10 +55,9 @@ bool set_mode(std::string_view value, Config* cfg, ValueError* err) {
   } else if (iequals(value, "switch")) {
     cfg->mode = Mode::kSwitch;
   } else if (iequals(value, "router")) {
-    err->message = "mode '" + std::string(value) + "' is not supported by this version";
-    return false;
+    cfg->mode = Mode::kRouter;
   } else {
-    err->expected = "expected normal, hub or switch";
+    err->expected = "expected normal, hub, switch or router";
     return false;
   }
   return true;
@@ -206,6 +205,11 @@ const Key kKeys[] = {
     // The command line can only turn it off: --no-port-forwarding.
     {"network", "port_forwarding", S, "", set_bool<&Config::port_forwarding>, nullptr,
      get_bool<&Config::port_forwarding>, false},
+    // Command-line flags turn them off: --no-auto-claim, --no-lan-discovery.
+    {"network", "auto_claim", S, "", set_bool<&Config::auto_claim>, nullptr,
+     get_bool<&Config::auto_claim>, false},
+    {"network", "lan_discovery", S, "", set_bool<&Config::lan_discovery>, nullptr,
+     get_bool<&Config::lan_discovery>, false},
     {"security", "crypto", S, "crypto", set_crypto, nullptr, get_crypto, false},
     {"security", "shared_key", S, "shared-key", set_string<&Config::shared_key>, nullptr,
      get_shared_key, true},
@@ -225,6 +229,8 @@ const Key kKeys[] = {
      false},
     {"daemon", "chroot", S, "chroot", set_string<&Config::chroot_dir>, nullptr,
      get_string<&Config::chroot_dir>, false},
+    {"daemon", "state_dir", S, "state-dir", set_string<&Config::state_dir>, nullptr,
+     get_string<&Config::state_dir>, false},
     {"daemon", "pid_file", S, "pid-file", set_string<&Config::pid_file>, nullptr,
      get_string<&Config::pid_file>, false},
     {"daemon", "log_file", S, "log-file", set_string<&Config::log_file>, nullptr,

@@ -13,7 +13,7 @@
 namespace braid::config {
 
 enum class DeviceType : uint8_t { kTun, kTap };
-enum class Mode : uint8_t { kNormal, kHub, kSwitch };  // router comes later
+enum class Mode : uint8_t { kNormal, kHub, kSwitch, kRouter };
 enum class Crypto : uint8_t { kChaCha20, kAes256, kPlain };
 
 // A peer to connect to; host is a name (resolved later by the parent) or
@@ -57,6 +57,10 @@ struct Config {
   std::string magic_text = "hash:braid";
   uint32_t peer_timeout = 300, dst_timeout = 300, keepalive = 25;
   bool port_forwarding = true;
+  // Claim the device's own addresses (read after ifup) besides `subnets`.
+  bool auto_claim = true;
+  // Find nodes on the same LAN by link-local multicast beacons.
+  bool lan_discovery = true;
 
   // [security]
   Crypto crypto = Crypto::kChaCha20;
@@ -74,6 +78,9 @@ struct Config {
   std::string user;   // "" = the caller picks "braid" if it exists, else "nobody"
   std::string group;  // "" = the user's primary group
   std::string chroot_dir = "/run/braid/empty";
+  // When set, the engine's chroot instead of chroot_dir, and where it keeps
+  // its peer state file ("" = no state file): see priv/sandbox.h.
+  std::string state_dir;
   std::string pid_file, log_file, stats_file;
   bool daemon = false;
   braid::LogLevel verbosity = braid::LogLevel::kInfo;

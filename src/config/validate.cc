@@ -48,6 +48,7 @@ bool check_strings(const Config& c, std::string* error) {
       {"user", &c.user},
       {"group", &c.group},
       {"chroot", &c.chroot_dir},
+      {"state_dir", &c.state_dir},
       {"pid_file", &c.pid_file},
       {"log_file", &c.log_file},
       {"stats_file", &c.stats_file},
@@ -103,6 +104,10 @@ bool check_device(const Config& c, std::string* error) {
 bool check_network(Config* c, std::string* error) {
   if (c->mode == Mode::kSwitch && c->device_type != DeviceType::kTap) {
     *error = "mode = switch forwards Ethernet frames by their addresses: it needs type = tap";
+    return false;
+  }
+  if (c->mode == Mode::kRouter && c->device_type != DeviceType::kTun) {
+    *error = "mode = router forwards IP packets by the subnets nodes claim: it needs type = tun";
     return false;
   }
   if (c->port == 0 || (!c->listen_address.empty() && !valid_ip_literal(c->listen_address))) {
@@ -218,6 +223,10 @@ bool check_security(Config* c, std::string* error) {
 bool check_daemon(const Config& c, std::string* error) {
   if (c.chroot_dir.empty() || c.chroot_dir[0] != '/') {
     *error = "bad value '" + c.chroot_dir + "' for chroot: expected an absolute path";
+    return false;
+  }
+  if (!c.state_dir.empty() && c.state_dir[0] != '/') {
+    *error = "bad value '" + c.state_dir + "' for state_dir: expected an absolute path";
     return false;
   }
   for (const std::string* name : {&c.user, &c.group}) {

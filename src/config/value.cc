@@ -320,6 +320,7 @@ std::string_view mode_name(Mode mode) {
   switch (mode) {
     case Mode::kHub: return "hub";
     case Mode::kSwitch: return "switch";
+    case Mode::kRouter: return "router";
     case Mode::kNormal: break;
   }
   return "normal";

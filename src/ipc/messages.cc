@@ -10,6 +10,12 @@
 namespace braid::ipc {
 namespace {
 
+// EngineConfig's flags byte.
+constexpr uint8_t kFlagPortForwarding = 1 << 0;
+constexpr uint8_t kFlagStateFile = 1 << 1;
+constexpr uint8_t kFlagLanDiscovery = 1 << 2;
+constexpr uint8_t kKnownFlags = kFlagPortForwarding | kFlagStateFile | kFlagLanDiscovery;
+
 bool fail(std::string* why, const char* reason) {
   if (why != nullptr) *why = reason;
   return false;
@@ -52,7 +58,7 @@ bool validate(const EngineConfig& m, std::string* why) {
     return fail(why, "Config: unknown crypto");
   }
   if (!m.has_psk && !all_zero(m.psk)) return fail(why, "Config: psk set without has_psk");
-  if (static_cast<uint8_t>(m.mode) > static_cast<uint8_t>(EngineMode::kSwitch)) {
+  if (static_cast<uint8_t>(m.mode) > static_cast<uint8_t>(EngineMode::kRouter)) {
     return fail(why, "Config: unknown mode");
   }
   int level = static_cast<int>(m.log_level);
@@ -145,6 +151,9 @@ bool encode(const EngineConfig& in, std::vector<uint8_t>* out) {
     w.u32(in.peer_timeout_s);
     w.u32(in.keepalive_s);
     w.u32(in.dst_timeout_s);
+    w.u8(static_cast<uint8_t>((in.port_forwarding ? kFlagPortForwarding : 0) |
+                              (in.state_file ? kFlagStateFile : 0) |
+                              (in.lan_discovery ? kFlagLanDiscovery : 0)));
     w.u16(static_cast<uint16_t>(in.peers.size()));
     for (const std::string& name : in.peers) w.str16(name);
   });
@@ -163,19 +172,24 @@ bool decode(std::span<const uint8_t> payload, EngineConfig* out, std::string* wh
   out->peer_timeout_s = r.u32();
   out->keepalive_s = r.u32();
   out->dst_timeout_s = r.u32();
+  uint8_t flags = r.u8();
   uint16_t count = r.u16();
   if (!r.ok()) return fail(why, "Config: truncated");
   // Range checks come before the casts so no out-of-range value is ever
   // held in an enum.
   if (crypto > static_cast<uint8_t>(CryptoKind::kPlain)) return fail(why, "Config: unknown crypto");
   if (has_psk > 1) return fail(why, "Config: has_psk is not 0 or 1");
-  if (mode > static_cast<uint8_t>(EngineMode::kSwitch)) return fail(why, "Config: unknown mode");
+  if (mode > static_cast<uint8_t>(EngineMode::kRouter)) return fail(why, "Config: unknown mode");
+  if (flags & ~kKnownFlags) return fail(why, "Config: unknown flags");
   if (level > static_cast<uint8_t>(LogLevel::kDebug)) return fail(why, "Config: unknown log level");
   if (count > kMaxPeers) return fail(why, "Config: too many peers");
   out->crypto = static_cast<CryptoKind>(crypto);
   out->has_psk = has_psk == 1;
   out->mode = static_cast<EngineMode>(mode);
   out->log_level = static_cast<LogLevel>(level);
+  out->port_forwarding = flags & kFlagPortForwarding;
+  out->state_file = flags & kFlagStateFile;
+  out->lan_discovery = flags & kFlagLanDiscovery;
   out->peers.clear();
   for (uint16_t i = 0; i < count && r.ok(); ++i) {
     std::string_view name = r.str16();
@@ -321,6 +335,55 @@ bool decode(std::span<const uint8_t> payload, RevocationListMsg* out, std::strin
   return true;
 }
 
+namespace {
+
+bool validate(const Claim& c, std::string* why) {
+  if (c.family != 4 && c.family != 6) return fail(why, "Claims: family is not 4 or 6");
+  if (c.len > (c.family == 4 ? 32 : 128)) return fail(why, "Claims: prefix length out of range");
+  // Every bit past the length is zero: the host bits, and an IPv4
+  // address's padding (past bit 32 >= len).
+  for (size_t i = 0; i < 16; ++i) {
+    size_t first = i * 8;
+    uint8_t mask = first >= c.len ? 0xff : c.len - first >= 8 ? 0 : 0xff >> (c.len - first);
+    if (c.addr[i] & mask) return fail(why, "Claims: bits set past the prefix length");
+  }
+  return true;
+}
+
+}  // namespace
+
+bool encode(const ClaimsMsg& in, std::vector<uint8_t>* out) {
+  out->clear();
+  if (in.claims.size() > kMaxClaims) return false;
+  for (const Claim& c : in.claims)
+    if (!validate(c, nullptr)) return false;
+  return emit(1 + in.claims.size() * kClaimLen, out, [&](ByteWriter& w) {
+    w.u8(static_cast<uint8_t>(in.claims.size()));
+    for (const Claim& c : in.claims) {
+      w.u8(c.family);
+      w.u8(c.len);
+      w.bytes(c.addr);
+    }
+  });
+}
+
+bool decode(std::span<const uint8_t> payload, ClaimsMsg* out, std::string* why) {
+  ByteReader r(payload);
+  uint8_t count = r.u8();
+  out->claims.clear();
+  for (uint8_t i = 0; i < count && r.ok(); ++i) {
+    Claim c;
+    c.family = r.u8();
+    c.len = r.u8();
+    auto addr = r.bytes(16);
+    if (!r.ok()) break;
+    memcpy(c.addr.data(), addr.data(), 16);
+    if (!validate(c, why)) return false;
+    out->claims.push_back(c);
+  }
+  return finish(r, why, "Claims");
+}
+
 bool decode_empty(std::span<const uint8_t> payload, std::string* why) {
   if (!payload.empty()) return fail(why, "payload where none belongs");
   return true;
@@ -342,6 +405,7 @@ std::string check_payload(MsgType type, std::span<const uint8_t> payload) {
       break;
     }
     case MsgType::kRevocationList: { RevocationListMsg m; ok = decode(payload, &m, &why); break; }
+    case MsgType::kClaims: { ClaimsMsg m; ok = decode(payload, &m, &why); break; }
     case MsgType::kReady:
     case MsgType::kStart:
     case MsgType::kLogFd:

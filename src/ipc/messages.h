@@ -35,7 +35,7 @@ constexpr size_t kStaticKeyLen = 32;
 
 // Fixed sizes of the payloads, used by the rule table.
 constexpr uint32_t kHelloLen = 4;
-constexpr uint32_t kConfigMinLen = kMagicLen + 1 + 1 + kPskLen + 1 + 1 + 4 + 4 + 4 + 2;
+constexpr uint32_t kConfigMinLen = kMagicLen + 1 + 1 + kPskLen + 1 + 1 + 4 + 4 + 4 + 1 + 2;
 constexpr uint32_t kDeviceMinLen = 1 + 2 + 2 + 1;
 constexpr uint32_t kDeviceMaxLen = 1 + 2 + 2 + kMaxIfnameLen;
 constexpr uint32_t kUdpSocketLen = 1 + 2;
@@ -46,6 +46,10 @@ constexpr uint32_t kIdentityMinLen = kStaticKeyLen + 2 + 1;
 constexpr uint32_t kIdentityMaxLen =
     kIdentityMinLen + kMaxCertificateLen + kMaxTrustedCas * (2 + kMaxCertificateLen);
 constexpr uint32_t kRevocationListMinLen = 1;
+constexpr size_t kMaxClaims = 255;
+constexpr uint32_t kClaimLen = 1 + 1 + 16;
+constexpr uint32_t kClaimsMinLen = 1;
+constexpr uint32_t kClaimsMaxLen = 1 + kMaxClaims * kClaimLen;
 
 // kHello
 struct Hello {
@@ -53,7 +57,7 @@ struct Hello {
 };
 
 enum class CryptoKind : uint8_t { kChaCha20 = 0, kAes256 = 1, kPlain = 2 };
-enum class EngineMode : uint8_t { kNormal = 0, kHub = 1, kSwitch = 2 };
+enum class EngineMode : uint8_t { kNormal = 0, kHub = 1, kSwitch = 2, kRouter = 3 };
 
 // kConfig: what the engine needs to know of the configuration. Nothing in
 // it names a path, command or device that root acts upon.
@@ -67,6 +71,12 @@ struct EngineConfig {
   uint32_t peer_timeout_s = 0;
   uint32_t keepalive_s = 0;
   uint32_t dst_timeout_s = 0;   // switch: learnt addresses are forgotten after this
+  // Ask the gateway to forward the UDP port (UPnP IGD, NAT-PMP).
+  bool port_forwarding = false;
+  // The chroot holds a writable /state directory for the peer state file.
+  bool state_file = false;
+  // Send and answer link-local multicast beacons to find nodes on the LAN.
+  bool lan_discovery = false;
   // Display names ("host:port") of the configured peers; kPeerAddresses
   // refers to them by index.
   std::vector<std::string> peers;
@@ -118,6 +128,18 @@ struct RevocationListMsg {
   std::vector<uint8_t> encoded;  // 1..kMaxPayload bytes
 };
 
+// kClaims: the subnets this node claims (router mode forwards by them):
+// the configured ones and, with auto_claim, the device's own addresses as
+// host prefixes, read by the parent after ifup. Sent before Start.
+struct Claim {
+  uint8_t family = 4;               // 4 or 6
+  std::array<uint8_t, 16> addr{};   // IPv4 in the first 4 bytes, the rest zero
+  uint8_t len = 0;                  // 0..32 or 0..128; the bits past it zero
+};
+struct ClaimsMsg {
+  std::vector<Claim> claims;
+};
+
 // Each encoder clears *out and returns false (nothing sent) when a value is
 // out of range. Each decoder returns false with the reason in *why (may be
 // nullptr) and leaves *out unspecified.
@@ -135,6 +157,8 @@ bool encode(const Identity& in, std::vector<uint8_t>* out);
 bool decode(std::span<const uint8_t> payload, Identity* out, std::string* why);
 bool encode(const RevocationListMsg& in, std::vector<uint8_t>* out);
 bool decode(std::span<const uint8_t> payload, RevocationListMsg* out, std::string* why);
+bool encode(const ClaimsMsg& in, std::vector<uint8_t>* out);
+bool decode(std::span<const uint8_t> payload, ClaimsMsg* out, std::string* why);
 // kReady, kStart, kLogFd and kShutdown carry nothing.
 bool decode_empty(std::span<const uint8_t> payload, std::string* why);
 

@@ -36,6 +36,8 @@ constexpr MessageRule kRules[] = {
     {MsgType::kRevocationList, Side::kParent,
      ps::kAwaitReady | ps::kRunning | es::kConfigured | es::kRunning, kRevocationListMinLen,
      kMaxPayload, false},
+    {MsgType::kClaims, Side::kParent, ps::kAwaitReady | es::kConfigured, kClaimsMinLen,
+     kClaimsMaxLen, false},
     {MsgType::kShutdown, Side::kParent, ps::kAwaitReady | ps::kRunning | ps::kStopping | es::kConfigured | es::kRunning,
      0, 0, false},
 };
@@ -144,6 +146,7 @@ const char* type_name(MsgType type) {
     case MsgType::kShutdown: return "Shutdown";
     case MsgType::kIdentity: return "Identity";
     case MsgType::kRevocationList: return "RevocationList";
+    case MsgType::kClaims: return "Claims";
   }
   return "unknown";
 }

@@ -13,7 +13,7 @@
 
 namespace braid::ipc {
 
-constexpr uint8_t kIpcVersion = 2;
+constexpr uint8_t kIpcVersion = 3;
 // version u8, type u8, reserved u16, length u32.
 constexpr size_t kHeaderSize = 8;
 // Large enough for a configuration with hundreds of peers; small enough
@@ -35,6 +35,7 @@ enum class MsgType : uint8_t {
   kShutdown = 22,       // say goodbye to peers and exit 0; payload empty
   kIdentity = 23,       // Identity: static key, certificate, trusted CAs (before Start)
   kRevocationList = 24, // RevocationListMsg: one CA's list (at start and after SIGHUP)
+  kClaims = 25,         // ClaimsMsg: the node's claimed subnets (before Start)
 };
 
 enum class Side : uint8_t { kParent, kEngine };

@@ -2,6 +2,7 @@
 #include "priv/network.h"
 
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -107,6 +108,49 @@ std::vector<ipc::PeerAddress> resolve_peer(const config::PeerSpec& peer, int fam
     if (!dup) out.push_back(pa);
   }
   freeaddrinfo(res);
+  return out;
+}
+
+ipc::ClaimsMsg node_claims(const config::Config& cfg, const std::string& ifname) {
+  ipc::ClaimsMsg out;
+  auto add = [&](const ipc::Claim& c) {
+    for (const ipc::Claim& have : out.claims)
+      if (have.family == c.family && have.len == c.len && have.addr == c.addr) return;
+    if (out.claims.size() < ipc::kMaxClaims) out.claims.push_back(c);
+  };
+  for (const config::Subnet& s : cfg.subnets) {
+    ipc::Claim c;
+    c.family = s.family == AF_INET ? 4 : 6;
+    c.addr = s.addr;
+    c.len = s.prefix;
+    add(c);
+  }
+  if (!cfg.auto_claim) return out;
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) {
+    log_warn("auto_claim: cannot list the addresses of %s", ifname.c_str());
+    return out;
+  }
+  for (ifaddrs* ifa = list; ifa; ifa = ifa->ifa_next) {
+    if (!ifa->ifa_addr || ifname != ifa->ifa_name) continue;
+    ipc::Claim c;
+    if (ifa->ifa_addr->sa_family == AF_INET) {
+      const auto* in = reinterpret_cast<const sockaddr_in*>(ifa->ifa_addr);
+      c.family = 4;
+      c.len = 32;
+      memcpy(c.addr.data(), &in->sin_addr, 4);
+    } else if (ifa->ifa_addr->sa_family == AF_INET6) {
+      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(ifa->ifa_addr);
+      if (IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr)) continue;
+      c.family = 6;
+      c.len = 128;
+      memcpy(c.addr.data(), &in6->sin6_addr, 16);
+    } else {
+      continue;
+    }
+    add(c);
+  }
+  freeifaddrs(list);
   return out;
 }
 

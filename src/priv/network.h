@@ -23,4 +23,10 @@ UniqueFd open_udp_socket(const std::string& address, uint16_t port, int* family,
 // ipc::kMaxPeerAddresses, duplicates removed.
 std::vector<ipc::PeerAddress> resolve_peer(const config::PeerSpec& peer, int family);
 
+// What the node claims (router mode forwards by it): the configured subnets
+// and, when auto_claim is set, every address on interface `ifname` as a
+// host prefix (/32, /128; IPv6 link-local ones left out, they mean nothing
+// to other nodes). At most ipc::kMaxClaims; duplicates removed.
+ipc::ClaimsMsg node_claims(const config::Config& cfg, const std::string& ifname);
+
 }  // namespace braid::priv

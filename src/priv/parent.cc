@@ -340,7 +340,10 @@ bool Parent::encode_engine_config(std::string* error) {
   ec.psk = psk_;
   ec.mode = cfg_.mode == config::Mode::kHub      ? ipc::EngineMode::kHub
             : cfg_.mode == config::Mode::kSwitch ? ipc::EngineMode::kSwitch
+            : cfg_.mode == config::Mode::kRouter ? ipc::EngineMode::kRouter
                                                  : ipc::EngineMode::kNormal;
+  ec.port_forwarding = cfg_.port_forwarding;
+  ec.lan_discovery = cfg_.lan_discovery;
   ec.dst_timeout_s = cfg_.dst_timeout;
   ec.log_level = log_level();
   ec.peer_timeout_s = cfg_.peer_timeout;
@@ -386,6 +389,10 @@ void Parent::send_setup() {
   if (!ipc::encode(ui, &buf)) fatalx("UDP socket description does not fit the IPC message");
   channel_->send(ipc::MsgType::kUdpSocket, buf, udp_.get());
   udp_.reset();   // the channel holds its own duplicate until it is sent
+  // After ifup, which gave the device its addresses.
+  ipc::ClaimsMsg claims = node_claims(cfg_, ifname_);
+  if (!ipc::encode(claims, &buf)) fatalx("claims do not fit the IPC message");
+  channel_->send(ipc::MsgType::kClaims, buf);
   channel_->send(ipc::MsgType::kStart, {});
   resolve_all(true);
 }

@@ -132,6 +132,8 @@ TEST(CommandLine, OptionsReplaceFileScalars) {
                               "cligroup",
                               "--chroot",
                               "/var/empty",
+                              "--state-dir",
+                              "/var/lib/braid/cli",
                               "--pid-file",
                               "/run/cli.pid",
                               "--log-file",
@@ -145,7 +147,9 @@ TEST(CommandLine, OptionsReplaceFileScalars) {
                               "--ifdown",
                               "down",
                               "--daemon",
-                              "--no-port-forwarding"},
+                              "--no-port-forwarding",
+                              "--no-auto-claim",
+                              "--no-lan-discovery"},
                              &inv)
                        .c_str());
   const Config& c = inv.config;
@@ -164,6 +168,7 @@ TEST(CommandLine, OptionsReplaceFileScalars) {
   STRCMP_EQUAL("cliuser", c.user.c_str());
   STRCMP_EQUAL("cligroup", c.group.c_str());
   STRCMP_EQUAL("/var/empty", c.chroot_dir.c_str());
+  STRCMP_EQUAL("/var/lib/braid/cli", c.state_dir.c_str());
   STRCMP_EQUAL("/run/cli.pid", c.pid_file.c_str());
   STRCMP_EQUAL("/var/log/b", c.log_file.c_str());
   STRCMP_EQUAL("/run/s", c.stats_file.c_str());
@@ -172,6 +177,8 @@ TEST(CommandLine, OptionsReplaceFileScalars) {
   STRCMP_EQUAL("down", c.ifdown.c_str());
   CHECK(c.daemon);
   CHECK_FALSE(c.port_forwarding);
+  CHECK_FALSE(c.auto_claim);
+  CHECK_FALSE(c.lan_discovery);
 }
 
 TEST(CommandLine, ListOptionsReplaceTheFilesList) {
@@ -208,8 +215,8 @@ TEST(CommandLine, BadValueNamesTheOption) {
                load_error({"--mtu", "x"}).c_str());
   STRCMP_EQUAL("option --type: bad value 'tunn': expected tun or tap",
                load_error({"-t", "tunn"}).c_str());
-  STRCMP_EQUAL("option --mode: mode 'router' is not supported by this version",
-               load_error({"-m", "router"}).c_str());
+  STRCMP_EQUAL("option --mode: bad value 'route': expected normal, hub, switch or router",
+               load_error({"-m", "route"}).c_str());
   STRCMP_EQUAL(
       "option --connect: bad value 'nohost': expected HOST:PORT with a port number between 1 "
       "and 65535 (an IPv6 address in brackets: [2001:db8::1]:3210)",

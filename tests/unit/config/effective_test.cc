@@ -52,6 +52,7 @@ Config unusual() {
   c.user = "u";
   c.group = "g";
   c.chroot_dir = "/var/empty";
+  c.state_dir = "/var/lib/braid/a b";
   c.pid_file = "#pid";
   c.log_file = ";log";
   c.stats_file = "/run/stats";
@@ -84,9 +85,10 @@ TEST(EffectiveConfig, ListsEveryKeyInItsSection) {
        {"[device]\ntype = tun\nname = braid%d\npath = /dev/net/tun\nifup =\nifdown =\n"
         "mtu = auto\n",
         "[network]\nport = 3210\npeers =\nmode = normal\nsubnets =\nmagic = hash:braid\n"
-        "peer_timeout = 300\ndst_timeout = 300\nkeepalive = 25\nport_forwarding = yes\n",
+        "peer_timeout = 300\ndst_timeout = 300\nkeepalive = 25\nport_forwarding = yes\nauto_claim = yes\nlan_discovery = yes\n",
         "[security]\ncrypto = chacha20\nshared_key =\n",
-        "[daemon]\nuser =\ngroup =\nchroot = /run/braid/empty\npid_file =\nlog_file =\n"
+        "[daemon]\nuser =\ngroup =\nchroot = /run/braid/empty\nstate_dir =\npid_file =\n"
+        "log_file =\n"
         "stats_file =\ndaemon = no\nverbosity = info\n"})
     CHECK_TEXT(text.find(line) != std::string::npos, text.c_str());
 }

@@ -44,6 +44,7 @@ TEST(ConfigFile, DefaultsAreTheDocumentedOnes) {
   CHECK(c.crypto == Crypto::kChaCha20);
   STRCMP_EQUAL("", c.user.c_str());
   STRCMP_EQUAL("/run/braid/empty", c.chroot_dir.c_str());
+  STRCMP_EQUAL("", c.state_dir.c_str());
   CHECK_FALSE(c.daemon);
   CHECK(c.verbosity == braid::LogLevel::kInfo);
 }
@@ -81,6 +82,7 @@ TEST(ConfigFile, ReadsEveryKey) {
                          "user = braid\n"
                          "group = nogroup\n"
                          "chroot = /var/empty\n"
+                         "state_dir = /var/lib/braid/x\n"
                          "pid_file = /run/braid.pid\n"
                          "log_file = /var/log/braid.log\n"
                          "stats_file = /run/braid.stats\n"
@@ -114,6 +116,7 @@ TEST(ConfigFile, ReadsEveryKey) {
   STRCMP_EQUAL("braid", c.user.c_str());
   STRCMP_EQUAL("nogroup", c.group.c_str());
   STRCMP_EQUAL("/var/empty", c.chroot_dir.c_str());
+  STRCMP_EQUAL("/var/lib/braid/x", c.state_dir.c_str());
   STRCMP_EQUAL("/run/braid.pid", c.pid_file.c_str());
   STRCMP_EQUAL("/var/log/braid.log", c.log_file.c_str());
   STRCMP_EQUAL("/run/braid.stats", c.stats_file.c_str());
@@ -290,13 +293,13 @@ TEST(ConfigFile, LongLineWithinTheLimitIsRead) {
   STRCMP_EQUAL("a", c.device_name.c_str());
 }
 
-TEST(ConfigFile, ModeRouterIsNotSupportedYet) {
-  STRCMP_EQUAL("t.conf:2: mode 'router' is not supported by this version",
-               parse_error("[network]\nmode = router\n").c_str());
+TEST(ConfigFile, ModesAreReadByName) {
   Config c;
+  STRCMP_EQUAL("", parse("[network]\nmode = Router\n", &c).c_str());
+  CHECK(c.mode == Mode::kRouter);
   STRCMP_EQUAL("", parse("[network]\nmode = switch\n", &c).c_str());
   CHECK(c.mode == Mode::kSwitch);
-  STRCMP_EQUAL("t.conf:2: bad value 'star' for mode: expected normal, hub or switch",
+  STRCMP_EQUAL("t.conf:2: bad value 'star' for mode: expected normal, hub, switch or router",
                parse_error("[network]\nmode = star\n").c_str());
 }
 

@@ -105,6 +105,12 @@ TEST(ConfigValidation, PathsMustBeAbsolute) {
   c = keyed();
   c.device_path = "tun";
   STRCMP_EQUAL("bad value 'tun' for path: expected an absolute path", validate_error(c).c_str());
+  c = keyed();
+  c.state_dir = "var/lib/braid";
+  STRCMP_EQUAL("bad value 'var/lib/braid' for state_dir: expected an absolute path",
+               validate_error(c).c_str());
+  c.state_dir = "/var/lib/braid";
+  STRCMP_EQUAL("", validate_error(c).c_str());
 }
 
 TEST(ConfigValidation, SubnetBuiltInCodeWithHostBitsIsRefused) {
@@ -268,4 +274,13 @@ TEST(ConfigValidation, SwitchModeNeedsATapDevice) {
                validate_error(c).c_str());
   c.device_type = DeviceType::kTap;
   STRCMP_EQUAL("", validate_error(c).c_str());
+}
+
+TEST(ConfigValidation, RouterModeNeedsATunDevice) {
+  Config c = keyed();
+  c.mode = Mode::kRouter;
+  STRCMP_EQUAL("", validate_error(c).c_str());
+  c.device_type = DeviceType::kTap;
+  STRCMP_EQUAL("mode = router forwards IP packets by the subnets nodes claim: it needs type = tun",
+               validate_error(c).c_str());
 }

@@ -26,6 +26,8 @@ EngineConfig sample_config() {
   c.peer_timeout_s = 1800;
   c.keepalive_s = 120;
   c.dst_timeout_s = 600;
+  c.port_forwarding = true;
+  c.lan_discovery = true;
   c.peers = {"a.example.net:3210", "[2001:db8::1]:3210"};
   return c;
 }
@@ -106,6 +108,9 @@ TEST(IpcMessages, ConfigRoundTrips) {
   LONGS_EQUAL(1800, out.peer_timeout_s);
   LONGS_EQUAL(120, out.keepalive_s);
   LONGS_EQUAL(600, out.dst_timeout_s);
+  CHECK(out.port_forwarding);
+  CHECK_FALSE(out.state_file);
+  CHECK(out.lan_discovery);
   CHECK(in.peers == out.peers);
   check_prefixes_refused<EngineConfig>(buf);
   check_trailing_refused<EngineConfig>(buf);
@@ -126,9 +131,10 @@ TEST(IpcMessages, ConfigLaysOutFieldsInTheDocumentedOrder) {
   LONGS_EQUAL(1800, get_be32(&buf[40]));
   LONGS_EQUAL(120, get_be32(&buf[44]));
   LONGS_EQUAL(600, get_be32(&buf[48]));
-  LONGS_EQUAL(1, get_be16(&buf[52]));
-  LONGS_EQUAL(3, get_be16(&buf[54]));
-  LONGS_EQUAL('h', buf[56]);
+  LONGS_EQUAL(5, buf[52]);   // flags: port forwarding (1) | LAN discovery (4)
+  LONGS_EQUAL(1, get_be16(&buf[53]));
+  LONGS_EQUAL(3, get_be16(&buf[55]));
+  LONGS_EQUAL('h', buf[57]);
 }
 
 TEST(IpcMessages, ConfigRefusesBadEnumValues) {
@@ -138,7 +144,7 @@ TEST(IpcMessages, ConfigRefusesBadEnumValues) {
     size_t offset;
     uint8_t value;
   };
-  for (Case c : {Case{4, 3}, Case{5, 2}, Case{38, 3}, Case{39, 4}}) {
+  for (Case c : {Case{4, 3}, Case{5, 2}, Case{38, 4}, Case{39, 4}, Case{52, 8}}) {
     auto bad = good;
     bad[c.offset] = c.value;
     EngineConfig out;
@@ -405,6 +411,59 @@ TEST(IpcMessages, IdentityRefusesZeroKeyHalfIdentitiesAndBadLengths) {
   bytes.push_back(0);
   CHECK_FALSE(decode(bytes, &out, &why));
   STRCMP_EQUAL("Identity: trailing bytes", why.c_str());
+}
+
+TEST(IpcMessages, ClaimsRoundTripAndRefuseWhatIsNotAPrefix) {
+  ClaimsMsg in;
+  Claim v4;
+  v4.family = 4;
+  v4.addr[0] = 10;
+  v4.addr[1] = 1;
+  v4.len = 16;
+  Claim v6;
+  v6.family = 6;
+  v6.addr[0] = 0xfd;
+  v6.addr[15] = 1;
+  v6.len = 128;
+  in.claims = {v4, v6};
+  std::vector<uint8_t> bytes;
+  CHECK(encode(in, &bytes));
+  LONGS_EQUAL(1 + 2 * kClaimLen, bytes.size());
+  ClaimsMsg out;
+  std::string why;
+  CHECK_TEXT(decode(bytes, &out, &why), why.c_str());
+  LONGS_EQUAL(2, out.claims.size());
+  CHECK(out.claims[0].addr == v4.addr);
+  LONGS_EQUAL(128, out.claims[1].len);
+  CHECK(encode(ClaimsMsg{}, &bytes));
+  CHECK(decode(bytes, &out, &why));
+  CHECK(out.claims.empty());
+  // Host bits, an IPv4 address's padding, lengths and families.
+  struct Bad {
+    uint8_t family, len;
+    size_t byte;
+    uint8_t value;
+    const char* why;
+  };
+  for (Bad b : {Bad{4, 16, 2, 1, "bits set"}, Bad{4, 32, 4, 1, "bits set"},
+                Bad{4, 33, 0, 0, "length"}, Bad{6, 129, 0, 0, "length"},
+                Bad{6, 60, 7, 0x08, "bits set"}, Bad{5, 8, 0, 0, "family"}}) {
+    Claim c;
+    c.family = b.family;
+    c.len = b.len;
+    c.addr[b.byte] = b.value;
+    ClaimsMsg one;
+    one.claims.push_back(c);
+    CHECK_TEXT(!encode(one, &bytes), b.why);
+    std::vector<uint8_t> raw = {1, b.family, b.len};
+    raw.insert(raw.end(), c.addr.begin(), c.addr.end());
+    CHECK_FALSE(decode(raw, &out, &why));
+    STRCMP_CONTAINS(b.why, why.c_str());
+  }
+  std::vector<uint8_t> truncated = {2, 4, 8, 10};
+  truncated.resize(1 + kClaimLen + 3);
+  CHECK_FALSE(decode(truncated, &out, &why));
+  STRCMP_EQUAL("Claims: truncated", why.c_str());
 }
 
 TEST(IpcMessages, RevocationListCarriesItsBytesAndIsNeverEmpty) {

@@ -57,6 +57,7 @@ constexpr Expect kExpected[] = {
     {MsgType::kIdentity, Side::kEngine, es::kConfigured, ps::kAwaitReady, false},
     {MsgType::kRevocationList, Side::kEngine, es::kConfigured | es::kRunning,
      ps::kAwaitReady | ps::kRunning, false},
+    {MsgType::kClaims, Side::kEngine, es::kConfigured, ps::kAwaitReady, false},
 };
 
 std::span<const uint32_t> states_of(Side side) {
@@ -168,7 +169,7 @@ TEST(IpcFrame, RejectsNonZeroReserved) {
 }
 
 TEST(IpcFrame, RejectsAnyOtherVersion) {
-  for (uint8_t v : {0, 1, 3, 255}) {
+  for (uint8_t v : {0, 1, 2, 4, 255}) {
     auto rec = record(static_cast<uint8_t>(MsgType::kHello), 4, v);
     STRCMP_CONTAINS("IPC version", check_frame(Side::kParent, ps::kAwaitHello, rec, 0, false, nullptr).c_str());
   }
