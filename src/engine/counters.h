@@ -30,6 +30,14 @@ struct Counters {
   uint64_t handshake_init_rx = 0;
   uint64_t handshake_ok = 0;
   uint64_t handshake_failed = 0;
+  uint64_t drop_no_route = 0;       // router mode: no peer claims the destination
+  uint64_t drop_control = 0;        // control message malformed or of an unknown type
+  uint64_t claims_refused = 0;      // claimed subnets outside the sender's certificate
+  uint64_t control_tx = 0;          // control messages sent (claims, peers, introductions)
+  uint64_t control_rx = 0;
+  uint64_t control_bytes_tx = 0;    // their sealed sizes, for the management traffic figure
+  uint64_t peers_learnt = 0;        // nodes first heard of through exchange, beacon or state
+  uint64_t beacons_rx = 0;          // valid LAN beacons of other nodes
 };
 
 }  // namespace braid::engine

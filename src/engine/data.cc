@@ -3,6 +3,7 @@
 // and the packet dropped; nothing on this path is fatal or allocates.
 #include "common/bytes.h"
 #include "engine/authz.h"
+#include "engine/beacon.h"
 #include "engine/node.h"
 #include "engine/timers.h"
 
@@ -33,7 +34,12 @@ void Node::on_device_packet(PacketBuf* buf) {
     send_transport(*peer, PacketType::kData, b);
     ++sent;
   }
-  if (sent == 0) ++counters_.drop_no_peer;
+  if (sent == 0) {
+    if (dests.empty() && router_)
+      ++counters_.drop_no_route;
+    else
+      ++counters_.drop_no_peer;
+  }
   if (buf) pool_.put(buf);
 }
 
@@ -107,6 +113,16 @@ void Node::on_udp_packet(const Endpoint& from, PacketBuf* buf) {
     case static_cast<uint8_t>(PacketType::kCookieReply):
       on_cookie_reply(from, buf);
       break;
+    case static_cast<uint8_t>(PacketType::kBeacon): {
+      // One keyed hash decides; what it names is only a hint to connect.
+      NodeId id;
+      if (cfg_.lan_discovery &&
+          parse_beacon({buf->data(), buf->len}, cfg_.magic, network_mac_key(), &id))
+        on_beacon(from, id);
+      else
+        ++counters_.drop_malformed;
+      break;
+    }
     default:
       ++counters_.drop_malformed;
       break;
@@ -159,6 +175,10 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf) {
   if (&kp == peer.next.get()) {
     demote_current(peer);
     peer.current = std::move(peer.next);
+    if (peer.greet_due) {
+      peer.greet_due = false;
+      greet(peer);
+    }
   }
   peer.last_received_ns = now;
   ++peer.stats.rx_packets;
@@ -169,8 +189,7 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf) {
     peer.endpoint = from;
   }
   if (h.type == PacketType::kControl) {
-    if (len >= 1 && body[0] == static_cast<uint8_t>(ControlType::kClose))
-      remove_peer(peer.id(), "closed the session");
+    on_control(peer, {body, len});   // may remove the peer
     return false;
   }
   if (len == 0) return false;  // keepalive

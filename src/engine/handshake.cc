@@ -99,6 +99,7 @@ uint32_t Node::start_initiation(const Endpoint& to, int target, const NodeId* pe
   h->started_ns = clock_.now_ns();
   h->target = target;
   if (peer) h->peer = *peer;
+  h->first_contact = !(peer && peer_key);
   h->mac_key = peer && peer_key ? derive_mac_key(cfg_.magic, *peer) : network_mac_keys_.front();
   Handshake& ref = *h;
   index_[idx] = Slot{nullptr, h.get()};
@@ -115,6 +116,10 @@ void Node::drop_handshake(uint32_t index) {
   if (h.initiator && h.target >= 0 && static_cast<size_t>(h.target) < targets_.size() &&
       targets_[h.target].pending_index == index)
     targets_[h.target].pending_index = 0;
+  if (h.candidate) {
+    auto c = candidates_.find(*h.candidate);
+    if (c != candidates_.end() && c->second.pending_index == index) c->second.pending_index = 0;
+  }
   if (h.peer) {
     auto p = peers_.find(*h.peer);
     if (p != peers_.end() && p->second->rekey_index == index) p->second->rekey_index = 0;
@@ -192,6 +197,7 @@ void Node::on_handshake_init(const Endpoint& from, PacketBuf* buf) {
   uint32_t idx = new_index();
   auto h = std::make_unique<Handshake>(Handshake{std::move(*hs)});
   h->initiator = false;
+  h->first_contact = key != &own_mac_key_;
   h->remote_index = remote_index;
   h->endpoint = from;
   h->started_ns = now;
@@ -359,7 +365,13 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
   std::optional<NodeId> renewing = h.peer;
   std::optional<identity::Certificate> cert = std::move(h.cert);
   identity::Fingerprint fingerprint = h.fingerprint;
+  std::optional<NodeId> candidate = h.candidate;
+  bool first_contact = h.first_contact;
   drop_handshake(local_index);   // h is gone from here on
+  // Heard of as one node, answered as another: what we were told of it
+  // was wrong; the node that answered is a peer like any other.
+  if (candidate) candidates_.erase(*candidate);
+  candidates_.erase(remote);
 
   auto& slot = peers_[remote];
   bool is_new = !slot;
@@ -395,6 +407,17 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
     if (!initiator) announce(peer);
   } else {
     log_debug("peer %s: new session keys", peer.name().c_str());
+    // A first contact from a peer we know: it restarted and has lost what
+    // we told it. Otherwise a renewal: our claims again, which costs one
+    // small packet and repairs a lost copy.
+    // Our new keys wait in `next` until the peer uses them: greet it then,
+    // since a restarted peer cannot open what its old session sealed.
+    if (first_contact && peer.announced && peer.next)
+      peer.greet_due = true;
+    else if (first_contact && peer.announced)
+      greet(peer);
+    else
+      send_claims(peer);
   }
   if (target >= 0 && static_cast<size_t>(target) < targets_.size()) {
     targets_[target].node = remote;
@@ -412,6 +435,7 @@ void Node::announce(Peer& peer) {
   if (peer.announced) return;
   peer.announced = true;
   log_info("peer %s connected at %s", peer.name().c_str(), peer.endpoint.str().c_str());
+  greet(peer);
 }
 
 // Certificate networks: a revocation list arrives at start and after each

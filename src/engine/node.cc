@@ -4,6 +4,7 @@
 #include <sodium.h>
 
 #include "common/hex.h"
+#include "engine/router.h"
 #include "engine/switch.h"
 #include "engine/timers.h"
 
@@ -13,6 +14,7 @@ namespace {
 std::unique_ptr<Forwarder> make_forwarder(const NodeConfig& cfg) {
   if (cfg.forward == ForwardMode::kSwitch)
     return std::make_unique<SwitchForwarder>(uint64_t{cfg.dst_timeout_s} * kNsPerSec);
+  if (cfg.forward == ForwardMode::kRouter) return std::make_unique<RouterForwarder>();
   return std::make_unique<HubForwarder>();
 }
 
@@ -26,6 +28,7 @@ Node::Node(const NodeConfig& cfg, const Clock& clock, BufferPool& pool, NodeOutp
     : cfg_(cfg), clock_(clock), pool_(pool), out_(out),
       forwarder_(make_forwarder(cfg)), log_limiter_(10, 1000),
       cookie_checker_(cfg.under_load_inits_per_sec) {
+  if (cfg_.forward == ForwardMode::kRouter) router_ = static_cast<RouterForwarder*>(forwarder_.get());
   crypto_scalarmult_base(id_.data(), cfg_.static_private.data());
   own_mac_key_ = derive_mac_key(cfg_.magic, id_);
   // The network's mac1 keys: the PSK when there is one (a secret of the

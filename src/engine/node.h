@@ -30,6 +30,8 @@
 
 namespace braid::engine {
 
+class RouterForwarder;
+
 class NodeOutput {
  public:
   virtual ~NodeOutput() = default;
@@ -41,9 +43,9 @@ class NodeOutput {
   virtual void write_device(PacketBuf* buf) = 0;
 };
 
-// Where device packets go (forward.h): to every peer, or by a learnt
-// Ethernet address table.
-enum class ForwardMode : uint8_t { kHub, kSwitch };
+// Where device packets go (forward.h): to every peer, by a learnt
+// Ethernet address table, or by the subnets peers claim.
+enum class ForwardMode : uint8_t { kHub, kSwitch, kRouter };
 
 struct NodeConfig {
   Magic magic{};
@@ -67,6 +69,29 @@ struct NodeConfig {
   // More valid-mac1 initiations than this in a second puts the node under
   // load: initiations then need a cookie (cookie.h).
   uint64_t under_load_inits_per_sec = kUnderLoadInitsPerSec;
+  // The subnets this node claims (told to every peer; router mode).
+  std::vector<identity::IpPrefix> claims;
+  // Tell peers about each other and connect to the nodes they tell of.
+  bool peer_exchange = true;
+  // Take LAN beacons (beacon.h) of other nodes as hints to connect.
+  bool lan_discovery = true;
+};
+
+// A node we have heard of (from a peer, a LAN beacon or the state file)
+// but hold no session with: contacted with backoff until a handshake with
+// it succeeds, or forgotten once nobody has mentioned it for
+// kCandidateTtlNs. Gossip alone never makes it a peer.
+struct Candidate {
+  static constexpr size_t kMaxEndpoints = 4;
+  std::vector<Endpoint> endpoints;   // the latest heard first
+  size_t next_endpoint = 0;
+  uint64_t heard_ns = 0;
+  uint64_t next_attempt_ns = 0;
+  uint64_t backoff_ns = 0;
+  uint32_t pending_index = 0;        // initiation under way (0: none)
+  // The peer that told us, which can introduce us (hole punching).
+  std::optional<NodeId> via;
+  uint64_t introduced_ns = 0;
 };
 
 // A peer named in the configuration: contacted until a session stands,
@@ -103,6 +128,15 @@ class Node {
   void on_tick();
   // Tells every peer we are leaving.
   void close_all();
+  // A node heard of at an endpoint (peer exchange, LAN beacon, state
+  // file): contacted unless it is us or already a peer. `via` is the peer
+  // that told us; `urgent` sends at once, whatever the backoff (an
+  // introduction: the other side is sending to us now).
+  void learn_peer(const NodeId& id, const Endpoint& at, const NodeId* via, bool urgent);
+  // A valid LAN beacon of node `id` from `from` (beacon.h).
+  void on_beacon(const Endpoint& from, const NodeId& id);
+  // The network's first mac1 key: beacons are keyed by it.
+  const MacKey& network_mac_key() const { return network_mac_keys_.front(); }
   // Installs a CA's revocation list (certificate networks) and removes at
   // once every peer whose certificate it revokes. False with *why when
   // the list does not verify or is older than the one installed.
@@ -117,6 +151,11 @@ class Node {
   // Peers with a usable session.
   std::vector<const Peer*> peers() const;
   const std::vector<Target>& targets() const { return targets_; }
+  const std::unordered_map<NodeId, Candidate, NodeIdHash>& candidates() const {
+    return candidates_;
+  }
+  // Peers heard from recently enough to be worth telling others about.
+  bool live(const Peer& peer) const;
 
  private:
   // A handshake in progress. Initiations are ours (target >= 0 for a
@@ -136,6 +175,11 @@ class Node {
     // The remote's certificate once checked (certificate networks).
     std::optional<identity::Certificate> cert;
     identity::Fingerprint fingerprint{};
+    // A candidate's initiation: the node we expect to answer.
+    std::optional<NodeId> candidate;
+    // Not a renewal of a live session (its mac1 used the network's key):
+    // the other side may have just started and needs our claims and peers.
+    bool first_contact = true;
   };
   // What a local index names: a keypair or a handshake.
   struct Slot {
@@ -178,6 +222,23 @@ class Node {
   void retire_keypair(std::unique_ptr<Keypair>& kp);
   void demote_current(Peer& peer);
 
+  // mesh.cc
+  // Control messages: build the body into a pool buffer and seal it.
+  template <class Write> void send_control(Peer& peer, Write write);
+  void on_control(Peer& peer, std::span<const uint8_t> msg);
+  void on_claims(Peer& peer, std::span<const uint8_t> body);
+  void on_peers(Peer& peer, std::span<const uint8_t> body);
+  void on_introduce(Peer& peer, std::span<const uint8_t> body);
+  void send_claims(Peer& peer);
+  // Up to kMaxPeerEntries live peers other than `to` (a random choice when
+  // there are more).
+  void send_peer_list(Peer& to);
+  // A new session: the peer gets our claims and the peers we know.
+  void greet(Peer& peer);
+  void timers_mesh(uint64_t now);
+  void timers_candidates(uint64_t now);
+  void exchange_round(uint64_t now);
+
   // timers.cc
   void timers_targets(uint64_t now);
   void timers_peer(Peer& peer, uint64_t now);
@@ -198,7 +259,12 @@ class Node {
   std::unordered_map<NodeId, std::unique_ptr<Peer>, NodeIdHash> peers_;
   std::unordered_map<uint32_t, Slot> index_;
   std::unordered_map<uint32_t, std::unique_ptr<Handshake>> handshakes_;
+  std::unordered_map<NodeId, Candidate, NodeIdHash> candidates_;
+  uint64_t next_exchange_ns_ = 0;
+  // Scratch for choosing peers at random without allocating each round.
+  std::vector<Peer*> scratch_;
   std::unique_ptr<Forwarder> forwarder_;
+  RouterForwarder* router_ = nullptr;   // forwarder_, in router mode
   Counters counters_;
   LogLimiter log_limiter_;
   LogLimiter mac_log_limiter_{1, 10000};

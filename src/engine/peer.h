@@ -9,11 +9,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "crypto/aead.h"
 #include "engine/endpoint.h"
 #include "engine/replay.h"
 #include "identity/cert.h"
+#include "identity/prefix.h"
 
 namespace braid::engine {
 
@@ -99,6 +101,18 @@ class Peer {
   // given up after kRekeyAttemptNs.
   uint64_t rekey_first_ns = 0;
   PeerStats stats;
+
+  // Peer exchange (mesh.cc). The subnets it claims, as accepted.
+  std::vector<identity::IpPrefix> claims;
+  // Our claims go out again at this time (0: not due), in case the first
+  // copy was lost.
+  uint64_t claims_resend_ns = 0;
+  // Greet it (claims and peers) once it uses our new keys: it restarted.
+  bool greet_due = false;
+  // Introductions it asked of us in the current second: bounded, since
+  // each one makes us send to a third node.
+  uint64_t introduce_window_ns = 0;
+  uint32_t introduce_count = 0;
 
  private:
   NodeId id_;

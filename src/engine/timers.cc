@@ -20,7 +20,10 @@
 //               an empty packet, which holds NAT mappings open and lets the
 //               other side see we are alive;
 //   peer timeout  a peer silent for `peer_timeout` seconds is forgotten;
-//   handshake timeout  half-done handshakes go after kHandshakeTimeoutNs.
+//   handshake timeout  half-done handshakes go after kHandshakeTimeoutNs;
+//   mesh        candidates are contacted with backoff and forgotten after
+//               kCandidateTtlNs unmentioned; claims are sent again once;
+//               every kExchangeIntervalNs peers get our peer list (mesh.cc).
 #include <sodium.h>
 
 #include "engine/node.h"
@@ -37,6 +40,7 @@ void Node::on_tick() {
   uint64_t now = clock_.now_ns();
   timers_handshakes(now);
   timers_targets(now);
+  timers_mesh(now);
   // Learnt forwarding entries past dst_timeout, once a second.
   if (now - last_expire_ns_ >= kNsPerSec) {
     last_expire_ns_ = now;

@@ -48,4 +48,31 @@ constexpr uint64_t kUnconfirmedWarnNs = 5 * kNsPerSec;
 // At most this many handshakes in progress; the oldest goes first.
 constexpr size_t kMaxHandshakes = 4096;
 
+// Peer exchange (mesh.cc). A new peer gets our list (up to
+// kMaxPeerEntries live peers, a random choice when we have more) at once,
+// and up to kAnnounceFanout of our other peers hear of it: each that
+// connects does the same, which is what makes a joining node known
+// everywhere within seconds. As a safety net (a lost message, a healed
+// partition) every round kExchangeFanout random peers get our list too;
+// both bounds keep a node's management traffic flat however large the
+// network grows.
+constexpr uint64_t kExchangeIntervalNs = 60 * kNsPerSec;
+constexpr size_t kExchangeFanout = 3;
+constexpr size_t kAnnounceFanout = 20;
+// A node heard of but not reached is contacted with this backoff, and
+// forgotten when nobody has mentioned it for kCandidateTtlNs.
+constexpr uint64_t kCandidateBackoffMinNs = 1 * kNsPerSec;
+constexpr uint64_t kCandidateBackoffMaxNs = 32 * kNsPerSec;
+constexpr uint64_t kCandidateTtlNs = 180 * kNsPerSec;
+// Bounds what a member's gossip can make us hold.
+constexpr size_t kMaxCandidates = 1024;
+// Our claims go to a new peer twice, this far apart: one lost copy does
+// not leave it without routes until the next session.
+constexpr uint64_t kClaimsResendNs = 1 * kNsPerSec;
+// A candidate we cannot reach is introduced (its teller asked to tell it
+// about us) at most this often.
+constexpr uint64_t kIntroduceIntervalNs = 5 * kNsPerSec;
+// Introductions one peer may ask of us per second.
+constexpr uint32_t kIntroducePerSec = 20;
+
 }  // namespace braid::engine

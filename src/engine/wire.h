@@ -8,6 +8,7 @@
 //   kData           (4): receiver_index u32, counter u64, sealed inner packet, tag
 //   kControl        (5): receiver_index u32, counter u64, sealed control message, tag
 //   kCookieReply    (6): receiver_index u32, nonce[24], sealed cookie (16 + tag)
+//   kBeacon         (7): version u8, node_id[32], mac[16] (beacon.h)
 // An initiation ends with mac1[16] mac2[16] (cookie.h).
 // The header of kData/kControl (17 bytes) is the AEAD's associated data,
 // so the type, index and counter cannot be altered undetected.
@@ -30,12 +31,20 @@ enum class PacketType : uint8_t {
   kData = 4,
   kControl = 5,
   kCookieReply = 6,
+  kBeacon = 7,
 };
 
 enum class ControlType : uint8_t {
   // The sender is shutting down: forget its sessions now rather than after
   // peer_timeout.
   kClose = 1,
+  // The subnets the sender claims (claims.h): router mode forwards by them.
+  kClaims = 2,
+  // Other nodes the sender has sessions with, and where it sees them
+  // (exchange.h): peer exchange, and introductions for hole punching.
+  kPeers = 3,
+  // "I am trying to reach this node: tell it where you see me" (exchange.h).
+  kIntroduce = 4,
 };
 
 constexpr size_t kMagicLen = 4;

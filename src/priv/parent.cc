@@ -344,6 +344,7 @@ bool Parent::encode_engine_config(std::string* error) {
                                                  : ipc::EngineMode::kNormal;
   ec.port_forwarding = cfg_.port_forwarding;
   ec.lan_discovery = cfg_.lan_discovery;
+  ec.state_file = !cfg_.state_dir.empty();
   ec.dst_timeout_s = cfg_.dst_timeout;
   ec.log_level = log_level();
   ec.peer_timeout_s = cfg_.peer_timeout;

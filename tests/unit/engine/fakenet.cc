@@ -1,6 +1,7 @@
 // The fake network of the Node tests.
 #include "fakenet.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/bytes.h"
@@ -77,6 +78,19 @@ Host& FakeNet::add(const NodeConfig& cfg) {
 
 void FakeNet::alias(const Endpoint& e, Host& h) { routes_.emplace_back(e, &h); }
 
+void FakeNet::behind_nat(Host& h, const Endpoint& public_addr) {
+  for (auto& r : routes_)
+    if (r.first == h.addr()) r.second = nullptr;
+  routes_.emplace_back(public_addr, &h);
+  nats_.push_back(Nat{&h, public_addr, {}});
+}
+
+void FakeNet::cut_off(Host& h) {
+  cut_.push_back(h.addr());
+  for (const Nat& n : nats_)
+    if (n.host == &h) cut_.push_back(n.public_addr);
+}
+
 Host* FakeNet::host_at(const Endpoint& e) {
   for (auto& [addr, h] : routes_)
     if (addr == e) return h;
@@ -85,6 +99,14 @@ Host* FakeNet::host_at(const Endpoint& e) {
 
 void FakeNet::send(Datagram d) {
   d.sent_ns = clock.now_ns();
+  for (const Endpoint& e : cut_)
+    if (d.from == e) return;
+  for (Nat& n : nats_) {
+    if (d.from != n.host->addr()) continue;
+    d.from = n.public_addr;
+    if (std::find(n.opened.begin(), n.opened.end(), d.to) == n.opened.end())
+      n.opened.push_back(d.to);
+  }
   sent.push_back(d);
   if (!filter) {
     queue_.push_back(std::move(d));
@@ -101,6 +123,14 @@ size_t FakeNet::pump() {
     Datagram d = std::move(queue_.front());
     queue_.pop_front();
     Host* h = host_at(d.to);
+    for (const Endpoint& e : cut_)
+      if (d.to == e) h = nullptr;
+    for (const Nat& nat : nats_)
+      if (h && d.to == nat.public_addr &&
+          std::find(nat.opened.begin(), nat.opened.end(), d.from) == nat.opened.end()) {
+        ++nat_dropped;
+        h = nullptr;
+      }
     PacketBuf* b = h ? pool.get(0) : nullptr;
     if (b == nullptr || d.bytes.size() > b->capacity) {
       if (b) pool.put(b);

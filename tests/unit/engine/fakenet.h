@@ -79,6 +79,14 @@ class FakeNet {
   Host& add() { return add(config(static_cast<int>(hosts_.size()) + 1)); }
   // Datagrams to e reach h as well (a second address or a NAT mapping).
   void alias(const Endpoint& e, Host& h);
+  // Puts h behind a NAT with a port-restricted cone's behaviour: all it
+  // sends leaves from `public_addr` (one mapping whatever the
+  // destination), and a datagram to public_addr reaches h only from an
+  // endpoint h has sent to before. h's own address is unreachable.
+  void behind_nat(Host& h, const Endpoint& public_addr);
+  // Drops everything h sends or is sent from now on (a crash, a cable
+  // pulled), without telling its node.
+  void cut_off(Host& h);
 
   // Puts a datagram on the network (the filter runs first).
   void send(Datagram d);
@@ -96,9 +104,19 @@ class FakeNet {
   Filter filter;
   std::vector<Datagram> sent;   // everything that entered the network
   uint64_t undeliverable = 0;
+  uint64_t nat_dropped = 0;     // unsolicited datagrams a NAT refused
+  Host& host(size_t i) { return *hosts_[i]; }
+  size_t size() const { return hosts_.size(); }
 
  private:
   Host* host_at(const Endpoint& e);
+  struct Nat {
+    Host* host;
+    Endpoint public_addr;
+    std::vector<Endpoint> opened;   // destinations it has sent to
+  };
+  std::vector<Nat> nats_;
+  std::vector<Endpoint> cut_;
 
   std::vector<std::unique_ptr<Host>> hosts_;
   std::vector<std::pair<Endpoint, Host*>> routes_;

@@ -1,0 +1,81 @@
+// Peer-exchange message bodies: exact encoders and strict parsers.
+#include "engine/exchange.h"
+
+#include <cstring>
+
+namespace braid::engine {
+namespace {
+
+bool fail(std::string* why, const char* what) {
+  if (why) *why = what;
+  return false;
+}
+
+}  // namespace
+
+bool shareable(const Endpoint& e) {
+  const in6_addr& a = e.sa.sin6_addr;
+  if (!e.valid() || e.sa.sin6_port == 0) return false;
+  if (e.is_v4()) {
+    uint8_t first = a.s6_addr[12];
+    bool zero = first == 0 && a.s6_addr[13] == 0 && a.s6_addr[14] == 0 && a.s6_addr[15] == 0;
+    return !zero && first < 224;   // not 0.0.0.0, multicast or reserved
+  }
+  return !IN6_IS_ADDR_UNSPECIFIED(&a) && !IN6_IS_ADDR_MULTICAST(&a) &&
+         !IN6_IS_ADDR_LINKLOCAL(&a);
+}
+
+size_t write_peers(uint8_t flags, std::span<const PeerEntry> entries, ByteWriter& out) {
+  size_t n = 0;
+  for (const PeerEntry& e : entries)
+    if (shareable(e.endpoint) && n < kMaxPeerEntries) ++n;
+  out.u8(flags);
+  out.u8(static_cast<uint8_t>(n));
+  size_t written = 0;
+  for (const PeerEntry& e : entries) {
+    if (written == n) break;
+    if (!shareable(e.endpoint)) continue;
+    out.bytes(e.id);
+    const uint8_t* a = e.endpoint.sa.sin6_addr.s6_addr;
+    if (e.endpoint.is_v4()) {
+      out.u8(4);
+      out.bytes({a + 12, 4});
+    } else {
+      out.u8(6);
+      out.bytes({a, 16});
+    }
+    out.u16(ntohs(e.endpoint.sa.sin6_port));
+    ++written;
+  }
+  return written;
+}
+
+bool parse_peers(std::span<const uint8_t> body, uint8_t* flags, std::vector<PeerEntry>* out,
+                 std::string* why) {
+  ByteReader r(body);
+  *flags = r.u8();
+  uint8_t count = r.u8();
+  if (!r.ok()) return fail(why, "truncated header");
+  if (*flags & ~kPeersIntroduction) return fail(why, "unknown flags");
+  out->clear();
+  for (uint8_t i = 0; i < count; ++i) {
+    PeerEntry e;
+    auto id = r.bytes(e.id.size());
+    uint8_t family = r.u8();
+    if (!r.ok()) return fail(why, "truncated entry");
+    if (family != 4 && family != 6) return fail(why, "address family is not 4 or 6");
+    auto addr = r.bytes(family == 4 ? 4 : 16);
+    uint16_t port = r.u16();
+    if (!r.ok()) return fail(why, "truncated entry");
+    memcpy(e.id.data(), id.data(), e.id.size());
+    e.endpoint = Endpoint::from_bytes(family, addr.data(), port);
+    // One encoding per address: an IPv4 one travels as family 4.
+    if (family == 6 && e.endpoint.is_v4()) return fail(why, "IPv4-mapped address as family 6");
+    if (!shareable(e.endpoint)) return fail(why, "an address no node can send to");
+    out->push_back(e);
+  }
+  if (!r.done()) return fail(why, "trailing bytes");
+  return true;
+}
+
+}  // namespace braid::engine

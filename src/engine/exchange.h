@@ -1,0 +1,50 @@
+// The bodies of the peer-exchange control messages (wire.h ControlType),
+// after their type byte:
+//
+//   kPeers:      flags u8, count u8, count x { node_id[32], family u8 (4|6),
+//                address (4|16 bytes), port u16 }
+//   kIntroduce:  node_id[32]
+//
+// A kPeers entry is where the sender sees that node: for a node behind a
+// NAT, its public mapping, which is what a third node must send to. The
+// introduction flag says the listed nodes are trying to reach the receiver
+// right now, so it should send to them at once (both sides sending at the
+// same time is what opens two NATs: hole punching).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "engine/endpoint.h"
+#include "engine/peer.h"
+
+namespace braid::engine {
+
+struct PeerEntry {
+  NodeId id{};
+  Endpoint endpoint;
+};
+
+constexpr uint8_t kPeersIntroduction = 1 << 0;
+// Entries per message: 20 fill about 1 KiB, well inside any MTU.
+constexpr size_t kMaxPeerEntries = 20;
+constexpr size_t kIntroduceLen = 32;
+
+// Only an endpoint another node could send to is worth telling: not
+// unspecified, multicast, port 0 or IPv6 link-local (its scope means
+// nothing elsewhere).
+bool shareable(const Endpoint& e);
+
+// Appends a kPeers body; entries past kMaxPeerEntries and unshareable ones
+// are left out. Returns the number written.
+size_t write_peers(uint8_t flags, std::span<const PeerEntry> entries, ByteWriter& out);
+// False with *why for unknown flags, a bad family, a truncated entry,
+// trailing bytes or an unshareable endpoint.
+bool parse_peers(std::span<const uint8_t> body, uint8_t* flags, std::vector<PeerEntry>* out,
+                 std::string* why);
+
+}  // namespace braid::engine

@@ -1,0 +1,330 @@
+// The mesh: what turns nodes that each know one other into a full mesh.
+// Control messages (wire.h ControlType) carry each node's claims (router
+// mode forwards by them), the peers it holds sessions with (peer
+// exchange) and introductions (hole punching). Nodes heard of become
+// candidates, contacted with backoff; only a node's own authenticated
+// handshake makes one a peer, so gossip never keeps a dead node alive.
+#include <sodium.h>
+
+#include <algorithm>
+
+#include "common/bytes.h"
+#include "engine/claims.h"
+#include "engine/exchange.h"
+#include "engine/node.h"
+#include "engine/router.h"
+#include "engine/timers.h"
+
+namespace braid::engine {
+namespace {
+
+uint64_t jitter(uint64_t range_ns) {
+  return randombytes_uniform(static_cast<uint32_t>(range_ns / kNsPerMs)) * kNsPerMs;
+}
+
+// Moves a random `limit` of v's elements to its front (a partial
+// Fisher-Yates shuffle) and returns how many that is.
+size_t choose_random(std::vector<Peer*>& v, size_t limit) {
+  size_t n = std::min(v.size(), limit);
+  for (size_t i = 0; i < n; ++i)
+    std::swap(v[i], v[i + randombytes_uniform(static_cast<uint32_t>(v.size() - i))]);
+  return n;
+}
+
+// A claim the certificate allows: inside one of its claims, or exactly
+// one of its own addresses.
+bool claim_allowed(const identity::Certificate& cert, const identity::IpPrefix& claim) {
+  for (const identity::IpPrefix& c : cert.claims)
+    if (identity::prefix_covers(c, claim)) return true;
+  for (const identity::IpPrefix& a : cert.addresses) {
+    identity::IpPrefix host = a;
+    host.len = a.family == 4 ? 32 : 128;
+    if (host == claim) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool Node::live(const Peer& peer) const {
+  uint64_t now = clock_.now_ns();
+  return peer.current && peer.announced &&
+         now - peer.last_received_ns <=
+             2 * uint64_t{cfg_.keepalive_s} * kNsPerSec + kSilenceGraceNs;
+}
+
+template <class Write>
+void Node::send_control(Peer& peer, Write write) {
+  if (!peer.current) return;
+  PacketBuf* b = pool_.get(kHeadroom);
+  if (b == nullptr) {
+    ++counters_.drop_no_buffer;
+    return;
+  }
+  ByteWriter w({b->data(), b->capacity - b->head - kTagLen});
+  write(w);
+  if (!w.ok()) {
+    pool_.put(b);
+    return;
+  }
+  b->len = w.size();
+  ++counters_.control_tx;
+  counters_.control_bytes_tx += kTransportOverhead + b->len;
+  send_transport(peer, PacketType::kControl, b);
+}
+
+void Node::send_claims(Peer& peer) {
+  send_control(peer, [&](ByteWriter& w) {
+    w.u8(static_cast<uint8_t>(ControlType::kClaims));
+    write_claims(cfg_.claims, w);
+  });
+}
+
+void Node::send_peer_list(Peer& to) {
+  // Live peers other than `to`, a random kMaxPeerEntries of them when
+  // there are more (a partial Fisher-Yates shuffle).
+  scratch_.clear();
+  for (auto& [id, p] : peers_)
+    if (p.get() != &to && live(*p) && shareable(p->endpoint)) scratch_.push_back(p.get());
+  size_t n = choose_random(scratch_, kMaxPeerEntries);
+  if (n == 0) return;
+  std::array<PeerEntry, kMaxPeerEntries> entries;
+  for (size_t i = 0; i < n; ++i) entries[i] = PeerEntry{scratch_[i]->id(), scratch_[i]->endpoint};
+  send_control(to, [&](ByteWriter& w) {
+    w.u8(static_cast<uint8_t>(ControlType::kPeers));
+    write_peers(0, {entries.data(), n}, w);
+  });
+}
+
+void Node::greet(Peer& peer) {
+  send_claims(peer);
+  peer.claims_resend_ns = clock_.now_ns() + kClaimsResendNs;
+  if (!cfg_.peer_exchange) return;
+  send_peer_list(peer);
+  // And up to kAnnounceFanout other peers hear of it now rather than at
+  // their next round: each that connects to it does the same, so a node
+  // joining anywhere is known everywhere within a few round trips.
+  if (!shareable(peer.endpoint)) return;
+  scratch_.clear();
+  for (auto& [id, p] : peers_)
+    if (p.get() != &peer && live(*p)) scratch_.push_back(p.get());
+  size_t n = choose_random(scratch_, kAnnounceFanout);
+  PeerEntry entry{peer.id(), peer.endpoint};
+  for (size_t i = 0; i < n; ++i)
+    send_control(*scratch_[i], [&](ByteWriter& w) {
+      w.u8(static_cast<uint8_t>(ControlType::kPeers));
+      write_peers(0, {&entry, 1}, w);
+    });
+}
+
+void Node::on_control(Peer& peer, std::span<const uint8_t> msg) {
+  if (msg.empty()) {
+    ++counters_.drop_control;
+    return;
+  }
+  ++counters_.control_rx;
+  auto body = msg.subspan(1);
+  switch (msg[0]) {
+    case static_cast<uint8_t>(ControlType::kClose):
+      remove_peer(peer.id(), "closed the session");
+      return;
+    case static_cast<uint8_t>(ControlType::kClaims):
+      on_claims(peer, body);
+      return;
+    case static_cast<uint8_t>(ControlType::kPeers):
+      if (cfg_.peer_exchange) on_peers(peer, body);
+      return;
+    case static_cast<uint8_t>(ControlType::kIntroduce):
+      if (cfg_.peer_exchange) on_introduce(peer, body);
+      return;
+    default:
+      // A later version's message: authenticated, so only counted.
+      ++counters_.drop_control;
+      return;
+  }
+}
+
+void Node::on_claims(Peer& peer, std::span<const uint8_t> body) {
+  std::vector<identity::IpPrefix> claims;
+  std::string why;
+  if (!parse_claims(body, &claims, &why)) {
+    ++counters_.drop_control;
+    if (log_allowed()) log_warnx("claims of peer %s malformed: %s", peer.name().c_str(), why.c_str());
+    return;
+  }
+  // A certified node may claim only what its certificate grants.
+  if (peer.cert) {
+    auto refused = std::remove_if(claims.begin(), claims.end(), [&](const identity::IpPrefix& c) {
+      return !claim_allowed(*peer.cert, c);
+    });
+    size_t n = static_cast<size_t>(claims.end() - refused);
+    if (n) {
+      counters_.claims_refused += n;
+      if (log_allowed())
+        log_warnx("peer %s claims %s%s outside its certificate; ignored", peer.name().c_str(),
+                  identity::format_prefix(*refused).c_str(), n > 1 ? " and more" : "");
+      claims.erase(refused, claims.end());
+    }
+  }
+  if (claims != peer.claims)
+    for (const auto& c : claims)
+      log_debug("peer %s claims %s", peer.name().c_str(), identity::format_prefix(c).c_str());
+  peer.claims = std::move(claims);
+  if (router_) router_->set_claims(&peer, peer.claims);
+}
+
+void Node::on_peers(Peer& peer, std::span<const uint8_t> body) {
+  uint8_t flags = 0;
+  std::vector<PeerEntry> entries;
+  std::string why;
+  if (!parse_peers(body, &flags, &entries, &why)) {
+    ++counters_.drop_control;
+    if (log_allowed())
+      log_warnx("peer list of peer %s malformed: %s", peer.name().c_str(), why.c_str());
+    return;
+  }
+  bool urgent = flags & kPeersIntroduction;
+  for (const PeerEntry& e : entries) learn_peer(e.id, e.endpoint, &peer.id(), urgent);
+}
+
+void Node::on_introduce(Peer& peer, std::span<const uint8_t> body) {
+  if (body.size() != kIntroduceLen) {
+    ++counters_.drop_control;
+    return;
+  }
+  uint64_t now = clock_.now_ns();
+  if (now - peer.introduce_window_ns >= kNsPerSec) {
+    peer.introduce_window_ns = now;
+    peer.introduce_count = 0;
+  }
+  if (++peer.introduce_count > kIntroducePerSec) {
+    ++counters_.drop_rate_limited;
+    return;
+  }
+  NodeId target;
+  memcpy(target.data(), body.data(), target.size());
+  auto it = peers_.find(target);
+  if (it == peers_.end() || it->second.get() == &peer || !live(*it->second) ||
+      !shareable(peer.endpoint))
+    return;
+  // Tell the target where we see the asker, flagged so it sends at once:
+  // both then send to each other at the same time.
+  PeerEntry entry{peer.id(), peer.endpoint};
+  send_control(*it->second, [&](ByteWriter& w) {
+    w.u8(static_cast<uint8_t>(ControlType::kPeers));
+    write_peers(kPeersIntroduction, {&entry, 1}, w);
+  });
+}
+
+void Node::learn_peer(const NodeId& id, const Endpoint& at, const NodeId* via, bool urgent) {
+  if (id == id_ || !shareable(at)) return;
+  uint64_t now = clock_.now_ns();
+  auto p = peers_.find(id);
+  if (p != peers_.end() && p->second->current) return;
+  auto it = candidates_.find(id);
+  if (it == candidates_.end()) {
+    if (candidates_.size() >= kMaxCandidates) return;
+    it = candidates_.emplace(id, Candidate{}).first;
+    it->second.backoff_ns = kCandidateBackoffMinNs;
+    ++counters_.peers_learnt;
+    log_debug("heard of node %s at %s", short_id(id).c_str(), at.str().c_str());
+  }
+  Candidate& c = it->second;
+  c.heard_ns = now;
+  if (via) c.via = *via;
+  auto e = std::find(c.endpoints.begin(), c.endpoints.end(), at);
+  if (e == c.endpoints.end()) {
+    // A new address is the likeliest to work: first, and tried now.
+    if (c.endpoints.size() == Candidate::kMaxEndpoints) c.endpoints.pop_back();
+    c.endpoints.insert(c.endpoints.begin(), at);
+    c.next_endpoint = 0;
+    c.next_attempt_ns = 0;
+    c.backoff_ns = kCandidateBackoffMinNs;
+  }
+  if (urgent) {
+    c.next_attempt_ns = 0;
+    c.next_endpoint = static_cast<size_t>(std::find(c.endpoints.begin(), c.endpoints.end(), at) -
+                                          c.endpoints.begin());
+  }
+}
+
+void Node::on_beacon(const Endpoint& from, const NodeId& id) {
+  if (id == id_) return;
+  ++counters_.beacons_rx;
+  auto p = peers_.find(id);
+  if (p != peers_.end() && p->second->current) {
+    // Already a peer, but reached another way (through a NAT's public
+    // address): a handshake at the LAN address moves the session there,
+    // since sessions follow their latest authenticated source.
+    Peer& peer = *p->second;
+    if (peer.endpoint != from && peer.rekey_index == 0 && !peer.next) {
+      NodeId pid = peer.id();
+      peer.rekey_index = start_initiation(from, -1, &pid, true);
+      peer.rekey_retry_at_ns = clock_.now_ns() + kRekeyRetryNs;
+    }
+    return;
+  }
+  learn_peer(id, from, nullptr, true);
+}
+
+void Node::timers_mesh(uint64_t now) {
+  for (auto& [id, p] : peers_) {
+    if (p->claims_resend_ns && now >= p->claims_resend_ns) {
+      p->claims_resend_ns = 0;
+      send_claims(*p);
+    }
+  }
+  timers_candidates(now);
+  if (cfg_.peer_exchange && now >= next_exchange_ns_) {
+    if (next_exchange_ns_ != 0) exchange_round(now);
+    next_exchange_ns_ = now + kExchangeIntervalNs - kExchangeIntervalNs / 10 +
+                        jitter(kExchangeIntervalNs / 5);
+  }
+}
+
+void Node::timers_candidates(uint64_t now) {
+  std::vector<NodeId> done;
+  for (auto& [id, c] : candidates_) {
+    auto p = peers_.find(id);
+    if ((p != peers_.end() && p->second->current) || now - c.heard_ns > kCandidateTtlNs) {
+      done.push_back(id);
+      continue;
+    }
+    if (now < c.next_attempt_ns || c.endpoints.empty()) continue;
+    if (c.pending_index) drop_handshake(c.pending_index);
+    const Endpoint& to = c.endpoints[c.next_endpoint++ % c.endpoints.size()];
+    c.pending_index = start_initiation(to, -1, nullptr);
+    if (c.pending_index) handshakes_[c.pending_index]->candidate = id;
+    c.next_attempt_ns = now + c.backoff_ns + jitter(kRetryJitterNs);
+    c.backoff_ns = std::min(c.backoff_ns * 2, kCandidateBackoffMaxNs);
+    // Behind a NAT it may drop our packets until it sends to us too: ask
+    // the peer that told us of it to tell it about us.
+    if (c.via && now - c.introduced_ns >= kIntroduceIntervalNs) {
+      auto v = peers_.find(*c.via);
+      if (v != peers_.end() && live(*v->second)) {
+        c.introduced_ns = now;
+        send_control(*v->second, [&](ByteWriter& w) {
+          w.u8(static_cast<uint8_t>(ControlType::kIntroduce));
+          w.bytes(id);
+        });
+      }
+    }
+  }
+  for (const NodeId& id : done) {
+    auto it = candidates_.find(id);
+    if (it->second.pending_index) drop_handshake(it->second.pending_index);
+    candidates_.erase(it);
+  }
+}
+
+void Node::exchange_round(uint64_t /*now*/) {
+  // Up to kExchangeFanout live peers at random get our list (a list of
+  // its own each: send_peer_list reuses scratch_).
+  std::vector<Peer*> to;
+  for (auto& [id, p] : peers_)
+    if (live(*p)) to.push_back(p.get());
+  size_t n = choose_random(to, kExchangeFanout);
+  for (size_t i = 0; i < n; ++i) send_peer_list(*to[i]);
+}
+
+}  // namespace braid::engine
