@@ -17,3 +17,4 @@ tests_unit_braid_unit_SOURCES += \
 	tests/unit/engine/switch_test.cc \
 	tests/unit/engine/ratelimit_test.cc
 tests_unit_braid_unit_SOURCES += tests/unit/engine/statefile_test.cc
+tests_unit_braid_unit_SOURCES += tests/unit/engine/portmap_test.cc
