@@ -20,6 +20,7 @@
 #include "ipc/messages.h"
 #include "engine/node.h"
 #include "engine/offload.h"
+#include "engine/portmap.h"
 #include "engine/udp.h"
 
 namespace braid::engine {
@@ -62,6 +63,7 @@ class Engine final : public NodeOutput {
   UniqueFd device_fd_;
   UniqueFd udp_fd_;
   int udp_family_ = AF_INET6;
+  uint16_t udp_port_ = 0;
   std::unique_ptr<BufferPool> pool_;
   // The device was opened with a virtio-net header and TCP offloads
   // (priv/device.cc): reads may be super-packets, writes are coalesced.
@@ -73,6 +75,8 @@ class Engine final : public NodeOutput {
   std::unique_ptr<Event> device_ev_;
   std::unique_ptr<Event> udp_ev_;
   std::unique_ptr<Timer> tick_;
+  // Asks the home gateway to forward udp_port_ (its own worker thread).
+  std::unique_ptr<PortMapper> portmap_;
   std::unique_ptr<UniqueFd> log_fd_;
   ipc::Identity identity_;
   bool has_identity_ = false;
@@ -117,6 +121,9 @@ void Engine::shutdown(int status) {
     node_->close_all();
     udp_->flush();
   }
+  // Removes the gateway's mapping: bounded well within the parent's grace
+  // period for the engine to exit.
+  portmap_.reset();
   event_base_loopbreak(base_.get());
 }
 
@@ -140,6 +147,7 @@ void Engine::on_message(ipc::MsgType type, std::span<const uint8_t> payload, Uni
       if (udp_fd_) { why = "second UDP socket"; break; }
       udp_fd_ = std::move(fd);
       udp_family_ = info.family == 4 ? AF_INET : AF_INET6;
+      udp_port_ = info.port;
       return;
     }
     case MsgType::kIdentity: {
@@ -250,6 +258,8 @@ void Engine::start() {
   tick_->start(static_cast<int>(Node::kTickMs));
   log_info("node %s up on %s (mtu %u)", short_id(node_->id()).c_str(),
            device_info_.ifname.c_str(), device_info_.mtu);
+  if (config_.port_forwarding && udp_port_ != 0)
+    portmap_ = std::make_unique<PortMapper>(udp_port_);
   channel_->send(ipc::MsgType::kReady, {});
 }
 

@@ -30,3 +30,4 @@ check-netns: src/frontend/braid tests/netns/braid-flood
 
 demo: src/frontend/braid
 	BRAID='$(abs_top_builddir)/src/frontend/braid' bash $(srcdir)/tests/netns/demo.sh
+NETNS_TESTS += tests/netns/port_forward.sh
