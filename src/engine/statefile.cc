@@ -212,7 +212,13 @@ void age_state(std::vector<StatePeer>* peers, uint64_t now_unix, uint64_t max_ag
 
 bool write_state_file(const std::string& path, std::string_view text, std::string* why) {
   const std::string tmp = path + ".tmp";
-  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+  // A stale temporary (a crash, another owner after a change of user) is
+  // replaced, never written through.
+  if (unlink(tmp.c_str()) != 0 && errno != ENOENT) {
+    *why = error_text("cannot remove", tmp);
+    return false;
+  }
+  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!fd) {
     *why = error_text("cannot create", tmp);
     return false;

@@ -113,8 +113,16 @@ bool Parent::setup(std::string* error) {
   if (!cfg_.stats_file.empty())
     log_warnx("stats_file: not written by this version; ignored");
   if (!resolve_identity(cfg_.user, cfg_.group, &sandbox_, error)) return false;
-  sandbox_.chroot_dir = cfg_.chroot_dir;
-  if (!prepare_chroot_dir(cfg_.chroot_dir, error)) return false;
+  // A state directory is the engine's root instead of the chroot: root's,
+  // with one subdirectory the engine may write, whose contents the parent
+  // never reads.
+  if (cfg_.state_dir.empty()) {
+    sandbox_.chroot_dir = cfg_.chroot_dir;
+    if (!prepare_chroot_dir(cfg_.chroot_dir, error)) return false;
+  } else {
+    sandbox_.chroot_dir = cfg_.state_dir;
+    if (!prepare_state_dir(cfg_.state_dir, sandbox_.uid, sandbox_.gid, error)) return false;
+  }
   if (!encode_engine_config(error)) return false;
 
   bool tap = cfg_.device_type == config::DeviceType::kTap;

@@ -4,6 +4,7 @@
 #include "priv/sandbox.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sys/capability.h>
@@ -13,25 +14,97 @@
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
+#include "common/fd.h"
 #include "common/log.h"
 
 namespace braid::priv {
 namespace {
 
-bool dir_is_safe(const std::string& dir, struct stat* st, std::string* error) {
+constexpr const char* kChrootLabel = "chroot directory";
+constexpr const char* kStateLabel = "state directory";
+
+bool dir_is_safe(const std::string& dir, const char* label, struct stat* st,
+                 std::string* error) {
   if (stat(dir.c_str(), st) != 0) {
-    *error = "chroot directory " + dir + ": " + strerror(errno);
+    *error = std::string(label) + " " + dir + ": " + strerror(errno);
     return false;
   }
   if (!S_ISDIR(st->st_mode)) {
-    *error = "chroot directory " + dir + " is not a directory";
+    *error = std::string(label) + " " + dir + " is not a directory";
     return false;
   }
   if (st->st_uid != 0 || (st->st_mode & (S_IWGRP | S_IWOTH))) {
-    *error = "chroot directory " + dir +
+    *error = std::string(label) + " " + dir +
              " must be owned by root and not writable by group or others";
     return false;
+  }
+  return true;
+}
+
+// Creates dir and its missing parents, each root-owned 0755, then checks
+// it as dir_is_safe does.
+bool make_safe_dir(const std::string& dir, const char* label, std::string* error) {
+  if (dir.empty() || dir[0] != '/') {
+    *error = std::string(label) + " must be an absolute path";
+    return false;
+  }
+  for (size_t pos = 1; pos <= dir.size(); ++pos) {
+    if (pos != dir.size() && dir[pos] != '/') continue;
+    std::string part = dir.substr(0, pos);
+    if (mkdir(part.c_str(), 0755) != 0 && errno != EEXIST) {
+      *error = "cannot create " + part + ": " + strerror(errno);
+      return false;
+    }
+  }
+  struct stat st;
+  return dir_is_safe(dir, label, &st, error);
+}
+
+// The names in dir other than "." and "..".
+bool dir_entries(const std::string& dir, const char* label, std::vector<std::string>* names,
+                 std::string* error) {
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) {
+    *error = std::string(label) + " " + dir + ": " + strerror(errno);
+    return false;
+  }
+  while (const dirent* e = readdir(d))
+    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) names->push_back(e->d_name);
+  closedir(d);
+  return true;
+}
+
+// The engine's writable subdirectory: a real directory (never a symlink
+// to elsewhere), uid:gid, 0700.
+bool prepare_state_subdir(const std::string& path, uid_t uid, gid_t gid, std::string* error) {
+  auto fail = [&](const char* what) {
+    *error = std::string(what) + " " + path + ": " + strerror(errno);
+    return false;
+  };
+  if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return fail("cannot create");
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) {
+    if (errno == ENOTDIR || errno == ELOOP) {
+      *error = path + " is not a directory";
+      return false;
+    }
+    return fail("cannot open");
+  }
+  struct stat st;
+  if (fstat(fd.get(), &st) != 0) return fail("cannot stat");
+  const bool mode_ok = (st.st_mode & 07777) == 0700;
+  if (!mode_ok) {
+    // Changing the mode of another user's directory needs CAP_FOWNER,
+    // which the parent does not otherwise need: take it back first.
+    if (st.st_uid != 0 && fchown(fd.get(), 0, static_cast<gid_t>(-1)) != 0)
+      return fail("cannot change the owner of");
+    if (fchmod(fd.get(), 0700) != 0) return fail("cannot change the mode of");
+  }
+  if (!mode_ok || st.st_uid != uid || st.st_gid != gid) {
+    if (fchown(fd.get(), uid, gid) != 0) return fail("cannot change the owner of");
+    log_debug("%s: owner %u:%u, mode 0700", path.c_str(), uid, gid);
   }
   return true;
 }
@@ -74,41 +147,34 @@ bool resolve_identity(const std::string& user, const std::string& group, Sandbox
 }
 
 bool prepare_chroot_dir(const std::string& dir, std::string* error) {
-  if (dir.empty() || dir[0] != '/') {
-    *error = "chroot directory must be an absolute path";
-    return false;
-  }
-  // Create missing components, each root-owned 0755.
-  for (size_t pos = 1; pos <= dir.size(); ++pos) {
-    if (pos != dir.size() && dir[pos] != '/') continue;
-    std::string part = dir.substr(0, pos);
-    if (mkdir(part.c_str(), 0755) != 0 && errno != EEXIST) {
-      *error = "cannot create " + part + ": " + strerror(errno);
-      return false;
-    }
-  }
-  struct stat st;
-  if (!dir_is_safe(dir, &st, error)) return false;
-  DIR* d = opendir(dir.c_str());
-  if (d == nullptr) {
-    *error = "chroot directory " + dir + ": " + strerror(errno);
-    return false;
-  }
-  bool empty = true;
-  while (const dirent* e = readdir(d))
-    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) empty = false;
-  closedir(d);
-  if (!empty) {
-    *error = "chroot directory " + dir + " is not empty";
+  if (!make_safe_dir(dir, kChrootLabel, error)) return false;
+  std::vector<std::string> names;
+  if (!dir_entries(dir, kChrootLabel, &names, error)) return false;
+  if (!names.empty()) {
+    *error = std::string(kChrootLabel) + " " + dir + " is not empty";
     return false;
   }
   return true;
 }
 
+bool prepare_state_dir(const std::string& dir, uid_t uid, gid_t gid, std::string* error) {
+  if (!make_safe_dir(dir, kStateLabel, error)) return false;
+  std::vector<std::string> names;
+  if (!dir_entries(dir, kStateLabel, &names, error)) return false;
+  for (const std::string& name : names) {
+    if (name != kStateSubdir) {
+      *error = std::string(kStateLabel) + " " + dir + " holds '" + name + "': only " +
+               kStateSubdir + "/ may be there";
+      return false;
+    }
+  }
+  return prepare_state_subdir(dir + "/" + kStateSubdir, uid, gid, error);
+}
+
 void enter_sandbox(const SandboxSpec& spec) {
   std::string error;
   struct stat before;
-  if (!dir_is_safe(spec.chroot_dir, &before, &error)) fatalx("%s", error.c_str());
+  if (!dir_is_safe(spec.chroot_dir, kChrootLabel, &before, &error)) fatalx("%s", error.c_str());
   if (chroot(spec.chroot_dir.c_str()) != 0) fatal("chroot %s", spec.chroot_dir.c_str());
   if (chdir("/") != 0) fatal("chdir /");
 
@@ -147,6 +213,9 @@ void enter_sandbox(const SandboxSpec& spec) {
   for (int cap = 0; cap <= CAP_LAST_CAP; ++cap)
     if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1) fatalx("sandbox: bounding set not empty");
   if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1) fatalx("sandbox: no-new-privs not set");
+  // With a state directory the engine owns one subdirectory, never the
+  // root: nothing it creates can sit where root might look.
+  if (access("/", W_OK) == 0) fatalx("sandbox: the chroot root is writable");
   struct stat root;
   if (stat("/", &root) != 0 || root.st_dev != before.st_dev || root.st_ino != before.st_ino)
     fatalx("sandbox: not inside the chroot");

@@ -1,6 +1,7 @@
-// The engine's sandbox: an empty root-owned chroot, an unprivileged user
-// and group, no capabilities, no-new-privs — entered right after fork and
-// verified before the engine touches the network.
+// The engine's sandbox: a root-owned chroot, empty or holding only the
+// engine's state subdirectory, an unprivileged user and group, no
+// capabilities, no-new-privs — entered right after fork and verified
+// before the engine touches the network.
 #pragma once
 
 #include <sys/types.h>
@@ -26,6 +27,18 @@ bool resolve_identity(const std::string& user, const std::string& group, Sandbox
 // root) when missing, and checks that it is root-owned, not writable by
 // group or others, and empty.
 bool prepare_chroot_dir(const std::string& dir, std::string* error);
+
+// The one subdirectory of a state directory, the only place the engine can
+// write: its peer state file is /state/peers inside the chroot.
+inline constexpr const char* kStateSubdir = "state";
+
+// Parent, before fork, when a state directory replaces the chroot: like
+// prepare_chroot_dir, except that the directory may hold kStateSubdir and
+// nothing else, which is created when missing and made a directory owned
+// by uid:gid, mode 0700. The root of the chroot stays root's, so the
+// engine can only write inside kStateSubdir. The parent never reads what
+// the engine wrote there.
+bool prepare_state_dir(const std::string& dir, uid_t uid, gid_t gid, std::string* error);
 
 // Engine, after fork: chroot, drop to the unprivileged identity, clear
 // every capability set (bounding and ambient too), set no-new-privs, then

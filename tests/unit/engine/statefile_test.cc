@@ -303,6 +303,18 @@ TEST(StateFile, WritesAtomicallyWithExactContentAndNoTemporaryLeft) {
   CHECK_EQUAL(0600, st.st_mode & 07777);
 }
 
+TEST(StateFile, AStaleTemporaryIsReplacedNotFollowed) {
+  TempDir dir;
+  const std::string path = dir.file("peers");
+  const std::string target = dir.file("target");
+  CHECK_EQUAL(0, symlink(target.c_str(), (path + ".tmp").c_str()));
+  std::string why;
+  CHECK_TRUE_TEXT(write_state_file(path, "new\n", &why), why.c_str());
+  STRCMP_EQUAL("new\n", slurp(path).c_str());
+  CHECK(access(target.c_str(), F_OK) != 0);
+  CHECK(dir.names() == std::vector<std::string>{"peers"});
+}
+
 TEST(StateFile, AFailedWriteLeavesTheOldFileAndNoTemporary) {
   TempDir dir;
   const std::string path = dir.file("peers");
