@@ -303,9 +303,10 @@ void Node::timers_candidates(uint64_t now) {
       auto v = peers_.find(*c.via);
       if (v != peers_.end() && live(*v->second)) {
         c.introduced_ns = now;
+        const NodeId& target = id;   // a structured binding cannot be captured (C++20)
         send_control(*v->second, [&](ByteWriter& w) {
           w.u8(static_cast<uint8_t>(ControlType::kIntroduce));
-          w.bytes(id);
+          w.bytes(target);
         });
       }
     }

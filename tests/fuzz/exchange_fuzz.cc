@@ -1,0 +1,34 @@
+// Fuzz target for the peer-exchange bodies: any bytes through the parser
+// must never crash; whatever parses must re-encode to exactly the same
+// bytes (one encoding per list), and every endpoint parsed must be one
+// the encoder would send.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/exchange.h"
+
+using namespace braid;
+using namespace braid::engine;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::span<const uint8_t> in(data, size);
+  uint8_t flags = 0;
+  std::vector<PeerEntry> entries;
+  std::string why;
+  if (!parse_peers(in, &flags, &entries, &why)) return 0;
+  for (const PeerEntry& e : entries)
+    if (!shareable(e.endpoint)) abort();
+  // Lists longer than the encoder writes are accepted (a later version may
+  // send more); only those within its bound can round-trip.
+  if (entries.size() > kMaxPeerEntries) return 0;
+  std::vector<uint8_t> out(2048);
+  ByteWriter w(out);
+  if (write_peers(flags, entries, w) != entries.size() || !w.ok()) abort();
+  if (w.size() != size || memcmp(out.data(), data, size) != 0) abort();
+  return 0;
+}
