@@ -10,6 +10,7 @@ NETNS_TESTS = tests/netns/check_config.sh tests/netns/tun_mesh.sh \
 	tests/netns/shutdown.sh tests/netns/peer_restart.sh \
 	tests/netns/parent_death.sh tests/netns/daemon.sh \
 	tests/netns/cert_mesh.sh tests/netns/flood.sh
+NETNS_TESTS += tests/netns/mesh_router.sh
 TESTS += $(NETNS_TESTS)
 EXTRA_DIST += $(NETNS_TESTS) tests/netns/lib.sh tests/netns/demo.sh
 
