@@ -427,3 +427,45 @@ iperf_mbits() {
   awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") v = $(i - 1) }
        END { if (v == "") exit 1; print v }' "$NETNS_WORK/iperf-$1-$2.log"
 }
+
+# --- meshes made by peer exchange -----------------------------------------
+
+# ping_all NODE...: every ordered pair of NODEs pings (each within 30 s).
+ping_all() {
+  local from to
+  for from in "$@"; do
+    braid_alive "$from"
+    for to in "$@"; do
+      [[ $from != "$to" ]] || continue
+      wait_ping "$from" "$(overlay4 "$to")" 30
+    done
+  done
+}
+
+# node_id NODE: the short node id the node's log gives for itself.
+node_id() {
+  wait_log "$1" 10 "node [0-9a-f]+ up on " || fail "node $1 did not come up"
+  sed -nE 's/.*node ([0-9a-f]+) up on .*/\1/p' "$(braid_log "$1")" | tail -n 1
+}
+
+# full_mesh NODE...: true once each NODE's log shows sessions with as many
+# distinct peers as there are other NODEs.
+full_mesh() {
+  local node n
+  for node in "$@"; do
+    n=$(sed -nE 's/.* peer ([0-9a-f]+) connected at .*/\1/p' "$(braid_log "$node")" | sort -u | wc -l)
+    (( n >= $# - 1 )) || return 1
+  done
+}
+
+# ms_since START: milliseconds since START (a `date +%s%N` value).
+ms_since() { printf '%s' $(( ($(date +%s%N) - $1) / 1000000 )); }
+
+# log_ms REGEX NODE...: the time of day, in ms, of the last line matching
+# REGEX in the logs of NODEs (their HH:MM:SS.mmm stamps).
+log_ms() {
+  local re=$1 node; shift
+  for node in "$@"; do cat "$(braid_log "$node")"; done | grep -E -- "$re" |
+    awk '{ split($2, t, /[:.]/); ms = ((t[1] * 60 + t[2]) * 60 + t[3]) * 1000 + t[4]
+           if (ms > last) last = ms } END { print last + 0 }'
+}

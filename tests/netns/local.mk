@@ -11,6 +11,7 @@ NETNS_TESTS = tests/netns/check_config.sh tests/netns/tun_mesh.sh \
 	tests/netns/parent_death.sh tests/netns/daemon.sh \
 	tests/netns/cert_mesh.sh tests/netns/flood.sh
 NETNS_TESTS += tests/netns/mesh_router.sh
+NETNS_TESTS += tests/netns/mesh_switch.sh
 TESTS += $(NETNS_TESTS)
 EXTRA_DIST += $(NETNS_TESTS) tests/netns/lib.sh tests/netns/demo.sh
 

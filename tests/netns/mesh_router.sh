@@ -22,49 +22,13 @@ start_node() {
     --state-dir "$NETNS_WORK/state-$i"
 }
 
-# node_id NODE: the short id the node's log gives for itself.
-node_id() {
-  wait_log "$1" 10 "node [0-9a-f]+ up on " || fail "node $1 did not come up"
-  sed -nE 's/.*node ([0-9a-f]+) up on .*/\1/p' "$(braid_log "$1")" | tail -n 1
-}
-
-# ping_all NODE...: every ordered pair of NODEs pings within 30 s.
-ping_all() {
-  local from to
-  for from in "$@"; do
-    braid_alive "$from"
-    for to in "$@"; do
-      [[ $from != "$to" ]] || continue
-      wait_ping "$from" "$(overlay4 "$to")" 30
-    done
-  done
-}
-
-# full_mesh: every node's log shows sessions with all the others.
-full_mesh() {
-  local i n
-  for i in $(seq 1 $NODES); do
-    n=$(sed -nE 's/.*peer ([0-9a-f]+) connected at .*/\1/p' "$(braid_log "n$i")" | sort -u | wc -l)
-    (( n >= NODES - 1 )) || return 1
-  done
-}
-
-ms_since() { printf '%s' $(( ($(date +%s%N) - $1) / 1000000 )); }
-
-# log_ms REGEX: the time of day in ms of the last log line of any node
-# matching REGEX (the logs' HH:MM:SS.mmm stamps).
-log_ms() {
-  cat "$NETNS_WORK"/braid-n*.log | grep -E -- "$1" |
-    awk '{ split($2, t, /[:.]/); ms = ((t[1] * 60 + t[2]) * 60 + t[3]) * 1000 + t[4]
-           if (ms > last) last = ms } END { print last + 0 }'
-}
-
 start=$(date +%s%N)
 for i in $(seq 1 $NODES); do start_node "$i"; done
-wait_until 20 full_mesh || fail "no full mesh of direct sessions within 20 s"
-log "every node has a session with every other $(ms_since "$start") ms after the first start," \
-  "$(( $(log_ms ' connected at ') - $(log_ms ' up on ') )) ms after the last node came up"
 all=(); for i in $(seq 1 $NODES); do all+=("n$i"); done
+wait_until 20 full_mesh "${all[@]}" || fail "no full mesh of direct sessions within 20 s"
+after_up=$(( $(log_ms ' connected at ' "${all[@]}") - $(log_ms ' up on ' "${all[@]}") ))
+log "every node has a session with every other $(ms_since "$start") ms after the first" \
+  "start, $after_up ms after the last node came up"
 ping_all "${all[@]}"
 log "all $((NODES * (NODES - 1))) ordered pairs ping ($(ms_since "$start") ms)"
 
