@@ -13,6 +13,7 @@ NETNS_TESTS = tests/netns/check_config.sh tests/netns/tun_mesh.sh \
 NETNS_TESTS += tests/netns/mesh_router.sh
 NETNS_TESTS += tests/netns/mesh_switch.sh
 NETNS_TESTS += tests/netns/nat_traversal.sh
+NETNS_TESTS += tests/netns/lan_discovery.sh
 TESTS += $(NETNS_TESTS)
 EXTRA_DIST += $(NETNS_TESTS) tests/netns/lib.sh tests/netns/demo.sh
 
