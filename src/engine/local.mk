@@ -13,6 +13,7 @@ src_engine_libengine_a_SOURCES = \
 	src/engine/engine.h src/engine/engine.cc \
 	src/engine/forward.h src/engine/forward.cc \
 	src/engine/switch.h src/engine/switch.cc \
+	src/engine/router.h src/engine/router.cc \
 	src/engine/handshake.cc \
 	src/engine/node.h src/engine/node.cc \
 	src/engine/offload.h src/engine/offload.cc \
