@@ -14,6 +14,7 @@ src_engine_libengine_a_SOURCES = \
 	src/engine/forward.h src/engine/forward.cc \
 	src/engine/switch.h src/engine/switch.cc \
 	src/engine/router.h src/engine/router.cc \
+	src/engine/claims.h src/engine/claims.cc \
 	src/engine/handshake.cc \
 	src/engine/node.h src/engine/node.cc \
 	src/engine/offload.h src/engine/offload.cc \

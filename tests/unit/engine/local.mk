@@ -16,6 +16,7 @@ tests_unit_braid_unit_SOURCES += \
 	tests/unit/engine/udp_test.cc \
 	tests/unit/engine/switch_test.cc \
 	tests/unit/engine/router_test.cc \
+	tests/unit/engine/claims_test.cc \
 	tests/unit/engine/ratelimit_test.cc
 tests_unit_braid_unit_SOURCES += tests/unit/engine/statefile_test.cc
 tests_unit_braid_unit_SOURCES += tests/unit/engine/portmap_test.cc
