@@ -26,4 +26,5 @@ src_engine_libengine_a_SOURCES = \
 	src/engine/udp.h src/engine/udp.cc \
 	src/engine/wire.h src/engine/wire.cc
 src_engine_libengine_a_SOURCES += src/engine/statefile.h src/engine/statefile.cc
+src_engine_libengine_a_SOURCES += src/engine/beacon.h src/engine/beacon.cc
 src_engine_libengine_a_SOURCES += src/engine/portmap.h src/engine/portmap.cc

@@ -19,4 +19,5 @@ tests_unit_braid_unit_SOURCES += \
 	tests/unit/engine/claims_test.cc \
 	tests/unit/engine/ratelimit_test.cc
 tests_unit_braid_unit_SOURCES += tests/unit/engine/statefile_test.cc
+tests_unit_braid_unit_SOURCES += tests/unit/engine/beacon_test.cc
 tests_unit_braid_unit_SOURCES += tests/unit/engine/portmap_test.cc
