@@ -14,3 +14,14 @@ tests_bench_handshake_bench_LDADD = $(BRAID_LIBS) $(BRAID_EXTERNAL_LIBS)
 
 bench-handshake: tests/bench/handshake_bench
 	tests/bench/handshake_bench
+
+# Management traffic of an idle mesh of 10, 100 and 1000 simulated nodes
+# (keepalives, handshakes, control messages per node); run by hand:
+# `make bench-mesh` (see doc/performance.md). 1000 nodes take many CPU
+# minutes and several GiB of memory.
+noinst_PROGRAMS += tests/bench/mesh_bench
+tests_bench_mesh_bench_SOURCES = tests/bench/mesh_bench.cc
+tests_bench_mesh_bench_LDADD = $(BRAID_LIBS) $(BRAID_EXTERNAL_LIBS)
+
+bench-mesh: tests/bench/mesh_bench
+	tests/bench/mesh_bench
