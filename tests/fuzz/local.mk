@@ -7,6 +7,7 @@ FUZZ_TARGETS = tests/fuzz/packet_fuzz tests/fuzz/handshake_fuzz \
 FUZZ_TARGETS += tests/fuzz/offload_fuzz
 FUZZ_TARGETS += tests/fuzz/cert_fuzz
 FUZZ_TARGETS += tests/fuzz/claims_fuzz
+FUZZ_TARGETS += tests/fuzz/beacon_fuzz
 FUZZ_TARGETS += tests/fuzz/state_fuzz
 noinst_PROGRAMS += $(FUZZ_TARGETS)
 FUZZ_LDADD = $(BRAID_LIBS) $(BRAID_EXTERNAL_LIBS)
@@ -40,6 +41,10 @@ tests_fuzz_claims_fuzz_SOURCES = tests/fuzz/claims_fuzz.cc
 tests_fuzz_claims_fuzz_LDADD = $(FUZZ_LDADD)
 tests_fuzz_claims_fuzz_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 
+tests_fuzz_beacon_fuzz_SOURCES = tests/fuzz/beacon_fuzz.cc
+tests_fuzz_beacon_fuzz_LDADD = $(FUZZ_LDADD)
+tests_fuzz_beacon_fuzz_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+
 tests_fuzz_state_fuzz_SOURCES = tests/fuzz/state_fuzz.cc
 tests_fuzz_state_fuzz_LDADD = $(FUZZ_LDADD)
 tests_fuzz_state_fuzz_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
@@ -47,6 +52,7 @@ else
 EXTRA_DIST += tests/fuzz/offload_fuzz.cc
 EXTRA_DIST += tests/fuzz/cert_fuzz.cc
 EXTRA_DIST += tests/fuzz/claims_fuzz.cc
+EXTRA_DIST += tests/fuzz/beacon_fuzz.cc
 EXTRA_DIST += tests/fuzz/state_fuzz.cc
 EXTRA_DIST += tests/fuzz/packet_fuzz.cc tests/fuzz/handshake_fuzz.cc \
 	tests/fuzz/ipc_frame_fuzz.cc tests/fuzz/config_fuzz.cc
