@@ -34,4 +34,13 @@ check-netns: src/frontend/braid tests/netns/braid-flood
 
 demo: src/frontend/braid
 	BRAID='$(abs_top_builddir)/src/frontend/braid' bash $(srcdir)/tests/netns/demo.sh
+
+# The LAN beacon probe: beacons over real links without a daemon (see
+# beacon_probe.cc).
+check_PROGRAMS += tests/netns/braid-beacon-probe
+tests_netns_braid_beacon_probe_SOURCES = tests/netns/beacon_probe.cc
+tests_netns_braid_beacon_probe_LDADD = $(BRAID_LIBS) $(BRAID_EXTERNAL_LIBS)
+NETNS_TESTS += tests/netns/lan_beacon_probe.sh
+AM_TESTS_ENVIRONMENT += BRAID_BEACON_PROBE='$(abs_top_builddir)/tests/netns/braid-beacon-probe'; \
+	export BRAID_BEACON_PROBE;
 NETNS_TESTS += tests/netns/port_forward.sh
