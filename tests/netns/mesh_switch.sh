@@ -20,7 +20,11 @@ braid_start_mesh n1 tap "$KEY" -- -m switch --no-lan-discovery
 for i in $(seq 2 $NODES); do
   braid_start_mesh "n$i" tap "$KEY" "$(peer4 "n$((i - 1))")" -- -m switch --no-lan-discovery
 done
-wait_until 20 full_mesh "${all[@]}" || fail "no full mesh of direct sessions within 20 s"
+for node in "${all[@]}"; do
+  wait_log "$node" 30 " up on $BRAID_DEV" || fail "$node did not come up within 30 s"
+done
+wait_until 10 full_mesh "${all[@]}" ||
+  fail "no full mesh of direct sessions within 10 s of the last node coming up"
 after_up=$(( $(log_ms ' connected at ' "${all[@]}") - $(log_ms ' up on ' "${all[@]}") ))
 log "every node has a session with every other $(ms_since "$start") ms after the first" \
   "start, $after_up ms after the last node came up"
