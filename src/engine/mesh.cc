@@ -217,7 +217,9 @@ void Node::on_introduce(Peer& peer, std::span<const uint8_t> body) {
 }
 
 void Node::learn_peer(const NodeId& id, const Endpoint& at, const NodeId* via, bool urgent) {
-  if (id == id_ || !shareable(at)) return;
+  // What a peer tells must be an address anyone could send to; a LAN
+  // beacon's source may be IPv6 link-local (the endpoint keeps its scope).
+  if (id == id_ || !at.valid() || at.sa.sin6_port == 0 || (via && !shareable(at))) return;
   uint64_t now = clock_.now_ns();
   auto p = peers_.find(id);
   if (p != peers_.end() && p->second->current) return;
