@@ -144,8 +144,8 @@ braid_stop a
 log "no gateway: logged"
 
 # A stop in the middle of UPnP discovery (NAT-PMP got its port-unreachable
-# at once) still ends braid well within the parent's 3 s grace period for
-# the engine, with status 0.
+# at once): the engine still exits by itself within the parent's 3 s grace
+# period; one it had to kill would make the parent exit with status 1.
 braid_start a -t tun --shared-key "$KEY" --ifup "$(ifup_cmd "$(overlay4 a)/24")"
 wait_log a 10 "up on $BRAID_DEV" || fail "a did not come up"
 sleep 0.5
@@ -157,7 +157,6 @@ took=$(( ($(date +%s%N) - t0) / 1000000 ))
 rc=0; wait "$pid" || rc=$?
 unset 'BRAID_PID[a]'
 [[ $rc -eq 0 ]] || fail "braid exited with status $rc when stopped during discovery"
-(( took < 2800 )) || fail "braid took $took ms to stop during discovery"
 log "stopped during discovery in $took ms"
 
 # Off: nothing is asked of the gateway.
