@@ -47,12 +47,13 @@ log "y joined a, b and c by its beacon ($(ms_since "$start") ms after it came up
 # Give x as long again to connect to anyone; it must not.
 sleep 3
 for node in a b c y; do
-  if ping_once x "$(overlay4 "$node")" >/dev/null; then fail "x (--no-lan-discovery) reaches $node"; fi
-  if ping_once "$node" "$(overlay4 x)" >/dev/null; then fail "$node reaches x (--no-lan-discovery)"; fi
-  ! grep -q "$(underlay4 x):$BRAID_PORT\$" "$(braid_log "$node")" ||
-    fail "$node's log mentions x's address: $(grep "$(underlay4 x):$BRAID_PORT\$" "$(braid_log "$node")")"
+  if ping_once x "$(overlay4 "$node")" >/dev/null; then fail "x reaches $node"; fi
+  if ping_once "$node" "$(overlay4 x)" >/dev/null; then fail "$node reaches x"; fi
+  at_x=$(grep "$(underlay4 x):$BRAID_PORT\$" "$(braid_log "$node")" || true)
+  [[ -z $at_x ]] || fail "$node's log mentions x's address: $at_x"
 done
-! grep -q " connected at " "$(braid_log x)" || fail "x connected: $(grep ' connected at ' "$(braid_log x)")"
+at_x=$(grep ' connected at ' "$(braid_log x)" || true)
+[[ -z $at_x ]] || fail "x connected: $at_x"
 if command -v nft >/dev/null; then
   n=$(beacons_at_x)
   (( n > 0 )) || fail "no beacon reached x's namespace, so its staying alone proves nothing"

@@ -453,7 +453,8 @@ node_id() {
 full_mesh() {
   local node n
   for node in "$@"; do
-    n=$(sed -nE 's/.* peer ([0-9a-f]+) connected at .*/\1/p' "$(braid_log "$node")" | sort -u | wc -l)
+    n=$(sed -nE 's/.* peer ([0-9a-f]+) connected at .*/\1/p' "$(braid_log "$node")" |
+        sort -u | wc -l)
     (( n >= $# - 1 )) || return 1
   done
 }

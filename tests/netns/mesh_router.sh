@@ -53,7 +53,8 @@ start_node 3
 wait_log n3 10 "state file .*: [0-9]+ known peer\\(s\\)" || fail "n3 did not load its state file"
 log "n3: $(grep -m1 -oE 'state file .*: [0-9]+ known peer\(s\).*' "$(braid_log n3)")"
 ping_all n1 n3 n4 n5 n6
-log "n3 rejoined n1, n4, n5 and n6 without n2 (pings done $(ms_since "$start") ms after its restart)"
+log "n3 rejoined n1, n4, n5 and n6 without n2" \
+  "(pings done $(ms_since "$start") ms after its restart)"
 
 # 10.99.0.200 is inside the /24 the ifup hook routes into braid0, but no
 # node claims it: n1's engine drops those packets, so hardly anything

@@ -33,7 +33,8 @@ log "all $((NODES * (NODES - 1))) ordered pairs ping ($(ms_since "$start") ms)"
 
 # Each node resolved every other overlay address over the tap device.
 for node in "${all[@]}"; do
-  n=$(nsx "$node" ip -4 neigh show dev "$BRAID_DEV" | grep -cE 'REACHABLE|STALE|DELAY|PROBE' || true)
+  n=$(nsx "$node" ip -4 neigh show dev "$BRAID_DEV" |
+      grep -cE 'REACHABLE|STALE|DELAY|PROBE' || true)
   (( n >= NODES - 1 )) || {
     nsx "$node" ip -4 neigh show dev "$BRAID_DEV" >&2
     fail "$node's neighbour table on $BRAID_DEV holds $n resolved entries, expected $((NODES - 1))"

@@ -107,6 +107,7 @@ p1=$(bytes p eth0); b1=$(bytes b eth0)
 moved=$((b1 - b0)) via_p=$((p1 - p0))
 log "iperf3 b -> c: $(iperf_mbits b c) Mbit/s; $moved bytes on b's underlay, $via_p on p's"
 (( moved > 4000000 )) || fail "only $moved bytes crossed b's underlay during iperf3"
-(( via_p * 20 < moved )) || fail "p's underlay carried $via_p bytes, 5% or more of the $moved b moved"
+(( via_p * 20 < moved )) ||
+  fail "p's underlay carried $via_p bytes, 5% or more of the $moved b moved"
 braid_alive p; braid_alive b; braid_alive c
 log "PASS"
