@@ -34,6 +34,8 @@ struct Subnet {
 };
 
 inline constexpr const char* kDefaultConfigFile = "/etc/braid/braid.conf";
+// A node claims at most this many subnets, its own addresses included.
+inline constexpr size_t kMaxSubnets = 64;
 
 struct Config {
   std::string config_file;  // "" when none was read

@@ -114,6 +114,12 @@ bool check_network(Config* c, std::string* error) {
     *error = "bad listen address '" + c->listen_address + "' or port " + std::to_string(c->port);
     return false;
   }
+  // What one claims message carries (peers ignore the rest).
+  if (c->subnets.size() > kMaxSubnets) {
+    *error = "too many subnets (" + std::to_string(c->subnets.size()) + "): at most " +
+             std::to_string(kMaxSubnets) + " can be claimed";
+    return false;
+  }
   for (const Subnet& s : c->subnets) {
     if (!valid_subnet(s)) {
       *error = "bad value '" + format_subnet(s) +

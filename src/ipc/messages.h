@@ -46,7 +46,7 @@ constexpr uint32_t kIdentityMinLen = kStaticKeyLen + 2 + 1;
 constexpr uint32_t kIdentityMaxLen =
     kIdentityMinLen + kMaxCertificateLen + kMaxTrustedCas * (2 + kMaxCertificateLen);
 constexpr uint32_t kRevocationListMinLen = 1;
-constexpr size_t kMaxClaims = 255;
+constexpr size_t kMaxClaims = 64;   // as many as one claims message between nodes carries
 constexpr uint32_t kClaimLen = 1 + 1 + 16;
 constexpr uint32_t kClaimsMinLen = 1;
 constexpr uint32_t kClaimsMaxLen = 1 + kMaxClaims * kClaimLen;

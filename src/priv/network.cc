@@ -116,7 +116,11 @@ ipc::ClaimsMsg node_claims(const config::Config& cfg, const std::string& ifname)
   auto add = [&](const ipc::Claim& c) {
     for (const ipc::Claim& have : out.claims)
       if (have.family == c.family && have.len == c.len && have.addr == c.addr) return;
-    if (out.claims.size() < ipc::kMaxClaims) out.claims.push_back(c);
+    if (out.claims.size() < ipc::kMaxClaims)
+      out.claims.push_back(c);
+    else
+      log_warnx("auto_claim: more than %zu subnets and addresses; %s not claimed",
+                ipc::kMaxClaims, ifname.c_str());
   };
   for (const config::Subnet& s : cfg.subnets) {
     ipc::Claim c;

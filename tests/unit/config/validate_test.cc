@@ -276,6 +276,20 @@ TEST(ConfigValidation, SwitchModeNeedsATapDevice) {
   STRCMP_EQUAL("", validate_error(c).c_str());
 }
 
+TEST(ConfigValidation, AtMost64SubnetsCanBeClaimed) {
+  Config c = keyed();
+  Subnet s;
+  s.family = AF_INET;
+  s.prefix = 32;
+  for (int i = 0; i < 64; ++i) {
+    s.addr[3] = static_cast<uint8_t>(i);
+    c.subnets.push_back(s);
+  }
+  STRCMP_EQUAL("", validate_error(c).c_str());
+  c.subnets.push_back(s);
+  STRCMP_EQUAL("too many subnets (65): at most 64 can be claimed", validate_error(c).c_str());
+}
+
 TEST(ConfigValidation, RouterModeNeedsATunDevice) {
   Config c = keyed();
   c.mode = Mode::kRouter;
