@@ -42,7 +42,9 @@ ip -n "$(ns_name a)" addr add 10.88.0.1/24 dev lan1
 ip -n "$(ns_name a)" link set lan1 up
 ip -n "$(ns_name e)" link set eth0 up
 
-probe_log() { printf '%s/probe-%s.log' "$NETNS_WORK" "$1"; }
+# Named like a daemon's log, so lib.sh checks it for sanitizer reports and
+# shows it when the test fails.
+probe_log() { braid_log "probe-$1"; }
 declare -A PROBE_PID=()
 # probe NODE ARGS...: a probe on the test's port and magic in NODE.
 probe() {
