@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <mutex>
 
 namespace braid {
 namespace {
@@ -18,6 +19,9 @@ char g_procname[32] = "braid";
 LogLevel g_level = LogLevel::kInfo;
 LogTarget g_target = LogTarget::kStderr;
 int g_fd = -1;
+// The engine's port-mapping thread logs too: the target may change (a
+// reopened log file) while it writes.
+std::mutex g_mutex;
 
 int syslog_priority(LogLevel level) {
   switch (level) {
@@ -63,6 +67,7 @@ __attribute__((format(printf, 3, 0))) void vlog(LogLevel level, int errnum, cons
                    ts.tv_nsec / 1000000, g_procname, level_name(level), msg);
   if (n < 0) return;
   if (static_cast<size_t>(n) >= sizeof line) n = sizeof line - 1;
+  std::lock_guard<std::mutex> lock(g_mutex);
   int fd = g_target == LogTarget::kFile && g_fd >= 0 ? g_fd : STDERR_FILENO;
   // One write per line keeps lines from two processes from interleaving.
   ssize_t ignored = write(fd, line, static_cast<size_t>(n));
@@ -90,6 +95,7 @@ void log_to_syslog() {
 }
 
 void log_to_fd(int fd) {
+  std::lock_guard<std::mutex> lock(g_mutex);
   g_fd = fd;
   g_target = fd >= 0 ? LogTarget::kFile : LogTarget::kStderr;
 }
