@@ -18,6 +18,8 @@
 #include "common/log.h"
 #include "ipc/channel.h"
 #include "ipc/messages.h"
+#include "engine/beacon.h"
+#include "engine/known_peers.h"
 #include "engine/node.h"
 #include "engine/offload.h"
 #include "engine/portmap.h"
@@ -35,6 +37,10 @@ constexpr size_t kDeviceBatch = UdpSocket::kBatch;
 // wake-up keep the network side's turn coming.
 constexpr size_t kDeviceSuperReads = 8;
 constexpr size_t kSuperPacketMax = kVnetHdrLen + 65535;
+// LAN beacons go out at start and then every 30 s (in ticks): often enough
+// that a node plugged into a LAN finds its neighbours within the minute,
+// rarely enough to cost nothing.
+constexpr uint64_t kBeaconTicks = 30 * 1000 / Node::kTickMs;
 
 class Engine final : public NodeOutput {
  public:
@@ -53,6 +59,7 @@ class Engine final : public NodeOutput {
   void read_device_super_packets();
   void on_udp_readable();
   void on_tick();
+  void send_beacon();
   void shutdown(int status);
 
   EventBasePtr base_;
@@ -71,6 +78,8 @@ class Engine final : public NodeOutput {
   std::unique_ptr<uint8_t[]> super_buf_;
   std::unique_ptr<GroBatch> gro_;
   std::unique_ptr<UdpSocket> udp_;
+  // After udp_: destroyed first, while the socket it uses is still open.
+  std::unique_ptr<LanBeacon> beacon_;
   std::unique_ptr<Node> node_;
   std::unique_ptr<Event> device_ev_;
   std::unique_ptr<Event> udp_ev_;
@@ -80,6 +89,9 @@ class Engine final : public NodeOutput {
   std::unique_ptr<UniqueFd> log_fd_;
   ipc::Identity identity_;
   bool has_identity_ = false;
+  std::vector<identity::IpPrefix> claims_;
+  // The peer state file, inside the chroot (the parent made /state ours).
+  std::unique_ptr<KnownPeers> known_peers_;
   identity::TrustStore trust_;
   int status_ = 0;
   uint64_t ticks_ = 0;
@@ -118,6 +130,7 @@ void Engine::on_close(const std::string& reason) {
 void Engine::shutdown(int status) {
   status_ = status;
   if (node_) {
+    if (known_peers_) known_peers_->save(*node_, clock_.unix_s());
     node_->close_all();
     udp_->flush();
   }
@@ -169,6 +182,19 @@ void Engine::on_message(ipc::MsgType type, std::span<const uint8_t> payload, Uni
       if (!ok) log_warnx("revocation list refused: %s", why.c_str());
       return;
     }
+    case MsgType::kClaims: {
+      ipc::ClaimsMsg m;
+      if (!ipc::decode(payload, &m, &why)) break;
+      claims_.clear();
+      for (const ipc::Claim& c : m.claims) {
+        identity::IpPrefix p;
+        p.family = c.family;
+        p.addr = c.addr;
+        p.len = c.len;
+        claims_.push_back(p);
+      }
+      return;
+    }
     case MsgType::kStart:
       if (!device_fd_ || !udp_fd_ || !has_identity_) {
         why = "start before device, socket and identity";
@@ -188,10 +214,14 @@ void Engine::on_message(ipc::MsgType type, std::span<const uint8_t> payload, Uni
       node_->set_target_addresses(pa.peer_index, std::move(addrs));
       return;
     }
-    case MsgType::kLogFd:
-      log_fd_ = std::make_unique<UniqueFd>(std::move(fd));
-      log_to_fd(log_fd_->get());
+    case MsgType::kLogFd: {
+      // Switch first, then close the old file: no line (from the
+      // port-mapping thread either) goes to a closed descriptor.
+      auto next = std::make_unique<UniqueFd>(std::move(fd));
+      log_to_fd(next->get());
+      log_fd_ = std::move(next);
       return;
+    }
     case MsgType::kShutdown:
       log_info("shutting down");
       shutdown(0);
@@ -237,16 +267,31 @@ void Engine::start() {
   nc.keepalive_s = config_.keepalive_s;
   nc.peer_timeout_s = config_.peer_timeout_s;
   nc.dst_timeout_s = config_.dst_timeout_s;
-  // normal: a switch on a tap device; on tun, every peer until router mode
-  // exists.
-  nc.forward = config_.mode == ipc::EngineMode::kSwitch ||
-                       (config_.mode == ipc::EngineMode::kNormal && nc.tap)
-                   ? ForwardMode::kSwitch
-                   : ForwardMode::kHub;
+  // normal: a switch on a tap device, a router on tun.
+  switch (config_.mode) {
+    case ipc::EngineMode::kHub: nc.forward = ForwardMode::kHub; break;
+    case ipc::EngineMode::kSwitch: nc.forward = ForwardMode::kSwitch; break;
+    case ipc::EngineMode::kRouter: nc.forward = ForwardMode::kRouter; break;
+    case ipc::EngineMode::kNormal:
+      nc.forward = nc.tap ? ForwardMode::kSwitch : ForwardMode::kRouter;
+      break;
+  }
+  nc.claims = claims_;
+  nc.lan_discovery = config_.lan_discovery;
+  for (const auto& c : claims_) log_info("claiming %s", identity::format_prefix(c).c_str());
   node_ = std::make_unique<Node>(nc, clock_, *pool_, *this);
   sodium_memzero(identity_.static_private.data(), identity_.static_private.size());
   sodium_memzero(nc.static_private.data(), nc.static_private.size());
   for (const auto& name : config_.peers) node_->add_target(name);
+  if (config_.state_file) {
+    known_peers_ = std::make_unique<KnownPeers>("/state/peers");
+    known_peers_->load(*node_, clock_.now_ns(), clock_.unix_s());
+  }
+  if (config_.lan_discovery) {
+    beacon_ = std::make_unique<LanBeacon>(udp_->fd(), udp_family_, udp_port_,
+                                          device_info_.ifname);
+    send_beacon();
+  }
 
   device_ev_ = std::make_unique<Event>(base_.get(), device_fd_.get(), EV_READ | EV_PERSIST,
                                        [this](int, short) { on_device_readable(); });
@@ -322,8 +367,17 @@ void Engine::write_device(PacketBuf* buf) {
   pool_->put(buf);
 }
 
+void Engine::send_beacon() {
+  std::array<uint8_t, kBeaconLen> b;
+  write_beacon(config_.magic, node_->id(), node_->network_mac_key(), b.data());
+  size_t n = beacon_->send(b);
+  log_debug("LAN beacon sent on %zu interface(s)", n);
+}
+
 void Engine::on_tick() {
   node_->on_tick();
+  if (known_peers_) known_peers_->tick(*node_, clock_.now_ns(), clock_.unix_s());
+  if (beacon_ && ticks_ % kBeaconTicks == kBeaconTicks - 1) send_beacon();
   // With -v -v the counters are logged every ten seconds: the quickest way
   // to see why packets go missing.
   if (++ticks_ % 100 == 0 && log_level() >= LogLevel::kDebug) {

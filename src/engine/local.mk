@@ -10,6 +10,9 @@ src_engine_libengine_a_SOURCES = \
 	src/engine/counters.h \
 	src/engine/data.cc \
 	src/engine/endpoint.h src/engine/endpoint.cc \
+	src/engine/exchange.h src/engine/exchange.cc \
+	src/engine/mesh.cc \
+	src/engine/known_peers.h src/engine/known_peers.cc \
 	src/engine/engine.h src/engine/engine.cc \
 	src/engine/forward.h src/engine/forward.cc \
 	src/engine/switch.h src/engine/switch.cc \

@@ -6,6 +6,7 @@ FUZZ_TARGETS = tests/fuzz/packet_fuzz tests/fuzz/handshake_fuzz \
 	tests/fuzz/ipc_frame_fuzz tests/fuzz/config_fuzz
 FUZZ_TARGETS += tests/fuzz/offload_fuzz
 FUZZ_TARGETS += tests/fuzz/cert_fuzz
+FUZZ_TARGETS += tests/fuzz/exchange_fuzz
 FUZZ_TARGETS += tests/fuzz/claims_fuzz
 FUZZ_TARGETS += tests/fuzz/beacon_fuzz
 FUZZ_TARGETS += tests/fuzz/state_fuzz
@@ -37,6 +38,10 @@ tests_fuzz_cert_fuzz_SOURCES = tests/fuzz/cert_fuzz.cc
 tests_fuzz_cert_fuzz_LDADD = $(FUZZ_LDADD)
 tests_fuzz_cert_fuzz_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 
+tests_fuzz_exchange_fuzz_SOURCES = tests/fuzz/exchange_fuzz.cc
+tests_fuzz_exchange_fuzz_LDADD = $(FUZZ_LDADD)
+tests_fuzz_exchange_fuzz_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+
 tests_fuzz_claims_fuzz_SOURCES = tests/fuzz/claims_fuzz.cc
 tests_fuzz_claims_fuzz_LDADD = $(FUZZ_LDADD)
 tests_fuzz_claims_fuzz_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
@@ -51,6 +56,7 @@ tests_fuzz_state_fuzz_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 else
 EXTRA_DIST += tests/fuzz/offload_fuzz.cc
 EXTRA_DIST += tests/fuzz/cert_fuzz.cc
+EXTRA_DIST += tests/fuzz/exchange_fuzz.cc
 EXTRA_DIST += tests/fuzz/claims_fuzz.cc
 EXTRA_DIST += tests/fuzz/beacon_fuzz.cc
 EXTRA_DIST += tests/fuzz/state_fuzz.cc

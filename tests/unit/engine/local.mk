@@ -2,6 +2,8 @@
 tests_unit_braid_unit_SOURCES += \
 	tests/unit/engine/fakenet.h tests/unit/engine/fakenet.cc \
 	tests/unit/engine/node_test.cc \
+	tests/unit/engine/mesh_test.cc \
+	tests/unit/engine/exchange_test.cc \
 	tests/unit/engine/node_cert_test.cc \
 	tests/unit/engine/node_mesh_test.cc \
 	tests/unit/engine/node_timers_test.cc \
