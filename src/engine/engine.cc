@@ -386,7 +386,9 @@ void Engine::on_tick() {
               "malformed %llu index %llu auth %llu replay %llu expired %llu no-peer %llu "
               "no-buffer %llu rate %llu mac %llu unauthorized %llu; cookies sent %llu "
               "received %llu; handshakes ok %llu failed %llu refused %llu; send errors %llu; "
-              "device errors %llu malformed %llu; truncated %llu",
+              "device errors %llu malformed %llu; truncated %llu; mesh: no-route %llu "
+              "control rx %llu tx %llu bad %llu claims-refused %llu learnt %llu beacons %llu "
+              "candidates %zu",
               (unsigned long long)c.rx_packets, (unsigned long long)udp_->sent(),
               (unsigned long long)c.device_rx, (unsigned long long)c.device_tx,
               (unsigned long long)c.drop_foreign, (unsigned long long)c.drop_malformed,
@@ -399,7 +401,11 @@ void Engine::on_tick() {
               (unsigned long long)c.handshake_failed, (unsigned long long)c.handshake_refused,
               (unsigned long long)udp_->send_errors(),
               (unsigned long long)device_errors_, (unsigned long long)device_malformed_,
-              (unsigned long long)udp_->truncated());
+              (unsigned long long)udp_->truncated(), (unsigned long long)c.drop_no_route,
+              (unsigned long long)c.control_rx, (unsigned long long)c.control_tx,
+              (unsigned long long)c.drop_control, (unsigned long long)c.claims_refused,
+              (unsigned long long)c.peers_learnt, (unsigned long long)c.beacons_rx,
+              node_->candidates().size());
   }
   udp_->flush();
   tick_->start(static_cast<int>(Node::kTickMs));

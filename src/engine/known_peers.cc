@@ -43,13 +43,17 @@ void KnownPeers::tick(Node& node, uint64_t now_ns, uint64_t now_unix) {
     next_offer_ns_ = now_ns + kOfferIntervalNs;
     offer(node);
   }
+  if (now_ns >= next_remember_ns_) {
+    next_remember_ns_ = now_ns + kRememberIntervalNs;
+    remember(node, now_unix);
+  }
   if (now_ns >= next_save_ns_) {
     next_save_ns_ = now_ns + kSaveIntervalNs;
     save(node, now_unix);
   }
 }
 
-void KnownPeers::save(const Node& node, uint64_t now_unix) {
+void KnownPeers::remember(const Node& node, uint64_t now_unix) {
   // The live peers after the remembered ones, each with its current
   // endpoint ahead of those remembered: of one id, age_state keeps the
   // latest seen, and of equals the one listed last.
@@ -68,6 +72,10 @@ void KnownPeers::save(const Node& node, uint64_t now_unix) {
   }
   age_state(&merged, now_unix, kStateMaxAgeS);
   known_ = std::move(merged);
+}
+
+void KnownPeers::save(const Node& node, uint64_t now_unix) {
+  remember(node, now_unix);
   std::string text = format_state(known_);
   if (text == written_) return;
   std::string why;

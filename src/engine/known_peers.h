@@ -28,6 +28,11 @@ class KnownPeers {
   void tick(Node& node, uint64_t now_ns, uint64_t now_unix);
   // Merges the live peers in and writes the file if its text changed.
   void save(const Node& node, uint64_t now_unix);
+  // Merges the live peers in without writing: done every
+  // kRememberIntervalNs, so a peer that leaves just before we do is still
+  // written at exit.
+  void remember(const Node& node, uint64_t now_unix);
+  static constexpr uint64_t kRememberIntervalNs = 10 * kNsPerSec;
 
   const std::vector<StatePeer>& known() const { return known_; }
 
@@ -39,6 +44,7 @@ class KnownPeers {
   std::string written_;
   uint64_t next_save_ns_ = 0;
   uint64_t next_offer_ns_ = 0;
+  uint64_t next_remember_ns_ = 0;
   bool write_failed_ = false;
 };
 

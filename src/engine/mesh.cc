@@ -220,6 +220,9 @@ void Node::learn_peer(const NodeId& id, const Endpoint& at, const NodeId* via, b
   // What a peer tells must be an address anyone could send to; a LAN
   // beacon's source may be IPv6 link-local (the endpoint keeps its scope).
   if (id == id_ || !at.valid() || at.sa.sin6_port == 0 || (via && !shareable(at))) return;
+  // A configured peer's address has its own retry loop.
+  for (const Target& t : targets_)
+    if (std::find(t.addrs.begin(), t.addrs.end(), at) != t.addrs.end()) return;
   uint64_t now = clock_.now_ns();
   auto p = peers_.find(id);
   if (p != peers_.end() && p->second->current) return;
@@ -252,6 +255,17 @@ void Node::learn_peer(const NodeId& id, const Endpoint& at, const NodeId* via, b
 
 void Node::on_beacon(const Endpoint& from, const NodeId& id) {
   if (id == id_) return;
+  // A beacon is easy to replay from a forged source, and each one acted
+  // on sends an initiation there: only so many a second are.
+  uint64_t now = clock_.now_ns();
+  if (now - beacon_window_ns_ >= kNsPerSec) {
+    beacon_window_ns_ = now;
+    beacon_count_ = 0;
+  }
+  if (++beacon_count_ > kBeaconsPerSec) {
+    ++counters_.drop_rate_limited;
+    return;
+  }
   ++counters_.beacons_rx;
   auto p = peers_.find(id);
   if (p != peers_.end() && p->second->current) {

@@ -261,6 +261,8 @@ class Node {
   std::unordered_map<uint32_t, std::unique_ptr<Handshake>> handshakes_;
   std::unordered_map<NodeId, Candidate, NodeIdHash> candidates_;
   uint64_t next_exchange_ns_ = 0;
+  uint64_t beacon_window_ns_ = 0;
+  uint32_t beacon_count_ = 0;
   // Scratch for choosing peers at random without allocating each round.
   std::vector<Peer*> scratch_;
   std::unique_ptr<Forwarder> forwarder_;

@@ -74,5 +74,8 @@ constexpr uint64_t kClaimsResendNs = 1 * kNsPerSec;
 constexpr uint64_t kIntroduceIntervalNs = 5 * kNsPerSec;
 // Introductions one peer may ask of us per second.
 constexpr uint32_t kIntroducePerSec = 20;
+// LAN beacons acted on per second, from all sources: a replayed beacon
+// makes us send an initiation to its (possibly forged) source.
+constexpr uint32_t kBeaconsPerSec = 10;
 
 }  // namespace braid::engine

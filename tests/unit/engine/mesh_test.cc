@@ -262,3 +262,22 @@ TEST(Mesh, ManagementTrafficOfAnIdleMeshStaysSmall) {
   CHECK_TEXT(per_node < 300, std::to_string(per_node).c_str());
   LONGS_EQUAL(0, missing_pairs(20));
 }
+
+TEST(Mesh, BeaconsActedOnAreLimitedPerSecondAndConfiguredAddressesAreLeftToTheirOwnLoop) {
+  Host& a = net->add();
+  Host& b = net->add();
+  a.target(b);
+  // A burst of (replayed or forged) beacons of 20 nodes: 10 are acted on.
+  for (uint8_t i = 0; i < 20; ++i) {
+    NodeId id;
+    id.fill(static_cast<uint8_t>(0x80 + i));
+    a.node().on_beacon(FakeNet::address(100 + i), id);
+  }
+  LONGS_EQUAL(kBeaconsPerSec, a.node().candidates().size());
+  LONGS_EQUAL(20 - kBeaconsPerSec, a.node().counters().drop_rate_limited);
+  // A node heard of at b's configured address is not contacted twice.
+  NodeId other;
+  other.fill(0x11);
+  a.node().learn_peer(other, b.addr(), nullptr, false);
+  LONGS_EQUAL(kBeaconsPerSec, a.node().candidates().size());
+}
