@@ -114,10 +114,14 @@ void Node::on_udp_packet(const Endpoint& from, PacketBuf* buf) {
       on_cookie_reply(from, buf);
       break;
     case static_cast<uint8_t>(PacketType::kBeacon): {
-      // One keyed hash decides; what it names is only a hint to connect.
+      // A keyed hash per network key (each CA's: a beacon is keyed by its
+      // sender's issuer) decides; what it names is only a hint to connect.
+      if (!cfg_.lan_discovery) break;
       NodeId id;
-      if (cfg_.lan_discovery &&
-          parse_beacon({buf->data(), buf->len}, cfg_.magic, network_mac_key(), &id))
+      bool ok = false;
+      for (const MacKey& k : network_mac_keys_)
+        if ((ok = parse_beacon({buf->data(), buf->len}, cfg_.magic, k, &id))) break;
+      if (ok)
         on_beacon(from, id);
       else
         ++counters_.drop_malformed;
@@ -171,7 +175,10 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf) {
   }
   Peer& peer = *kp.peer;
   kp.confirmed = true;
-  if (!peer.announced) announce(peer);
+  // A goodbye as the first word is no reason to greet.
+  bool closing = h.type == PacketType::kControl && len >= 1 &&
+                 body[0] == static_cast<uint8_t>(ControlType::kClose);
+  if (!peer.announced && !closing) announce(peer);
   if (&kp == peer.next.get()) {
     demote_current(peer);
     peer.current = std::move(peer.next);

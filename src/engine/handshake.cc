@@ -367,6 +367,7 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
   identity::Fingerprint fingerprint = h.fingerprint;
   std::optional<NodeId> candidate = h.candidate;
   bool first_contact = h.first_contact;
+  bool probe = h.probe;
   drop_handshake(local_index);   // h is gone from here on
   // Heard of as one node, answered as another: what we were told of it
   // was wrong; the node that answered is a peer like any other.
@@ -385,8 +386,9 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
   }
   kp->peer = &peer;
   kp->confirmed = !initiator;
-  if (initiator && peer.current && peer.current->confirmed &&
-      now - peer.current->created_ns < kRejectAfterTimeNs) {
+  bool into_next = initiator && peer.current && peer.current->confirmed &&
+                   now - peer.current->created_ns < kRejectAfterTimeNs;
+  if (into_next) {
     retire_keypair(peer.next);
     peer.next = std::move(kp);
     index_[local_index] = Slot{peer.next.get(), nullptr};
@@ -412,7 +414,7 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
     // small packet and repairs a lost copy.
     // Our new keys wait in `next` until the peer uses them: greet it then,
     // since a restarted peer cannot open what its old session sealed.
-    if (first_contact && peer.announced && peer.next)
+    if (first_contact && peer.announced && into_next)
       peer.greet_due = true;
     else if (first_contact && peer.announced)
       greet(peer);
@@ -428,7 +430,9 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
   if (!initiator) send_keepalive(peer);
   // A renewal answered by another node at the peer's address: the peer
   // restarted with a new identity. Its old sessions are dead.
-  if (renewing && *renewing != remote) remove_peer(*renewing, "was replaced by a new node at its address");
+  // (Not for a beacon's probe: its address is only what a beacon claimed.)
+  if (renewing && *renewing != remote && !probe)
+    remove_peer(*renewing, "was replaced by a new node at its address");
 }
 
 void Node::announce(Peer& peer) {

@@ -154,9 +154,10 @@ void Node::on_claims(Peer& peer, std::span<const uint8_t> body) {
   }
   // A certified node may claim only what its certificate grants.
   if (peer.cert) {
-    auto refused = std::remove_if(claims.begin(), claims.end(), [&](const identity::IpPrefix& c) {
-      return !claim_allowed(*peer.cert, c);
-    });
+    auto refused = std::stable_partition(claims.begin(), claims.end(),
+                                         [&](const identity::IpPrefix& c) {
+                                           return claim_allowed(*peer.cert, c);
+                                         });
     size_t n = static_cast<size_t>(claims.end() - refused);
     if (n) {
       counters_.claims_refused += n;
@@ -236,6 +237,9 @@ void Node::learn_peer(const NodeId& id, const Endpoint& at, const NodeId* via, b
   }
   Candidate& c = it->second;
   c.heard_ns = now;
+  // News may hasten the next attempt, never to less than a second after
+  // the last: what a member says cannot make us send faster than that.
+  uint64_t soonest = c.last_attempt_ns ? c.last_attempt_ns + kCandidateBackoffMinNs : 0;
   if (via) c.via = *via;
   auto e = std::find(c.endpoints.begin(), c.endpoints.end(), at);
   if (e == c.endpoints.end()) {
@@ -243,11 +247,11 @@ void Node::learn_peer(const NodeId& id, const Endpoint& at, const NodeId* via, b
     if (c.endpoints.size() == Candidate::kMaxEndpoints) c.endpoints.pop_back();
     c.endpoints.insert(c.endpoints.begin(), at);
     c.next_endpoint = 0;
-    c.next_attempt_ns = 0;
+    c.next_attempt_ns = soonest;
     c.backoff_ns = kCandidateBackoffMinNs;
   }
   if (urgent) {
-    c.next_attempt_ns = 0;
+    c.next_attempt_ns = soonest;
     c.next_endpoint = static_cast<size_t>(std::find(c.endpoints.begin(), c.endpoints.end(), at) -
                                           c.endpoints.begin());
   }
@@ -276,6 +280,7 @@ void Node::on_beacon(const Endpoint& from, const NodeId& id) {
     if (peer.endpoint != from && peer.rekey_index == 0 && !peer.next) {
       NodeId pid = peer.id();
       peer.rekey_index = start_initiation(from, -1, &pid, true);
+      if (peer.rekey_index) handshakes_[peer.rekey_index]->probe = true;
       peer.rekey_retry_at_ns = clock_.now_ns() + kRekeyRetryNs;
     }
     return;
@@ -300,6 +305,7 @@ void Node::timers_mesh(uint64_t now) {
 
 void Node::timers_candidates(uint64_t now) {
   std::vector<NodeId> done;
+  size_t attempts = 0;
   for (auto& [id, c] : candidates_) {
     auto p = peers_.find(id);
     if ((p != peers_.end() && p->second->current) || now - c.heard_ns > kCandidateTtlNs) {
@@ -307,6 +313,9 @@ void Node::timers_candidates(uint64_t now) {
       continue;
     }
     if (now < c.next_attempt_ns || c.endpoints.empty()) continue;
+    if (attempts == kCandidateAttemptsPerTick) continue;   // the rest next tick
+    ++attempts;
+    c.last_attempt_ns = now;
     if (c.pending_index) drop_handshake(c.pending_index);
     const Endpoint& to = c.endpoints[c.next_endpoint++ % c.endpoints.size()];
     c.pending_index = start_initiation(to, -1, nullptr);

@@ -87,6 +87,7 @@ struct Candidate {
   size_t next_endpoint = 0;
   uint64_t heard_ns = 0;
   uint64_t next_attempt_ns = 0;
+  uint64_t last_attempt_ns = 0;
   uint64_t backoff_ns = 0;
   uint32_t pending_index = 0;        // initiation under way (0: none)
   // The peer that told us, which can introduce us (hole punching).
@@ -180,6 +181,9 @@ class Node {
     // Not a renewal of a live session (its mac1 used the network's key):
     // the other side may have just started and needs our claims and peers.
     bool first_contact = true;
+    // Started at an address a LAN beacon named for a known peer: the
+    // answer proves nothing about the peer's own address.
+    bool probe = false;
   };
   // What a local index names: a keypair or a handshake.
   struct Slot {

@@ -64,8 +64,10 @@ constexpr size_t kAnnounceFanout = 20;
 constexpr uint64_t kCandidateBackoffMinNs = 1 * kNsPerSec;
 constexpr uint64_t kCandidateBackoffMaxNs = 32 * kNsPerSec;
 constexpr uint64_t kCandidateTtlNs = 180 * kNsPerSec;
-// Bounds what a member's gossip can make us hold.
+// Bounds what a member's gossip can make us hold, and how fast it can
+// make us send initiations (a tick is 100 ms: 200 a second at most).
 constexpr size_t kMaxCandidates = 1024;
+constexpr size_t kCandidateAttemptsPerTick = 20;
 // Our claims go to a new peer twice, this far apart: one lost copy does
 // not leave it without routes until the next session.
 constexpr uint64_t kClaimsResendNs = 1 * kNsPerSec;

@@ -281,3 +281,36 @@ TEST(Mesh, BeaconsActedOnAreLimitedPerSecondAndConfiguredAddressesAreLeftToTheir
   a.node().learn_peer(other, b.addr(), nullptr, false);
   LONGS_EQUAL(kBeaconsPerSec, a.node().candidates().size());
 }
+
+TEST(Mesh, GossipCannotMakeANodeSendInitiationsFasterThanItsBounds) {
+  Host& a = net->add();
+  Host& b = net->add();
+  b.target(a);
+  net->run_ms(1000);
+  // b's (made-up) news of 200 nodes at one victim address, urgent, twice.
+  const Endpoint victim = FakeNet::address(200, 9999);
+  for (int round = 0; round < 2; ++round)
+    for (int i = 0; i < 200; ++i) {
+      NodeId id;
+      id.fill(static_cast<uint8_t>(i));
+      id[31] = 0xee;
+      a.node().learn_peer(id, victim, &b.node().id(), true);
+    }
+  net->sent.clear();
+  net->tick();
+  size_t to_victim = 0;
+  for (const Datagram& d : net->sent) to_victim += d.to == victim;
+  LONGS_EQUAL(kCandidateAttemptsPerTick, to_victim);
+  // News again at once does not bring the attempts already made forward.
+  for (int i = 0; i < 200; ++i) {
+    NodeId id;
+    id.fill(static_cast<uint8_t>(i));
+    id[31] = 0xee;
+    a.node().learn_peer(id, victim, &b.node().id(), true);
+  }
+  net->sent.clear();
+  net->tick();
+  to_victim = 0;
+  for (const Datagram& d : net->sent) to_victim += d.to == victim;
+  CHECK(to_victim <= kCandidateAttemptsPerTick);
+}
