@@ -17,17 +17,19 @@ for n in a b c; do
 done
 
 key=demo-shared-key
-say "Starting braid on each node (shared key '$key', each told about the other two)"
-braid_start_mesh a tun "$key" "$(peer4 b)" "$(peer4 c)"
-braid_start_mesh b tun "$key" "$(peer4 a)" "$(peer4 c)"
-braid_start_mesh c tun "$key" "$(peer4 a)" "$(peer4 b)"
-printf '   e.g. on node a:\n   %s -t tun -d %s -l %s -c %s -c %s \\\n' \
-  "${BRAID##*/}" "$BRAID_DEV" "$BRAID_PORT" "$(peer4 b)" "$(peer4 c)"
-printf "     --shared-key %s --ifup '%s'\n" "$key" "$(ifup_cmd "$(overlay4 a)/24")"
+say "Starting braid on each node (shared key '$key'): a knows nobody, b knows a, c knows b"
+# LAN discovery off, so that what connects c to a is peer exchange.
+braid_start_mesh a tun "$key" -- --no-lan-discovery
+braid_start_mesh b tun "$key" "$(peer4 a)" -- --no-lan-discovery
+braid_start_mesh c tun "$key" "$(peer4 b)" -- --no-lan-discovery
+printf '   e.g. on node c:\n   %s -t tun -d %s -l %s -c %s --no-lan-discovery \\\n' \
+  "${BRAID##*/}" "$BRAID_DEV" "$BRAID_PORT" "$(peer4 b)"
+printf "     --shared-key %s --ifup '%s'\n" "$key" "$(ifup_cmd "$(overlay4 c)/24")"
 
 say "Waiting for the tunnels (at most 20 s)"
 for n in b c; do wait_ping a "$(overlay4 "$n")" 20; braid_alive "$n"; done
-printf '   mesh is up\n'
+printf '   mesh is up; node c learnt of node a from node b:\n'
+grep -h "connected at" "$(braid_log c)" | sed 's/^/   c: /'
 
 say "Ping between every pair, over the encrypted overlay"
 for from in a b c; do
