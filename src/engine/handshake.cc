@@ -418,7 +418,7 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
       peer.greet_due = true;
     else if (first_contact && peer.announced)
       greet(peer);
-    else
+    else if (!cfg_.claims.empty())   // (nothing to repair in an empty list)
       send_claims(peer);
   }
   if (target >= 0 && static_cast<size_t>(target) < targets_.size()) {

@@ -97,8 +97,9 @@ void Node::send_peer_list(Peer& to) {
 }
 
 void Node::greet(Peer& peer) {
+  // An empty list goes once: a restarted node may have claimed more before.
   send_claims(peer);
-  peer.claims_resend_ns = clock_.now_ns() + kClaimsResendNs;
+  if (!cfg_.claims.empty()) peer.claims_resend_ns = clock_.now_ns() + kClaimsResendNs;
   if (!cfg_.peer_exchange) return;
   send_peer_list(peer);
   // And up to kAnnounceFanout other peers hear of it now rather than at
