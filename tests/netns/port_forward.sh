@@ -115,7 +115,8 @@ check_method() {
   braid_start a -t tun --shared-key "$KEY" --ifup "$(ifup_cmd "$(overlay4 a)/24")"
   wait_log a 15 "port forwarding: gateway $LAN_GW forwards UDP $BRAID_PORT \\($label\\), external address $WAN_GW" ||
     fail "no '$label' mapping in the log of a"
-  forwarded || fail "braid logged a $label mapping but the gateway has no rule for it"
+  # miniupnpd may answer a moment before its nft transaction is visible.
+  wait_until 5 forwarded || fail "braid logged a $label mapping but the gateway has no rule for it"
   log "$label: gateway forwards UDP $BRAID_PORT to $LAN_NODE"
 
   # w knows only the gateway's external address: a answers only through
