@@ -38,6 +38,8 @@ struct Counters {
   uint64_t control_bytes_tx = 0;    // their sealed sizes, for the management traffic figure
   uint64_t peers_learnt = 0;        // nodes first heard of through exchange, beacon or state
   uint64_t beacons_rx = 0;          // valid LAN beacons of other nodes
+  uint64_t stashed = 0;             // data held while its peer's keys were renewed
+  uint64_t drop_stash = 0;          // held data dropped: too much, or no keys within 5 s
 };
 
 }  // namespace braid::engine

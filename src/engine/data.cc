@@ -48,12 +48,22 @@ void Node::on_device_packet(PacketBuf* buf) {
 void Node::send_transport(Peer& peer, PacketType type, PacketBuf* buf) {
   Keypair* kp = peer.current.get();
   uint64_t now = clock_.now_ns();
-  if (kp == nullptr || kp->send_counter > kMaxCounter ||
-      now - kp->created_ns > kRejectAfterTimeNs || buf->head < kTransportHeaderLen ||
+  bool data = type == PacketType::kData && buf->len > 0;
+  if (kp == nullptr || kp->send_counter > kMaxCounter || buf->head < kTransportHeaderLen ||
       buf->tailroom() < kTagLen) {
     ++counters_.drop_expired;
     pool_.put(buf);
     return;
+  }
+  if (data) {
+    // Keys too old for data (an idle pair's): it waits for new ones.
+    if (now - kp->created_ns > kRejectAfterTimeNs) {
+      stash(peer, buf, now);
+      return;
+    }
+    kp->carried_data = true;
+    peer.last_data_ns = now;
+    if (peer.awaiting_reply_ns == 0) peer.awaiting_reply_ns = now;
   }
   uint64_t counter = kp->send_counter++;
   size_t len = buf->len;
@@ -67,6 +77,49 @@ void Node::send_transport(Peer& peer, PacketType type, PacketBuf* buf) {
   ++peer.stats.tx_packets;
   peer.stats.tx_bytes += len;
   out_.send_udp(peer.endpoint, buf);
+}
+
+void Node::stash(Peer& peer, PacketBuf* buf, uint64_t now) {
+  peer.renew_now = true;
+  // Renewals given up earlier get a fresh run of attempts: there is data.
+  if (peer.rekey_first_ns && now - peer.rekey_first_ns > kRekeyAttemptNs) peer.rekey_first_ns = now;
+  size_t mine = 0, oldest_mine = stashed_;
+  for (size_t i = 0; i < stashed_; ++i)
+    if (stash_[i].peer == peer.id() && mine++ == 0) oldest_mine = i;
+  // Full (for this peer, or in all): the oldest goes.
+  if (mine >= kStashPerPeer)
+    drop_stash(oldest_mine);
+  else if (stashed_ == kStashMax)
+    drop_stash(0);
+  stash_[stashed_++] = Stashed{peer.id(), buf, now};
+  ++counters_.stashed;
+}
+
+void Node::drop_stash(size_t i) {
+  pool_.put(stash_[i].buf);
+  ++counters_.drop_stash;
+  std::move(stash_.begin() + static_cast<ptrdiff_t>(i) + 1,
+            stash_.begin() + static_cast<ptrdiff_t>(stashed_), stash_.begin() + static_cast<ptrdiff_t>(i));
+  --stashed_;
+}
+
+// The peer has fresh keys: what waited for them goes, in order. Taken out
+// first: sending may stash again (not with fresh keys, but safely if so).
+void Node::send_stashed(Peer& peer) {
+  std::array<PacketBuf*, kStashPerPeer> mine;
+  size_t n = 0, kept = 0;
+  for (size_t i = 0; i < stashed_; ++i) {
+    if (stash_[i].peer == peer.id() && n < mine.size())
+      mine[n++] = stash_[i].buf;
+    else
+      stash_[kept++] = stash_[i];
+  }
+  stashed_ = kept;
+  for (size_t i = 0; i < n; ++i) send_transport(peer, PacketType::kData, mine[i]);
+}
+
+void Node::expire_stash(uint64_t now) {
+  while (stashed_ > 0 && now - stash_[0].at_ns > kStashMaxAgeNs) drop_stash(0);
 }
 
 void Node::send_keepalive(Peer& peer) {
@@ -152,13 +205,15 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf) {
   }
   Keypair& kp = *it->second.keypair;
   uint64_t now = clock_.now_ns();
-  if (now - kp.created_ns > kRejectAfterTimeNs) {
-    ++counters_.drop_expired;
-    return false;
-  }
   uint8_t* header = buf->data();
   uint8_t* body = header + kTransportHeaderLen;
   size_t len = buf->len - kTransportHeaderLen - tag_len;
+  // Old keys carry keepalives and control messages, never data.
+  bool data = h.type == PacketType::kData && len > 0;
+  if (data && now - kp.created_ns > kRejectAfterTimeNs) {
+    ++counters_.drop_expired;
+    return false;
+  }
   if (!kp.recv.open(h.counter, {header, kTransportHeaderLen}, body, len, body + len)) {
     ++counters_.drop_auth;
     if (log_allowed())
@@ -186,20 +241,30 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf) {
       peer.greet_due = false;
       greet(peer);
     }
+    send_stashed(peer);
+  } else if (&kp != peer.current.get()) {
+    settle_crossed(peer, kp);
   }
   peer.last_received_ns = now;
+  peer.awaiting_reply_ns = 0;
+  if (data) {
+    kp.carried_data = true;
+    peer.last_data_ns = now;
+  }
   ++peer.stats.rx_packets;
   peer.stats.rx_bytes += len;
   // Roaming: the session follows its latest authenticated source.
   if (peer.endpoint != from) {
     if (log_allowed()) log_info("peer %s moved to %s", peer.name().c_str(), from.str().c_str());
     peer.endpoint = from;
+    // Where it now sees us may have changed too (a NAT rebinding it).
+    if (!closing) send_seen(peer);
   }
   if (h.type == PacketType::kControl) {
     on_control(peer, {body, len});   // may remove the peer
     return false;
   }
-  if (len == 0) return false;  // keepalive
+  if (!data) return false;  // keepalive
   if (peer.cert && !source_allowed(*peer.cert, cfg_.tap, body, len)) {
     ++counters_.drop_unauthorized;
     if (log_allowed())
@@ -213,6 +278,27 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf) {
   buf->len = len;
   out_.write_device(buf);
   return true;
+}
+
+// Two handshakes of one pair that crossed (both sides initiated within a
+// handshake's time, at first contact or when both had data for old keys)
+// leave each side sending under the keypair it installed last, which need
+// not be the same one: the other is then only a retired keypair, dropped
+// at kRejectAfterTimeNs while still in use. Both sides settle on the one
+// started by the node that renews first (timers.h), as soon as a packet
+// arrives under it.
+void Node::settle_crossed(Peer& peer, Keypair& kp) {
+  Keypair* cur = peer.current.get();
+  auto prevails = [&](const Keypair& k) { return k.initiator == renews_first(peer); };
+  if (cur == nullptr || !prevails(kp) || prevails(*cur)) return;
+  uint64_t apart = kp.created_ns > cur->created_ns ? kp.created_ns - cur->created_ns
+                                                   : cur->created_ns - kp.created_ns;
+  if (apart > kHandshakeTimeoutNs) return;   // an older session's late packet
+  for (auto& old : peer.retired)
+    if (old.get() == &kp) {
+      std::swap(old, peer.current);
+      return;
+    }
 }
 
 // Moves the current keypair to the front of the retired ones, dropping the
@@ -238,6 +324,8 @@ void Node::remove_peer(const NodeId& id, const char* why) {
   retire_keypair(peer.current);
   for (auto& kp : peer.retired) retire_keypair(kp);
   retire_keypair(peer.next);
+  for (size_t i = stashed_; i-- > 0;)
+    if (stash_[i].peer == id) drop_stash(i);
   forwarder_->peer_removed(&peer);
   for (auto& [idx, h] : handshakes_)
     if (h->peer == id) h->peer.reset();

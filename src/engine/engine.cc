@@ -20,6 +20,7 @@
 #include "ipc/messages.h"
 #include "engine/beacon.h"
 #include "engine/known_peers.h"
+#include "engine/local_addrs.h"
 #include "engine/node.h"
 #include "engine/offload.h"
 #include "engine/portmap.h"
@@ -287,6 +288,7 @@ void Engine::start() {
     known_peers_ = std::make_unique<KnownPeers>("/state/peers");
     known_peers_->load(*node_, clock_.now_ns(), clock_.unix_s());
   }
+  node_->set_local_endpoints(scan_local_endpoints(udp_->fd(), udp_port_));
   if (config_.lan_discovery) {
     beacon_ = std::make_unique<LanBeacon>(udp_->fd(), udp_family_, udp_port_,
                                           device_info_.ifname);
@@ -377,7 +379,12 @@ void Engine::send_beacon() {
 void Engine::on_tick() {
   node_->on_tick();
   if (known_peers_) known_peers_->tick(*node_, clock_.now_ns(), clock_.unix_s());
-  if (beacon_ && ticks_ % kBeaconTicks == kBeaconTicks - 1) send_beacon();
+  if (ticks_ % kBeaconTicks == kBeaconTicks - 1) {
+    // Addresses change (DHCP, roaming): what decides whether a peer sees
+    // us through a NAT is rescanned as often as beacons go.
+    node_->set_local_endpoints(scan_local_endpoints(udp_->fd(), udp_port_));
+    if (beacon_) send_beacon();
+  }
   // With -v -v the counters are logged every ten seconds: the quickest way
   // to see why packets go missing.
   if (++ticks_ % 100 == 0 && log_level() >= LogLevel::kDebug) {
@@ -388,7 +395,7 @@ void Engine::on_tick() {
               "received %llu; handshakes ok %llu failed %llu refused %llu; send errors %llu; "
               "device errors %llu malformed %llu; truncated %llu; mesh: no-route %llu "
               "control rx %llu tx %llu bad %llu claims-refused %llu learnt %llu beacons %llu "
-              "candidates %zu",
+              "candidates %zu; held for new keys %llu dropped %llu",
               (unsigned long long)c.rx_packets, (unsigned long long)udp_->sent(),
               (unsigned long long)c.device_rx, (unsigned long long)c.device_tx,
               (unsigned long long)c.drop_foreign, (unsigned long long)c.drop_malformed,
@@ -405,7 +412,8 @@ void Engine::on_tick() {
               (unsigned long long)c.control_rx, (unsigned long long)c.control_tx,
               (unsigned long long)c.drop_control, (unsigned long long)c.claims_refused,
               (unsigned long long)c.peers_learnt, (unsigned long long)c.beacons_rx,
-              node_->candidates().size());
+              node_->candidates().size(), (unsigned long long)c.stashed,
+              (unsigned long long)c.drop_stash);
   }
   udp_->flush();
   tick_->start(static_cast<int>(Node::kTickMs));

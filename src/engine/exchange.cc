@@ -11,6 +11,34 @@ bool fail(std::string* why, const char* what) {
   return false;
 }
 
+void write_endpoint(const Endpoint& e, ByteWriter& out) {
+  const uint8_t* a = e.sa.sin6_addr.s6_addr;
+  if (e.is_v4()) {
+    out.u8(4);
+    out.bytes({a + 12, 4});
+  } else {
+    out.u8(6);
+    out.bytes({a, 16});
+  }
+  out.u16(ntohs(e.sa.sin6_port));
+}
+
+// Reads what write_endpoint wrote; false with *why unless it is an
+// endpoint a node could send to, in its one encoding.
+bool read_endpoint(ByteReader& r, Endpoint* e, std::string* why) {
+  uint8_t family = r.u8();
+  if (!r.ok()) return fail(why, "truncated entry");
+  if (family != 4 && family != 6) return fail(why, "address family is not 4 or 6");
+  auto addr = r.bytes(family == 4 ? 4 : 16);
+  uint16_t port = r.u16();
+  if (!r.ok()) return fail(why, "truncated entry");
+  *e = Endpoint::from_bytes(family, addr.data(), port);
+  // One encoding per address: an IPv4 one travels as family 4.
+  if (family == 6 && e->is_v4()) return fail(why, "IPv4-mapped address as family 6");
+  if (!shareable(*e)) return fail(why, "an address no node can send to");
+  return true;
+}
+
 }  // namespace
 
 bool shareable(const Endpoint& e) {
@@ -36,15 +64,7 @@ size_t write_peers(uint8_t flags, std::span<const PeerEntry> entries, ByteWriter
     if (written == n) break;
     if (!shareable(e.endpoint)) continue;
     out.bytes(e.id);
-    const uint8_t* a = e.endpoint.sa.sin6_addr.s6_addr;
-    if (e.endpoint.is_v4()) {
-      out.u8(4);
-      out.bytes({a + 12, 4});
-    } else {
-      out.u8(6);
-      out.bytes({a, 16});
-    }
-    out.u16(ntohs(e.endpoint.sa.sin6_port));
+    write_endpoint(e.endpoint, out);
     ++written;
   }
   return written;
@@ -61,19 +81,20 @@ bool parse_peers(std::span<const uint8_t> body, uint8_t* flags, std::vector<Peer
   for (uint8_t i = 0; i < count; ++i) {
     PeerEntry e;
     auto id = r.bytes(e.id.size());
-    uint8_t family = r.u8();
-    if (!r.ok()) return fail(why, "truncated entry");
-    if (family != 4 && family != 6) return fail(why, "address family is not 4 or 6");
-    auto addr = r.bytes(family == 4 ? 4 : 16);
-    uint16_t port = r.u16();
     if (!r.ok()) return fail(why, "truncated entry");
     memcpy(e.id.data(), id.data(), e.id.size());
-    e.endpoint = Endpoint::from_bytes(family, addr.data(), port);
-    // One encoding per address: an IPv4 one travels as family 4.
-    if (family == 6 && e.endpoint.is_v4()) return fail(why, "IPv4-mapped address as family 6");
-    if (!shareable(e.endpoint)) return fail(why, "an address no node can send to");
+    if (!read_endpoint(r, &e.endpoint, why)) return false;
     out->push_back(e);
   }
+  if (!r.done()) return fail(why, "trailing bytes");
+  return true;
+}
+
+void write_seen(const Endpoint& at, ByteWriter& out) { write_endpoint(at, out); }
+
+bool parse_seen(std::span<const uint8_t> body, Endpoint* at, std::string* why) {
+  ByteReader r(body);
+  if (!read_endpoint(r, at, why)) return false;
   if (!r.done()) return fail(why, "trailing bytes");
   return true;
 }

@@ -4,6 +4,7 @@
 //   kPeers:      flags u8, count u8, count x { node_id[32], family u8 (4|6),
 //                address (4|16 bytes), port u16 }
 //   kIntroduce:  node_id[32]
+//   kSeen:       family u8 (4|6), address (4|16 bytes), port u16
 //
 // A kPeers entry is where the sender sees that node: for a node behind a
 // NAT, its public mapping, which is what a third node must send to. The
@@ -46,5 +47,11 @@ size_t write_peers(uint8_t flags, std::span<const PeerEntry> entries, ByteWriter
 // trailing bytes or an unshareable endpoint.
 bool parse_peers(std::span<const uint8_t> body, uint8_t* flags, std::vector<PeerEntry>* out,
                  std::string* why);
+
+// A kSeen body: the endpoint the sender sees the receiver at.
+void write_seen(const Endpoint& at, ByteWriter& out);
+// False with *why for a bad family, a wrong length or an unshareable
+// endpoint.
+bool parse_seen(std::span<const uint8_t> body, Endpoint* at, std::string* why);
 
 }  // namespace braid::engine

@@ -399,6 +399,7 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
   }
   if (peer.endpoint != from) peer.endpoint = from;
   peer.last_received_ns = now;
+  peer.awaiting_reply_ns = 0;
   peer.last_handshake_ns = now;
   ++peer.stats.handshakes;
   ++counters_.handshake_ok;
@@ -428,6 +429,8 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
   // The responder answers at once, so the initiator learns that its final
   // message arrived and the new keys work in both directions.
   if (!initiator) send_keepalive(peer);
+  peer.renew_now = false;
+  if (!into_next) send_stashed(peer);
   // A renewal answered by another node at the peer's address: the peer
   // restarted with a new identity. Its old sessions are dead.
   // (Not for a beacon's probe: its address is only what a beacon claimed.)

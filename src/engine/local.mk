@@ -31,3 +31,4 @@ src_engine_libengine_a_SOURCES = \
 src_engine_libengine_a_SOURCES += src/engine/statefile.h src/engine/statefile.cc
 src_engine_libengine_a_SOURCES += src/engine/beacon.h src/engine/beacon.cc
 src_engine_libengine_a_SOURCES += src/engine/portmap.h src/engine/portmap.cc
+src_engine_libengine_a_SOURCES += src/engine/local_addrs.h src/engine/local_addrs.cc

@@ -46,11 +46,20 @@ bool claim_allowed(const identity::Certificate& cert, const identity::IpPrefix& 
 
 }  // namespace
 
+// Every peer sends at least every idle_keepalive_ns() (a quiet pair's
+// keepalive); one of those lost still leaves it live.
 bool Node::live(const Peer& peer) const {
   uint64_t now = clock_.now_ns();
   return peer.current && peer.announced &&
          now - peer.last_received_ns <=
-             2 * uint64_t{cfg_.keepalive_s} * kNsPerSec + kSilenceGraceNs;
+             idle_keepalive_ns() + uint64_t{cfg_.keepalive_s} * kNsPerSec + kSilenceGraceNs;
+}
+
+bool Node::direct_path(const Peer& peer) const {
+  if (!peer.seen_us_at) return false;
+  for (const Endpoint& e : local_endpoints_)
+    if (e == *peer.seen_us_at) return true;
+  return false;
 }
 
 template <class Write>
@@ -96,9 +105,19 @@ void Node::send_peer_list(Peer& to) {
   });
 }
 
+void Node::send_seen(Peer& peer) {
+  if (!shareable(peer.endpoint)) return;
+  send_control(peer, [&](ByteWriter& w) {
+    w.u8(static_cast<uint8_t>(ControlType::kSeen));
+    write_seen(peer.endpoint, w);
+  });
+}
+
 void Node::greet(Peer& peer) {
   // An empty list goes once: a restarted node may have claimed more before.
   send_claims(peer);
+  // Where we see it: whether it needs keepalives for a NAT.
+  send_seen(peer);
   if (!cfg_.claims.empty()) peer.claims_resend_ns = clock_.now_ns() + kClaimsResendNs;
   if (!cfg_.peer_exchange) return;
   send_peer_list(peer);
@@ -138,6 +157,18 @@ void Node::on_control(Peer& peer, std::span<const uint8_t> msg) {
     case static_cast<uint8_t>(ControlType::kIntroduce):
       if (cfg_.peer_exchange) on_introduce(peer, body);
       return;
+    case static_cast<uint8_t>(ControlType::kSeen): {
+      Endpoint at;
+      std::string why;
+      if (parse_seen(body, &at, &why)) {
+        peer.seen_us_at = at;
+      } else {
+        ++counters_.drop_control;
+        if (log_allowed())
+          log_debug("peer %s: bad address report (%s); dropped", peer.name().c_str(), why.c_str());
+      }
+      return;
+    }
     default:
       // A later version's message: authenticated, so only counted.
       ++counters_.drop_control;

@@ -60,7 +60,9 @@ Node::Node(const NodeConfig& cfg, const Clock& clock, BufferPool& pool, NodeOutp
   prologue_.insert(prologue_.end(), cfg_.magic.begin(), cfg_.magic.end());
 }
 
-Node::~Node() = default;
+Node::~Node() {
+  for (size_t i = 0; i < stashed_; ++i) pool_.put(stash_[i].buf);
+}
 
 void Node::add_target(const std::string& name) {
   Target t;

@@ -136,6 +136,11 @@ class Node {
   void learn_peer(const NodeId& id, const Endpoint& at, const NodeId* via, bool urgent);
   // A valid LAN beacon of node `id` from `from` (beacon.h).
   void on_beacon(const Endpoint& from, const NodeId& id);
+  // Where packets to this node arrive: its interface addresses with its UDP
+  // port. A peer that sees us elsewhere sees us through a NAT.
+  void set_local_endpoints(std::vector<Endpoint> endpoints) {
+    local_endpoints_ = std::move(endpoints);
+  }
   // The network's first mac1 key: beacons are keyed by it.
   const MacKey& network_mac_key() const { return network_mac_keys_.front(); }
   // Installs a CA's revocation list (certificate networks) and removes at
@@ -157,6 +162,11 @@ class Node {
   }
   // Peers heard from recently enough to be worth telling others about.
   bool live(const Peer& peer) const;
+  // The peer sees us at one of our own addresses: no NAT between us needs
+  // our keepalives (timers.h kIdleKeepaliveNs).
+  bool direct_path(const Peer& peer) const;
+  // Of a pair, the node that renews the keys on time (timers.h).
+  bool renews_first(const Peer& peer) const { return id_ < peer.id(); }
 
  private:
   // A handshake in progress. Initiations are ours (target >= 0 for a
@@ -220,11 +230,17 @@ class Node {
   void send_transport(Peer& peer, PacketType type, PacketBuf* buf);
   void send_keepalive(Peer& peer);
   void send_close(Peer& peer);
+  // Data waiting for a peer's new keys (kStash*): held, sent, expired.
+  void stash(Peer& peer, PacketBuf* buf, uint64_t now);
+  void send_stashed(Peer& peer);
+  void expire_stash(uint64_t now);
+  void drop_stash(size_t i);
   // True when it took the buffer.
   bool on_transport(const Endpoint& from, PacketBuf* buf);
   void remove_peer(const NodeId& id, const char* why);
   void retire_keypair(std::unique_ptr<Keypair>& kp);
   void demote_current(Peer& peer);
+  void settle_crossed(Peer& peer, Keypair& kp);
 
   // mesh.cc
   // Control messages: build the body into a pool buffer and seal it.
@@ -242,8 +258,10 @@ class Node {
   void timers_mesh(uint64_t now);
   void timers_candidates(uint64_t now);
   void exchange_round(uint64_t now);
+  void send_seen(Peer& peer);
 
   // timers.cc
+  uint64_t idle_keepalive_ns() const;
   void timers_targets(uint64_t now);
   void timers_peer(Peer& peer, uint64_t now);
   void timers_handshakes(uint64_t now);
@@ -275,6 +293,15 @@ class Node {
   LogLimiter log_limiter_;
   LogLimiter mac_log_limiter_{1, 10000};
   uint64_t last_expire_ns_ = 0;
+  std::vector<Endpoint> local_endpoints_;
+  // Data held for peers renewing their keys, oldest first.
+  struct Stashed {
+    NodeId peer{};
+    PacketBuf* buf = nullptr;
+    uint64_t at_ns = 0;
+  };
+  std::array<Stashed, kStashMax> stash_{};
+  size_t stashed_ = 0;
   // Bounds what a flood of initiations can cost, per source and in all.
   InitiationLimiter init_limiter_;
   // mac1 keys: ours (by our node id) and the network's (by its PSK, each

@@ -50,6 +50,9 @@ struct Keypair {
   // The other side has used it: for the initiator, proof that the final
   // handshake message arrived. The responder's keypairs start confirmed.
   bool confirmed = false;
+  // Data (not only keepalives and control messages) went either way under
+  // it: such keys are renewed on time; an idle pair's are left to age.
+  bool carried_data = false;
   Peer* peer = nullptr;
 };
 
@@ -94,6 +97,17 @@ class Peer {
   uint64_t last_sent_ns = 0;
   uint64_t last_received_ns = 0;
   uint64_t last_handshake_ns = 0;
+  // Last data packet sent or received (0: none yet): a pair without data
+  // for a while is idle and keeps quiet (timers.h kIdleKeepaliveNs).
+  uint64_t last_data_ns = 0;
+  // When we sent the first data packet since we last heard from the peer
+  // (0: we have heard from it since): it answers within `keepalive`.
+  uint64_t awaiting_reply_ns = 0;
+  // Data waits for new keys (ours are too old): start a renewal now.
+  bool renew_now = false;
+  // Where the peer sees us, as it last told us: when that is not one of
+  // our own addresses a NAT is on the path (nullopt: not told yet).
+  std::optional<Endpoint> seen_us_at;
   // Local index of a handshake we started to renew the keys (0: none).
   uint32_t rekey_index = 0;
   uint64_t rekey_retry_at_ns = 0;   // when to try again if it has no answer

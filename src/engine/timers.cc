@@ -3,22 +3,27 @@
 //   connect     a configured peer with no session is contacted, with backoff
 //               from kConnectBackoffMinNs doubling to kConnectBackoffMaxNs,
 //               trying its addresses in turn;
-//   rekey       the initiator of a keypair renews it after kRekeyAfterTimeNs
-//               or kRekeyAfterMessages packets (the responder after
-//               kRekeyByResponderNs), retrying every kRekeyRetryNs plus
-//               jitter and giving up after kRekeyAttemptNs; the old keypair
-//               keeps working until the new one is confirmed, so traffic
-//               has no gap; an initiator's keypair the other side never
-//               confirmed is renewed too;
-//   expiry      keypairs older than kRejectAfterTimeNs are dropped (and no
-//               packet is sent past kMaxCounter); a peer whose certificate
-//               has passed its end is removed;
-//   silence     a peer we send to but have heard nothing from for
+//   rekey       keys that carry data are renewed by the node of the pair
+//               with the smaller id after kRekeyAfterTimeNs (by the other
+//               after kRekeyByOtherNs) or kRekeyAfterMessages packets,
+//               retrying every kRekeyRetryNs plus jitter and giving up
+//               after kRekeyAttemptNs; the old keypair keeps working until
+//               the new one is confirmed, so traffic has no gap; an
+//               initiator's keypair the other side never confirmed is
+//               renewed too; an idle pair's keys are left to age, and data
+//               for keys past kRejectAfterTimeNs waits (kStash*) for the
+//               renewal it starts;
+//   expiry      retired keypairs older than kRejectAfterTimeNs are dropped
+//               (and no packet is sent past kMaxCounter); a peer whose
+//               certificate has passed its end is removed; held data older
+//               than kStashMaxAgeNs is dropped;
+//   silence     a peer we sent data to but have heard nothing from for
 //               `keepalive` seconds plus kSilenceGraceNs gets a new
 //               handshake, every kRekeyRetryNs: it may have restarted;
 //   keepalive   a peer we have sent nothing to for `keepalive` seconds gets
-//               an empty packet, which holds NAT mappings open and lets the
-//               other side see we are alive;
+//               an empty packet, which holds NAT mappings open and answers
+//               its data; a pair idle for two such intervals whose path has
+//               no NAT on our side waits idle_keepalive_ns() instead;
 //   peer timeout  a peer silent for `peer_timeout` seconds is forgotten;
 //   handshake timeout  half-done handshakes go after kHandshakeTimeoutNs;
 //   mesh        candidates are contacted with backoff and forgotten after
@@ -46,6 +51,7 @@ void Node::on_tick() {
     last_expire_ns_ = now;
     forwarder_->expire(now);
   }
+  expire_stash(now);
   // Collect first: a timer may remove its peer.
   std::vector<NodeId> ids;
   ids.reserve(peers_.size());
@@ -54,6 +60,14 @@ void Node::on_tick() {
     auto it = peers_.find(id);
     if (it != peers_.end()) timers_peer(*it->second, now);
   }
+}
+
+// At most 2/5 of peer_timeout, so that two lost keepalives in a row do
+// not time a quiet peer out; never shorter than `keepalive`.
+uint64_t Node::idle_keepalive_ns() const {
+  uint64_t keepalive = uint64_t{cfg_.keepalive_s} * kNsPerSec;
+  uint64_t cap = uint64_t{cfg_.peer_timeout_s} * kNsPerSec * 2 / 5;
+  return std::max(keepalive, std::min(kIdleKeepaliveNs, cap));
 }
 
 void Node::timers_handshakes(uint64_t now) {
@@ -106,14 +120,13 @@ void Node::timers_peer(Peer& peer, uint64_t now) {
   }
   for (auto& old : peer.retired)
     if (old && now - old->created_ns > kRejectAfterTimeNs) retire_keypair(old);
-  if (peer.current && now - peer.current->created_ns > kRejectAfterTimeNs) {
-    log_info("peer %s: session keys expired", peer.name().c_str());
-    retire_keypair(peer.current);
-  }
+  // (The current keypair stays past kRejectAfterTimeNs: an idle pair's
+  // keepalives and control messages go under it.)
   // An unconfirmed renewal: our final message was probably lost; try again.
   if (peer.next && now - peer.next->created_ns > kRekeyRetryNs) retire_keypair(peer.next);
   Keypair* kp = peer.current.get();
   uint64_t age = kp ? now - kp->created_ns : UINT64_MAX;
+  uint64_t keepalive = uint64_t{cfg_.keepalive_s} * kNsPerSec;
   // Our first session with it was never used by the other side: it may
   // refuse our certificate or key (its log says why).
   if (!peer.announced && !peer.unconfirmed_warned && now - peer.connected_ns > kUnconfirmedWarnNs) {
@@ -122,14 +135,15 @@ void Node::timers_peer(Peer& peer, uint64_t now) {
               "node? its log says why)",
               peer.name().c_str(), peer.endpoint.str().c_str());
   }
-  // We keep sending but hear nothing, not even keepalives: the peer may
-  // have restarted and lost our session. A new handshake finds out (the
-  // session stays until it succeeds or the peer times out).
-  bool silent = kp && peer.last_sent_ns > peer.last_received_ns &&
-                now - peer.last_received_ns > (uint64_t{cfg_.keepalive_s} * kNsPerSec + kSilenceGraceNs);
-  bool due = kp == nullptr || silent || (!kp->confirmed && age > kRekeyRetryNs) ||
-             age > (kp->initiator ? kRekeyAfterTimeNs : kRekeyByResponderNs) ||
-             kp->send_counter > kRekeyAfterMessages;
+  // We sent data but hear nothing, not even the keepalive that answers it:
+  // the peer may have restarted and lost our session. A new handshake
+  // finds out (the session stays until it succeeds or the peer times out).
+  bool silent = kp && peer.awaiting_reply_ns != 0 &&
+                now - peer.awaiting_reply_ns > keepalive + kSilenceGraceNs;
+  bool on_time = kp && kp->carried_data &&
+                 age > (renews_first(peer) ? kRekeyAfterTimeNs : kRekeyByOtherNs);
+  bool due = kp == nullptr || silent || peer.renew_now || on_time ||
+             (!kp->confirmed && age > kRekeyRetryNs) || kp->send_counter > kRekeyAfterMessages;
   if (!due) peer.rekey_first_ns = 0;
   if (due && peer.rekey_first_ns == 0) peer.rekey_first_ns = now;
   bool given_up = due && now - peer.rekey_first_ns > kRekeyAttemptNs;
@@ -142,8 +156,10 @@ void Node::timers_peer(Peer& peer, uint64_t now) {
     peer.rekey_index = start_initiation(peer.endpoint, -1, &id, kp && !silent);
     peer.rekey_retry_at_ns = now + kRekeyRetryNs + jitter();
   }
-  if (kp && now - peer.last_sent_ns > uint64_t{cfg_.keepalive_s} * kNsPerSec)
-    send_keepalive(peer);
+  // A quiet pair keeps quiet unless a NAT on our side needs the packets.
+  bool idle = now - peer.last_data_ns > 2 * keepalive;
+  uint64_t interval = idle && direct_path(peer) ? idle_keepalive_ns() : keepalive;
+  if (kp && now - peer.last_sent_ns > interval) send_keepalive(peer);
 }
 
 }  // namespace braid::engine

@@ -8,21 +8,38 @@
 
 namespace braid::engine {
 
-// The initiator of a session renews its keys after this long; 90 s keeps
-// every key younger than two minutes with room for a few retries.
+// A pair's keys are renewed while they carry data: by the node with the
+// smaller node id after 90 s, which keeps every key that carries data
+// younger than two minutes with room for a few retries; by the other node
+// after 110 s if that has not happened (the first may be gone or its clock
+// stalled). One renewer per pair: two nodes renewing at the same moment
+// would each start a handshake and double the cost.
 constexpr uint64_t kRekeyAfterTimeNs = 90 * kNsPerSec;
-// If the initiator has not renewed by then (it may be gone or its clock
-// stalled), the responder does it.
-constexpr uint64_t kRekeyByResponderNs = 110 * kNsPerSec;
-// A keypair is never used past this age, in either direction.
+constexpr uint64_t kRekeyByOtherNs = 110 * kNsPerSec;
+// No data is sealed or accepted under keys older than this. Keys of an
+// idle pair are not renewed: past this age they carry only keepalives and
+// control messages (which a member learns anyway), and the first data
+// packet starts a renewal and waits for it (kStash*).
 constexpr uint64_t kRejectAfterTimeNs = 180 * kNsPerSec;
 // Renew after this many packets even if the time has not come.
 constexpr uint64_t kRekeyAfterMessages = 1ull << 60;
 // A rekey handshake that got no answer is started again after this.
 constexpr uint64_t kRekeyRetryNs = 1 * kNsPerSec;
-// A peer sends at least a keepalive every `keepalive` seconds; silence
-// this much longer, while we send, means it may have lost our session.
+// We sent data and have heard nothing since for `keepalive` seconds plus
+// this: the peer, which answers data within `keepalive`, may have
+// restarted and lost our session.
 constexpr uint64_t kSilenceGraceNs = 10 * kNsPerSec;
+// A pair that has carried no data for two keepalive intervals is idle: its
+// keepalives, which only show that each side is alive, go every this long
+// (at most 2/5 of peer_timeout) instead of every `keepalive` seconds --
+// unless the peer sees us at an address that is not ours (a NAT is on the
+// path, and its mapping needs the shorter interval).
+constexpr uint64_t kIdleKeepaliveNs = 120 * kNsPerSec;
+// Data for a peer whose keys are too old waits for the renewal it starts:
+// at most this many packets per peer and in all, for at most this long.
+constexpr size_t kStashPerPeer = 8;
+constexpr size_t kStashMax = 128;
+constexpr uint64_t kStashMaxAgeNs = 5 * kNsPerSec;
 // Half-done handshakes are forgotten after this, freeing their index.
 constexpr uint64_t kHandshakeTimeoutNs = 5 * kNsPerSec;
 // Contacting a configured peer that does not answer: the wait between

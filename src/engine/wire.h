@@ -45,6 +45,9 @@ enum class ControlType : uint8_t {
   kPeers = 3,
   // "I am trying to reach this node: tell it where you see me" (exchange.h).
   kIntroduce = 4,
+  // "I see you at this address" (exchange.h): tells the receiver whether
+  // a NAT is between us, which decides how often it must send keepalives.
+  kSeen = 5,
 };
 
 constexpr size_t kMagicLen = 4;

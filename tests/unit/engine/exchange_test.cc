@@ -115,3 +115,46 @@ TEST(PeerExchange, MalformedBodiesAreRefused) {
   mapped.push_back(0x8a);
   refuses(mapped, "IPv4-mapped");
 }
+
+TEST(PeerExchange, AnAddressReportRoundTripsInTheDocumentedLayout) {
+  for (const Endpoint& e : {v4(9, 3210), v6(0x20, 5, 4000)}) {
+    std::vector<uint8_t> buf(64);
+    ByteWriter w(buf);
+    write_seen(e, w);
+    CHECK(w.ok());
+    buf.resize(w.size());
+    LONGS_EQUAL(e.is_v4() ? 1 + 4 + 2 : 1 + 16 + 2, buf.size());
+    LONGS_EQUAL(e.is_v4() ? 4 : 6, buf[0]);
+    LONGS_EQUAL(ntohs(e.sa.sin6_port), get_be16(&buf[buf.size() - 2]));
+    Endpoint back;
+    std::string why;
+    CHECK_TEXT(parse_seen(buf, &back, &why), why.c_str());
+    CHECK(back == e);
+  }
+}
+
+TEST(PeerExchange, MalformedAddressReportsAreRefused) {
+  std::vector<uint8_t> good(64);
+  ByteWriter w(good);
+  write_seen(v4(9, 3210), w);
+  good.resize(w.size());
+  Endpoint at;
+  std::string why;
+  for (size_t n = 0; n < good.size(); ++n) {
+    std::vector<uint8_t> cut(good.begin(), good.begin() + static_cast<ptrdiff_t>(n));
+    CHECK(!parse_seen(cut, &at, &why));
+  }
+  std::vector<uint8_t> longer = good;
+  longer.push_back(0);
+  CHECK(!parse_seen(longer, &at, &why));
+  STRCMP_EQUAL("trailing bytes", why.c_str());
+  std::vector<uint8_t> family = good;
+  family[0] = 5;
+  CHECK(!parse_seen(family, &at, &why));
+  std::vector<uint8_t> port0 = good;
+  port0[5] = port0[6] = 0;
+  CHECK(!parse_seen(port0, &at, &why));
+  std::vector<uint8_t> multicast = good;
+  multicast[1] = 239;
+  CHECK(!parse_seen(multicast, &at, &why));
+}

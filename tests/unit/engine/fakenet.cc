@@ -14,7 +14,10 @@ namespace braid::engine::test {
 
 Host::Host(FakeNet& net, int n, const NodeConfig& cfg)
     : net_(net), addr_(FakeNet::address(n)),
-      node_(std::make_unique<Node>(cfg, net.clock, net.pool, *this)) {}
+      node_(std::make_unique<Node>(cfg, net.clock, net.pool, *this)) {
+  // As the engine's interface scan would: packets to addr_ reach it.
+  node_->set_local_endpoints({addr_});
+}
 
 Host::~Host() = default;
 

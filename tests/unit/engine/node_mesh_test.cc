@@ -61,20 +61,39 @@ TEST(NodeMesh, TwoNodesThatBothInitiateConnectAndKeepEveryPacketAcrossManyRenewa
   LONGS_EQUAL(1, b.node().peer_count());
 }
 
-TEST(NodeMesh, ALongRunRenewsTheKeysBeforeTheyExpire) {
+TEST(NodeMesh, AnIdlePairKeepsItsKeysAndAPairCarryingDataRenewsThem) {
   Host& a = net->add();
   Host& b = net->add();
   a.target(b);
   net->tick();
+  auto handshakes = [&] {
+    size_t n = 0;
+    for (const Datagram& d : net->sent) n += d.is(PacketType::kHandshakeInit);
+    return n;
+  };
+  size_t formed = handshakes();
+  // Fifteen idle minutes: no renewal, the session stands.
+  for (int m = 0; m < 15; ++m) {
+    net->run_ms(60 * 1000);
+    CHECK(connected(a, b));
+  }
+  LONGS_EQUAL(formed, handshakes());
+  // Data: the first packet waits for new keys, then keys stay young.
+  a.device_packet(make_packet(1));
+  net->run_ms(1000);
+  LONGS_EQUAL(1, b.written.size());
   uint64_t oldest = 0;
-  for (int s = 0; s < 15 * 60; ++s) {
+  for (int s = 0; s < 6 * 60; ++s) {
+    a.device_packet(make_packet(2 + s));
     net->run_ms(1000);
     for (const Keypair* kp : {a.keypair_to(b), b.keypair_to(a)}) {
       CHECK(kp != nullptr);
       if (kp) oldest = std::max(oldest, net->clock.now_ns() - kp->created_ns);
     }
   }
-  CHECK(oldest < kRekeyByResponderNs + 5 * kNsPerSec);
+  CHECK(oldest < kRekeyByOtherNs + 5 * kNsPerSec);
+  LONGS_EQUAL(1 + 6 * 60, b.written.size());
+  LONGS_EQUAL(0, a.node().counters().drop_stash);
   CHECK(connected(a, b));
 }
 

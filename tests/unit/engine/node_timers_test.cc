@@ -136,7 +136,7 @@ TEST(NodeTimers, ALostFinalHandshakeMessageKeepsTheOldKeysWorkingUntilARenewalSu
   LONGS_EQUAL(b->keypair_to(*a)->remote_index, a->keypair_to(*b)->local_index);
 }
 
-TEST(NodeTimers, AKeypairPastRejectAfterTimeIsNotUsed) {
+TEST(NodeTimers, KeysPastRejectAfterTimeCarryNoDataButKeepalivesUntilRenewed) {
   NodeConfig ca = FakeNet::config(1), cb = FakeNet::config(2);
   ca.peer_timeout_s = cb.peer_timeout_s = 600;
   connect(ca, cb);
@@ -154,21 +154,25 @@ TEST(NodeTimers, AKeypairPastRejectAfterTimeIsNotUsed) {
   net->pump();
   LONGS_EQUAL(seq_a, b->written.size());
   LONGS_EQUAL(1, b->node().counters().drop_expired);
-  // Not sealed at all.
+  // Not sealed at all: held for the renewal it asks for.
   b->device_packet(make_packet(seq_b));
   net->pump();
-  LONGS_EQUAL(1, b->node().counters().drop_expired + b->node().counters().drop_no_peer - 1);
+  LONGS_EQUAL(1, b->node().counters().stashed);
   LONGS_EQUAL(seq_b - 1000000, a->written.size());
-  net->tick();
-  CHECK(a->node().peers().empty());
-  CHECK(b->node().peers().empty());
-  // Once handshakes pass again, a session comes back.
-  net->filter = nullptr;
-  net->run_ms(3000);
+  // Keepalives still go under the old keys: the pair stays.
+  uint64_t heard = a->peer_of(*b)->last_received_ns;
+  net->run_ms(30000);
   CHECK(connected(*a, *b));
-  a->device_packet(make_packet(77777));
-  net->pump();
-  LONGS_EQUAL(77777, packet_seq(b->written.back()));
+  CHECK(a->peer_of(*b)->last_received_ns > heard);
+  LONGS_EQUAL(1, b->node().counters().drop_stash);   // held 5 s at most
+  // Once handshakes pass again, new data gets new keys at once.
+  net->filter = nullptr;
+  b->device_packet(make_packet(77777));
+  net->run_ms(2000);
+  LONGS_EQUAL(77777, packet_seq(a->written.back()));
+  CHECK(age_s(b->keypair_to(*a)) < 3);
+  LONGS_EQUAL(2, b->node().counters().stashed);
+  LONGS_EQUAL(1, b->node().counters().drop_stash);
 }
 
 TEST(NodeTimers, AKeepaliveIsSentAfterKeepaliveSecondsOfSilence) {
@@ -194,9 +198,8 @@ TEST(NodeTimers, AKeepaliveIsSentAfterKeepaliveSecondsOfSilence) {
   a->device_packet(make_packet(1));
   net->run_ms(9000);
   LONGS_EQUAL(1, keepalives_from_a());
-  // By then a's silence renewal (b sends nothing, its keepalive is long)
-  // sent our claims again, which postpones the keepalive as well.
-  net->run_ms(7000);
+  // Ten seconds after the packet, the next.
+  net->run_ms(2000);
   LONGS_EQUAL(2, keepalives_from_a());
   // Keepalives reach b but are not written to its device.
   LONGS_EQUAL(1, b->written.size());
@@ -236,18 +239,70 @@ TEST(NodeTimers, APeerIsRemovedAfterPeerTimeoutOfSilenceAndATargetIsContactedAga
   LONGS_EQUAL(5, packet_seq(b->written.back()));
 }
 
-TEST(NodeTimers, AResponderRenewsTheKeysWhenTheInitiatorDoesNot) {
+TEST(NodeTimers, TheOtherNodeRenewsTheKeysWhenTheFirstRenewerDoesNot) {
   connect();
-  uint32_t b_index = b->keypair_to(*a)->local_index;
-  // a's renewals are lost; b renews after kRekeyByResponderNs.
+  Host* first = a->node().renews_first(*a->peer_of(*b)) ? a : b;
+  Host* other = first == a ? b : a;
+  CHECK(!other->node().renews_first(*other->peer_of(*first)));
+  uint32_t index = other->keypair_to(*first)->local_index;
+  // The first renewer's initiations are lost; the other renews after
+  // kRekeyByOtherNs.
   net->filter = [&](Datagram& d, std::vector<Datagram>& out) {
-    if (d.is(PacketType::kHandshakeInit) && d.from == a->addr()) return;
+    if (d.is(PacketType::kHandshakeInit) && d.from == first->addr()) return;
     out.push_back(d);
   };
-  while (net->clock.now_ns() < kRekeyByResponderNs + 5 * kNsPerSec) traffic_step(500);
+  while (net->clock.now_ns() < kRekeyAfterTimeNs + 5 * kNsPerSec) traffic_step(500);
+  LONGS_EQUAL(index, other->keypair_to(*first)->local_index);
+  while (net->clock.now_ns() < kRekeyByOtherNs + 5 * kNsPerSec) traffic_step(500);
   check_traffic_delivered();
-  CHECK(b->keypair_to(*a)->local_index != b_index);
-  CHECK(b->keypair_to(*a)->initiator);
+  CHECK(other->keypair_to(*first)->local_index != index);
+  CHECK(other->keypair_to(*first)->initiator);
+}
+
+TEST(NodeTimers, OnlyOneNodeOfAPairRenewsEvenWhenBothStartedTheSession) {
+  // Each targets the other: both initiate at once and the pair forms
+  // twice over, each side holding a keypair it initiated.
+  a = &net->add();
+  b = &net->add();
+  a->target(*b);
+  b->target(*a);
+  net->tick();
+  CHECK(connected(*a, *b));
+  while (net->clock.now_ns() < 120 * kNsPerSec) traffic_step(500);
+  net->sent.clear();
+  while (net->clock.now_ns() < 420 * kNsPerSec) traffic_step(500);
+  check_traffic_delivered();
+  size_t from_a = 0, from_b = 0;
+  for (const Datagram& d : net->sent) {
+    if (!d.is(PacketType::kHandshakeInit)) continue;
+    (d.from == a->addr() ? from_a : from_b) += 1;
+  }
+  // Both send under the same keypair: the one the first renewer started.
+  LONGS_EQUAL(a->keypair_to(*b)->remote_index, b->keypair_to(*a)->local_index);
+  bool a_first = a->node().renews_first(*a->peer_of(*b));
+  // 300 s: three or four renewals, all by the same node.
+  size_t first = a_first ? from_a : from_b, other = a_first ? from_b : from_a;
+  CHECK_TEXT(first >= 3 && first <= 4, std::to_string(first).c_str());
+  LONGS_EQUAL(0, other);
+}
+
+TEST(NodeTimers, AnIdlePairThatFormedTwiceOverSettlesOnOneKeypairAndLasts) {
+  a = &net->add();
+  b = &net->add();
+  a->target(*b);
+  b->target(*a);
+  net->tick();
+  CHECK(connected(*a, *b));
+  size_t formed = net->sent.size();
+  // Past kRejectAfterTimeNs, when the keypair only one side used would
+  // have gone, and past peer_timeout.
+  net->run_ms(10 * 60 * 1000);
+  CHECK(connected(*a, *b));
+  LONGS_EQUAL(a->keypair_to(*b)->remote_index, b->keypair_to(*a)->local_index);
+  for (size_t i = formed; i < net->sent.size(); ++i) CHECK(!is_handshake(net->sent[i]));
+  a->device_packet(make_packet(1));
+  net->run_ms(1000);
+  LONGS_EQUAL(1, packet_seq(b->written.back()));
 }
 
 TEST(NodeTimers, AnUnansweredTargetIsRetriedWithBackoff) {
@@ -350,6 +405,8 @@ TEST(NodeTimers, RenewalsOfASilentPeerAreGivenUpAfterTheAttemptTime) {
   net->filter = [&](Datagram& d, std::vector<Datagram>& out) {
     if (d.from != b->addr()) out.push_back(d);
   };
+  // Data that goes unanswered is what makes a suspect a restart.
+  a->device_packet(make_packet(1));
   net->run_ms(290 * 1000);
   uint64_t early = 0, late = 0;
   for (const Datagram& d : net->sent) {

@@ -1,0 +1,24 @@
+// This node's own endpoints: every address of its interfaces with its UDP
+// port. A peer that reports seeing us elsewhere (ControlType::kSeen) sees
+// us through a NAT, whose mapping our keepalives must hold open.
+#pragma once
+
+#include <ifaddrs.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/endpoint.h"
+
+namespace braid::engine {
+
+// The IPv4 and IPv6 addresses of a getifaddrs list, each with `port`.
+std::vector<Endpoint> local_endpoints(const ifaddrs* list, uint16_t port);
+
+// Scans the interfaces now (getifaddrs: netlink, no files, so it works in
+// the chroot); `port` 0 is read from the socket fd. Empty when the scan
+// fails, which makes every path count as NATed: keepalives then go at the
+// shorter interval, the safe choice.
+std::vector<Endpoint> scan_local_endpoints(int fd, uint16_t port);
+
+}  // namespace braid::engine
