@@ -57,7 +57,7 @@ void Node::send_transport(Peer& peer, PacketType type, PacketBuf* buf) {
   }
   if (data) {
     // Keys too old for data (an idle pair's): it waits for new ones.
-    if (now - kp->created_ns > kRejectAfterTimeNs) {
+    if (now - kp->created_ns > kSendDataBeforeNs) {
       stash(peer, buf, now);
       return;
     }
@@ -81,6 +81,9 @@ void Node::send_transport(Peer& peer, PacketType type, PacketBuf* buf) {
 
 void Node::stash(Peer& peer, PacketBuf* buf, uint64_t now) {
   peer.renew_now = true;
+  // Held data is data unanswered: if the renewal it starts gets no answer
+  // the peer may have been replaced (timers.cc, silence).
+  if (peer.awaiting_reply_ns == 0) peer.awaiting_reply_ns = now;
   // Renewals given up earlier get a fresh run of attempts: there is data.
   if (peer.rekey_first_ns && now - peer.rekey_first_ns > kRekeyAttemptNs) peer.rekey_first_ns = now;
   size_t mine = 0, oldest_mine = stashed_;
@@ -245,6 +248,7 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf) {
   } else if (&kp != peer.current.get()) {
     settle_crossed(peer, kp);
   }
+  note_inbound(peer, now);
   peer.last_received_ns = now;
   peer.awaiting_reply_ns = 0;
   if (data) {

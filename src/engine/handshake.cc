@@ -369,6 +369,11 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
   bool first_contact = h.first_contact;
   bool probe = h.probe;
   drop_handshake(local_index);   // h is gone from here on
+  // A stranger's first initiation that nothing of ours could have invited
+  // (we never sent to it, or to where it came from): this node takes
+  // unsolicited packets, so no NAT or firewall filters its inbound side.
+  if (!initiator && !peers_.contains(remote) && !solicited(remote, from))
+    inbound_open_ = true;
   // Heard of as one node, answered as another: what we were told of it
   // was wrong; the node that answered is a peer like any other.
   if (candidate) candidates_.erase(*candidate);
@@ -376,6 +381,7 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
 
   auto& slot = peers_[remote];
   bool is_new = !slot;
+  bool moved = !is_new && slot->endpoint != from;
   if (is_new) slot = std::make_unique<Peer>(remote);
   Peer& peer = *slot;
   // Each handshake shows the certificate afresh: a renewed one replaces
@@ -403,6 +409,7 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
   peer.last_handshake_ns = now;
   ++peer.stats.handshakes;
   ++counters_.handshake_ok;
+  if (!initiator && !is_new) note_inbound(peer, now);
   if (is_new || peer.connected_ns == 0) {
     peer.connected_ns = now;
     peer.last_sent_ns = now;
@@ -431,11 +438,28 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
   if (!initiator) send_keepalive(peer);
   peer.renew_now = false;
   if (!into_next) send_stashed(peer);
+  // A handshake moved it (our path changed, or its): where it sees us may
+  // have changed too.
+  if (moved) send_seen(peer);
   // A renewal answered by another node at the peer's address: the peer
   // restarted with a new identity. Its old sessions are dead.
   // (Not for a beacon's probe: its address is only what a beacon claimed.)
   if (renewing && *renewing != remote && !probe)
     remove_peer(*renewing, "was replaced by a new node at its address");
+}
+
+bool Node::solicited(const NodeId& remote, const Endpoint& from) const {
+  auto c = candidates_.find(remote);
+  if (c != candidates_.end() && c->second.last_attempt_ns != 0) return true;
+  for (const Target& t : targets_) {
+    if (t.node == remote) return true;
+    for (const Endpoint& e : t.addrs)
+      if (e == from) return true;
+  }
+  for (const auto& [id, c2] : candidates_)
+    for (const Endpoint& e : c2.endpoints)
+      if (e == from && c2.last_attempt_ns != 0) return true;
+  return false;
 }
 
 void Node::announce(Peer& peer) {

@@ -47,7 +47,8 @@ bool claim_allowed(const identity::Certificate& cert, const identity::IpPrefix& 
 }  // namespace
 
 // Every peer sends at least every idle_keepalive_ns() (a quiet pair's
-// keepalive); one of those lost still leaves it live.
+// keepalive); when one is lost, the handshake an overdue peer gets
+// (timers.cc) answers within this window.
 bool Node::live(const Peer& peer) const {
   uint64_t now = clock_.now_ns();
   return peer.current && peer.announced &&
@@ -55,7 +56,22 @@ bool Node::live(const Peer& peer) const {
              idle_keepalive_ns() + uint64_t{cfg_.keepalive_s} * kNsPerSec + kSilenceGraceNs;
 }
 
+// Seen at our own address (no NAT) and known to take unsolicited packets
+// (no stateful firewall either, such as an IPv6 home gateway's).
 bool Node::direct_path(const Peer& peer) const {
+  return inbound_open_ && seen_at_own_address(peer);
+}
+
+// It reached us although we had sent it nothing for an idle keepalive
+// interval: whatever state a firewall keeps for us lasts that long, or none
+// is needed, and our idle keepalives will do.
+void Node::note_inbound(const Peer& peer, uint64_t now) {
+  if (!inbound_open_ && now - peer.last_sent_ns > idle_keepalive_ns() &&
+      seen_at_own_address(peer))
+    inbound_open_ = true;
+}
+
+bool Node::seen_at_own_address(const Peer& peer) const {
   if (!peer.seen_us_at) return false;
   for (const Endpoint& e : local_endpoints_)
     if (e == *peer.seen_us_at) return true;
@@ -378,9 +394,11 @@ void Node::timers_candidates(uint64_t now) {
 void Node::exchange_round(uint64_t /*now*/) {
   // Up to kExchangeFanout live peers at random get our list (a list of
   // its own each: send_peer_list reuses scratch_).
+  // (Not a peer we are keeping quiet towards to see whether a firewall
+  // filters us: timers.cc.)
   std::vector<Peer*> to;
   for (auto& [id, p] : peers_)
-    if (live(*p)) to.push_back(p.get());
+    if (live(*p) && !(probe_peer_ && *probe_peer_ == id && !inbound_open_)) to.push_back(p.get());
   size_t n = choose_random(to, kExchangeFanout);
   for (size_t i = 0; i < n; ++i) send_peer_list(*to[i]);
 }

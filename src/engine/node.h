@@ -138,9 +138,16 @@ class Node {
   void on_beacon(const Endpoint& from, const NodeId& id);
   // Where packets to this node arrive: its interface addresses with its UDP
   // port. A peer that sees us elsewhere sees us through a NAT.
+  // A new set is a new situation: whether unsolicited packets reach us is
+  // learnt again.
   void set_local_endpoints(std::vector<Endpoint> endpoints) {
+    if (endpoints != local_endpoints_) inbound_open_ = probe_failed_ = false;
     local_endpoints_ = std::move(endpoints);
   }
+  // A stranger's unsolicited initiation has reached us since the local
+  // endpoints last changed (tests may say so).
+  bool inbound_open() const { return inbound_open_; }
+  void set_inbound_open(bool open) { inbound_open_ = open; }
   // The network's first mac1 key: beacons are keyed by it.
   const MacKey& network_mac_key() const { return network_mac_keys_.front(); }
   // Installs a CA's revocation list (certificate networks) and removes at
@@ -165,6 +172,8 @@ class Node {
   // The peer sees us at one of our own addresses: no NAT between us needs
   // our keepalives (timers.h kIdleKeepaliveNs).
   bool direct_path(const Peer& peer) const;
+  // The peer sees us at one of our own addresses (no NAT on our side).
+  bool seen_at_own_address(const Peer& peer) const;
   // Of a pair, the node that renews the keys on time (timers.h).
   bool renews_first(const Peer& peer) const { return id_ < peer.id(); }
 
@@ -217,6 +226,9 @@ class Node {
   void on_handshake_resp(const Endpoint& from, PacketBuf* buf);
   void on_handshake_final(const Endpoint& from, PacketBuf* buf);
   void install_keypair(Handshake& hs, uint32_t local_index, const Endpoint& from);
+  // Whether anything of ours could have invited an initiation from this
+  // node at this address (a target, a candidate we contacted).
+  bool solicited(const NodeId& remote, const Endpoint& from) const;
   void drop_handshake(uint32_t index);
   // Logs "peer ... connected" once.
   void announce(Peer& peer);
@@ -294,6 +306,15 @@ class Node {
   LogLimiter mac_log_limiter_{1, 10000};
   uint64_t last_expire_ns_ = 0;
   std::vector<Endpoint> local_endpoints_;
+  bool inbound_open_ = false;
+  // Without that proof, one peer is left without our keepalives to find
+  // out (timers.cc); a probe that ends with the peer overdue shows a
+  // firewall, and none is tried again until our addresses change.
+  std::optional<NodeId> probe_peer_;
+  bool probe_failed_ = false;
+  // The proof (data.cc, handshake.cc): a packet from a peer we had sent
+  // nothing to for an idle keepalive interval.
+  void note_inbound(const Peer& peer, uint64_t now);
   // Data held for peers renewing their keys, oldest first.
   struct Stashed {
     NodeId peer{};

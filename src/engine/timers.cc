@@ -62,8 +62,9 @@ void Node::on_tick() {
   }
 }
 
-// At most 2/5 of peer_timeout, so that two lost keepalives in a row do
-// not time a quiet peer out; never shorter than `keepalive`.
+// At most 2/5 of peer_timeout: after a lost keepalive the overdue
+// handshake (at this interval plus kSilenceGraceNs) still has time for its
+// retries before the peer times out. Never shorter than `keepalive`.
 uint64_t Node::idle_keepalive_ns() const {
   uint64_t keepalive = uint64_t{cfg_.keepalive_s} * kNsPerSec;
   uint64_t cap = uint64_t{cfg_.peer_timeout_s} * kNsPerSec * 2 / 5;
@@ -138,10 +139,17 @@ void Node::timers_peer(Peer& peer, uint64_t now) {
   // We sent data but hear nothing, not even the keepalive that answers it:
   // the peer may have restarted and lost our session. A new handshake
   // finds out (the session stays until it succeeds or the peer times out).
-  bool silent = kp && peer.awaiting_reply_ns != 0 &&
-                now - peer.awaiting_reply_ns > keepalive + kSilenceGraceNs;
-  bool on_time = kp && kp->carried_data &&
-                 age > (renews_first(peer) ? kRekeyAfterTimeNs : kRekeyByOtherNs);
+  // Or we hear nothing although the peer keeps at least an idle pair's
+  // keepalive: it is overdue, and a handshake gets an answer where a
+  // keepalive would not (one lost keepalive costs a handshake, not the
+  // peer).
+  bool overdue = now - peer.last_received_ns > idle_keepalive_ns() + kSilenceGraceNs;
+  bool silent = kp && ((peer.awaiting_reply_ns != 0 &&
+                        now - peer.awaiting_reply_ns > keepalive + kSilenceGraceNs) ||
+                       overdue);
+  uint64_t late = renews_first(peer) ? 0 : kRekeyByOtherNs - kRekeyAfterTimeNs;
+  bool on_time = kp && ((kp->carried_data && age > kRekeyAfterTimeNs + late) ||
+                        age > kIdleRekeyNs + late);
   bool due = kp == nullptr || silent || peer.renew_now || on_time ||
              (!kp->confirmed && age > kRekeyRetryNs) || kp->send_counter > kRekeyAfterMessages;
   if (!due) peer.rekey_first_ns = 0;
@@ -156,9 +164,33 @@ void Node::timers_peer(Peer& peer, uint64_t now) {
     peer.rekey_index = start_initiation(peer.endpoint, -1, &id, kp && !silent);
     peer.rekey_retry_at_ns = now + kRekeyRetryNs + jitter();
   }
-  // A quiet pair keeps quiet unless a NAT on our side needs the packets.
+  // A quiet pair keeps quiet unless a NAT on our side needs the packets,
+  // or a firewall might. Until a packet has shown that unsolicited ones
+  // reach us (data.cc), one peer is the probe: we stop sending it
+  // keepalives. Only a peer whose id is larger than ours (one we renew
+  // first with), so that no two nodes probe each other: the probe peer
+  // keeps sending to us, and if that stops reaching us for an idle
+  // interval a firewall filters what we do not ask for.
   bool idle = now - peer.last_data_ns > 2 * keepalive;
-  uint64_t interval = idle && direct_path(peer) ? idle_keepalive_ns() : keepalive;
+  bool probe = false;
+  if (idle && !inbound_open_ && !probe_failed_ && renews_first(peer) &&
+      seen_at_own_address(peer)) {
+    if (!probe_peer_ || !peers_.contains(*probe_peer_)) probe_peer_ = peer.id();
+    probe = *probe_peer_ == peer.id();
+    if (probe && overdue) {
+      probe_failed_ = true;
+      probe = false;
+      log_info("packets from peer %s stop reaching this node when it sends nothing: a firewall "
+               "filters them; keepalives go every %u s",
+               peer.name().c_str(), cfg_.keepalive_s);
+    }
+  }
+  // The probe's silence outlasts an idle interval, so that the peer's
+  // next packet (it sends at least that often) tells (data.cc).
+  uint64_t interval = !idle                ? keepalive
+                      : probe              ? 2 * idle_keepalive_ns()
+                      : direct_path(peer) ? idle_keepalive_ns()
+                                           : keepalive;
   if (kp && now - peer.last_sent_ns > interval) send_keepalive(peer);
 }
 

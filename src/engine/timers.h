@@ -21,6 +21,13 @@ constexpr uint64_t kRekeyByOtherNs = 110 * kNsPerSec;
 // control messages (which a member learns anyway), and the first data
 // packet starts a renewal and waits for it (kStash*).
 constexpr uint64_t kRejectAfterTimeNs = 180 * kNsPerSec;
+// Data is sealed only under keys younger than this, so that it arrives
+// before kRejectAfterTimeNs; older keys make it wait for a renewal.
+constexpr uint64_t kSendDataBeforeNs = kRejectAfterTimeNs - 10 * kNsPerSec;
+// Even an idle pair's keys are renewed this often (by the same node as
+// above; the other kRekeyByOtherNs - kRekeyAfterTimeNs later): the
+// control messages they carry are not kept under one key for days.
+constexpr uint64_t kIdleRekeyNs = 3600 * kNsPerSec;
 // Renew after this many packets even if the time has not come.
 constexpr uint64_t kRekeyAfterMessages = 1ull << 60;
 // A rekey handshake that got no answer is started again after this.
@@ -33,7 +40,11 @@ constexpr uint64_t kSilenceGraceNs = 10 * kNsPerSec;
 // keepalives, which only show that each side is alive, go every this long
 // (at most 2/5 of peer_timeout) instead of every `keepalive` seconds --
 // unless the peer sees us at an address that is not ours (a NAT is on the
-// path, and its mapping needs the shorter interval).
+// path, and its mapping needs the shorter interval) or no stranger's
+// packet has yet shown that unsolicited packets reach us (a stateful
+// firewall would forget us). A peer not heard from for this long plus
+// kSilenceGraceNs is overdue: it gets a handshake, whose answer makes up
+// for a lost keepalive before peer_timeout.
 constexpr uint64_t kIdleKeepaliveNs = 120 * kNsPerSec;
 // Data for a peer whose keys are too old waits for the renewal it starts:
 // at most this many packets per peer and in all, for at most this long.

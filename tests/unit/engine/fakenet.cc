@@ -88,6 +88,10 @@ void FakeNet::behind_nat(Host& h, const Endpoint& public_addr) {
   nats_.push_back(Nat{&h, public_addr, {}});
 }
 
+void FakeNet::behind_firewall(Host& h, uint64_t timeout_ns) {
+  firewalls_.push_back(Firewall{&h, timeout_ns, {}});
+}
+
 void FakeNet::cut_off(Host& h) {
   cut_.push_back(h.addr());
   for (const Nat& n : nats_)
@@ -109,6 +113,15 @@ void FakeNet::send(Datagram d) {
     d.from = n.public_addr;
     if (std::find(n.opened.begin(), n.opened.end(), d.to) == n.opened.end())
       n.opened.push_back(d.to);
+  }
+  for (Firewall& f : firewalls_) {
+    if (d.from != f.host->addr()) continue;
+    auto it = std::find_if(f.last_out.begin(), f.last_out.end(),
+                           [&](const auto& o) { return o.first == d.to; });
+    if (it == f.last_out.end())
+      f.last_out.emplace_back(d.to, d.sent_ns);
+    else
+      it->second = d.sent_ns;
   }
   sent.push_back(d);
   if (!filter) {
@@ -134,6 +147,15 @@ size_t FakeNet::pump() {
         ++nat_dropped;
         h = nullptr;
       }
+    for (const Firewall& f : firewalls_) {
+      if (h != f.host || d.to != f.host->addr()) continue;
+      auto it = std::find_if(f.last_out.begin(), f.last_out.end(),
+                             [&](const auto& o) { return o.first == d.from; });
+      if (it == f.last_out.end() || clock.now_ns() - it->second > f.timeout_ns) {
+        ++nat_dropped;
+        h = nullptr;
+      }
+    }
     PacketBuf* b = h ? pool.get(0) : nullptr;
     if (b == nullptr || d.bytes.size() > b->capacity) {
       if (b) pool.put(b);

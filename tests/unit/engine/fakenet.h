@@ -84,6 +84,10 @@ class FakeNet {
   // destination), and a datagram to public_addr reaches h only from an
   // endpoint h has sent to before. h's own address is unreachable.
   void behind_nat(Host& h, const Endpoint& public_addr);
+  // Puts h behind a stateful firewall without NAT (an IPv6 home
+  // gateway's): h keeps its address, and a datagram reaches it only from
+  // an endpoint it has sent to within `timeout_ns`.
+  void behind_firewall(Host& h, uint64_t timeout_ns);
   // Drops everything h sends or is sent from now on (a crash, a cable
   // pulled), without telling its node.
   void cut_off(Host& h);
@@ -104,7 +108,7 @@ class FakeNet {
   Filter filter;
   std::vector<Datagram> sent;   // everything that entered the network
   uint64_t undeliverable = 0;
-  uint64_t nat_dropped = 0;     // unsolicited datagrams a NAT refused
+  uint64_t nat_dropped = 0;     // unsolicited datagrams a NAT or firewall refused
   Host& host(size_t i) { return *hosts_[i]; }
   size_t size() const { return hosts_.size(); }
 
@@ -116,6 +120,12 @@ class FakeNet {
     std::vector<Endpoint> opened;   // destinations it has sent to
   };
   std::vector<Nat> nats_;
+  struct Firewall {
+    Host* host;
+    uint64_t timeout_ns;
+    std::vector<std::pair<Endpoint, uint64_t>> last_out;   // destination, when
+  };
+  std::vector<Firewall> firewalls_;
   std::vector<Endpoint> cut_;
 
   std::vector<std::unique_ptr<Host>> hosts_;

@@ -185,6 +185,41 @@ TEST(MeshNat, KeepalivesHoldANatOpenOnlyWhereOneIsOnThePath) {
   CHECK(b->node().live(*b->peer_of(*a)));
 }
 
+TEST(Mesh, ANodeBehindAFirewallWithoutNatKeepsItsKeepalivesAndStaysReachable) {
+  // f keeps its address but its gateway forgets a flow after 30 s; a and
+  // b are open. f contacts them both, so no stranger ever knocks.
+  Host& a = net->add();
+  Host& b = net->add();
+  Host& f = net->add();
+  net->behind_firewall(f, 30 * kNsPerSec);
+  f.target(a);
+  f.target(b);
+  net->run_ms(3000);
+  LONGS_EQUAL(0, missing_pairs(3));
+  net->run_ms(10 * 60 * 1000);
+  CHECK(a.node().inbound_open());
+  CHECK_FALSE(f.node().inbound_open());
+  // f's probe failed: it keeps the short keepalive to everyone.
+  net->sent.clear();
+  net->run_ms(5 * 60 * 1000);
+  const uint64_t keepalive = FakeNet::config(1).keepalive_s;
+  for (const Host* to : {&a, &b}) {
+    uint64_t last = 0, gap = 0;
+    for (const Datagram& d : net->sent)
+      if (d.from == f.addr() && d.to == to->addr()) {
+        if (last) gap = std::max(gap, d.sent_ns - last);
+        last = d.sent_ns;
+      }
+    CHECK_TEXT(gap <= (keepalive + 1) * kNsPerSec, std::to_string(gap / kNsPerSec).c_str());
+  }
+  // So a's data gets through at once, after any silence.
+  size_t got = f.written.size();
+  a.device_packet(make_packet(9));
+  net->run_ms(1000);
+  LONGS_EQUAL(got + 1, f.written.size());
+  LONGS_EQUAL(0, missing_pairs(3));
+}
+
 TEST(Mesh, GossipDoesNotKeepADeadNodeAliveAndAClosingNodeGoesAtOnce) {
   for (int i = 0; i < 5; ++i) net->add();
   for (size_t i = 1; i < 5; ++i) net->host(i).target(net->host(0));
@@ -301,6 +336,16 @@ TEST(Mesh, ManagementTrafficOfAnIdleMeshStaysSmall) {
   for (int k = 1; k < 20; ++k) net->add().target(net->host(0));
   net->run_ms(10 * 1000);
   LONGS_EQUAL(0, missing_pairs(20));
+  // Each node first finds out that unsolicited packets reach it (no
+  // firewall, timers.cc): by a stranger's first contact, or by going quiet
+  // towards one peer of larger id; the node of the largest id has none to
+  // probe and may have to keep the short keepalive.
+  net->run_ms(8 * 60 * 1000);
+  size_t largest = 0;
+  for (size_t i = 1; i < 20; ++i)
+    if (net->host(largest).node().id() < net->host(i).node().id()) largest = i;
+  for (size_t i = 0; i < 20; ++i)
+    if (i != largest) CHECK(net->host(i).node().inbound_open());
   net->sent.clear();
   const uint64_t secs = 600;
   net->run_ms(secs * 1000);
