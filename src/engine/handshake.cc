@@ -394,7 +394,20 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
   kp->confirmed = !initiator;
   bool into_next = initiator && peer.current && peer.current->confirmed &&
                    now - peer.current->created_ns < kRejectAfterTimeNs;
-  if (into_next) {
+  // Two handshakes that crossed: both sides keep the one the first
+  // renewer started (settle_crossed in data.cc mends what slips past
+  // this). The other is kept for receiving only.
+  bool first = renews_first(peer);
+  bool crossed_loser = peer.current && peer.current->initiator == first &&
+                       initiator != first &&
+                       now - peer.current->created_ns <= kHandshakeTimeoutNs;
+  if (crossed_loser) {
+    retire_keypair(peer.retired.back());
+    for (size_t i = Peer::kRetired - 1; i > 0; --i) peer.retired[i] = std::move(peer.retired[i - 1]);
+    peer.retired[0] = std::move(kp);
+    index_[local_index] = Slot{peer.retired[0].get(), nullptr};
+    into_next = false;   // current stands, fresh: nothing waits
+  } else if (into_next) {
     retire_keypair(peer.next);
     peer.next = std::move(kp);
     index_[local_index] = Slot{peer.next.get(), nullptr};

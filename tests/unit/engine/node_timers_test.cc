@@ -306,6 +306,8 @@ TEST(NodeTimers, AnIdlePairThatFormedTwiceOverSettlesOnOneKeypairAndLasts) {
   b->target(*a);
   net->tick();
   CHECK(connected(*a, *b));
+  // One keypair from the start.
+  LONGS_EQUAL(a->keypair_to(*b)->remote_index, b->keypair_to(*a)->local_index);
   // (Neither has to find out whether a firewall filters it: timers.cc.)
   a->node().set_inbound_open(true);
   b->node().set_inbound_open(true);
