@@ -398,7 +398,8 @@ void Node::exchange_round(uint64_t /*now*/) {
   // filters us: timers.cc.)
   std::vector<Peer*> to;
   for (auto& [id, p] : peers_)
-    if (live(*p) && !(probe_peer_ && *probe_peer_ == id && !inbound_open_)) to.push_back(p.get());
+    if (live(*p) && !(probe_peer_ && *probe_peer_ == id && !inbound_open_ && !probe_failed_))
+      to.push_back(p.get());
   size_t n = choose_random(to, kExchangeFanout);
   for (size_t i = 0; i < n; ++i) send_peer_list(*to[i]);
 }
