@@ -47,10 +47,11 @@ bool shareable(const Endpoint& e) {
   if (e.is_v4()) {
     uint8_t first = a.s6_addr[12];
     bool zero = first == 0 && a.s6_addr[13] == 0 && a.s6_addr[14] == 0 && a.s6_addr[15] == 0;
-    return !zero && first < 224;   // not 0.0.0.0, multicast or reserved
+    // Not 0.0.0.0, loopback, multicast or reserved.
+    return !zero && first != 127 && first < 224;
   }
-  return !IN6_IS_ADDR_UNSPECIFIED(&a) && !IN6_IS_ADDR_MULTICAST(&a) &&
-         !IN6_IS_ADDR_LINKLOCAL(&a);
+  return !IN6_IS_ADDR_UNSPECIFIED(&a) && !IN6_IS_ADDR_LOOPBACK(&a) &&
+         !IN6_IS_ADDR_MULTICAST(&a) && !IN6_IS_ADDR_LINKLOCAL(&a);
 }
 
 size_t write_peers(uint8_t flags, std::span<const PeerEntry> entries, ByteWriter& out) {

@@ -36,8 +36,9 @@ constexpr size_t kMaxPeerEntries = 20;
 constexpr size_t kIntroduceLen = 32;
 
 // Only an endpoint another node could send to is worth telling: not
-// unspecified, multicast, port 0 or IPv6 link-local (its scope means
-// nothing elsewhere).
+// unspecified, multicast, port 0, loopback (the teller's own host, which
+// would turn a member's gossip into packets to the receiver's local
+// services) or IPv6 link-local (its scope means nothing elsewhere).
 bool shareable(const Endpoint& e);
 
 // Appends a kPeers body; entries past kMaxPeerEntries and unshareable ones

@@ -74,6 +74,17 @@ TEST(PeerExchange, AtMostTwentyEntriesAndOnlyAddressesOthersCanSendTo) {
   LONGS_EQUAL(n, body[1]);
 }
 
+TEST(PeerExchange, LoopbackAddressesAreNotShareable) {
+  const uint8_t lo4[4] = {127, 0, 0, 1};
+  const uint8_t lo4b[4] = {127, 9, 9, 9};
+  uint8_t lo6[16] = {};
+  lo6[15] = 1;
+  CHECK_FALSE(shareable(Endpoint::from_bytes(4, lo4, 3210)));
+  CHECK_FALSE(shareable(Endpoint::from_bytes(4, lo4b, 3210)));
+  CHECK_FALSE(shareable(Endpoint::from_bytes(6, lo6, 3210)));
+  CHECK(shareable(v4(7, 3210)));
+}
+
 TEST(PeerExchange, MalformedBodiesAreRefused) {
   PeerEntry a{{}, v4(7, 3210)};
   size_t n = 0;
