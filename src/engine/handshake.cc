@@ -98,7 +98,13 @@ uint32_t Node::start_initiation(const Endpoint& to, int target, const NodeId* pe
   h->endpoint = to;
   h->started_ns = clock_.now_ns();
   h->target = target;
-  if (peer) h->peer = *peer;
+  if (peer) {
+    h->peer = *peer;
+    // An initiation opens a firewall's state as any packet does: what
+    // proves the way open (note_inbound) must not follow one.
+    auto p = peers_.find(*peer);
+    if (p != peers_.end()) p->second->last_initiation_ns = h->started_ns;
+  }
   h->first_contact = !(peer && peer_key);
   h->mac_key = peer && peer_key ? derive_mac_key(cfg_.magic, *peer) : network_mac_keys_.front();
   Handshake& ref = *h;
@@ -368,12 +374,8 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
   std::optional<NodeId> candidate = h.candidate;
   bool first_contact = h.first_contact;
   bool probe = h.probe;
+  uint64_t started_ns = h.started_ns;
   drop_handshake(local_index);   // h is gone from here on
-  // A stranger's first initiation that nothing of ours could have invited
-  // (we never sent to it, or to where it came from): this node takes
-  // unsolicited packets, so no NAT or firewall filters its inbound side.
-  if (!initiator && !peers_.contains(remote) && !solicited(remote, from))
-    inbound_open_ = true;
   // Heard of as one node, answered as another: what we were told of it
   // was wrong; the node that answered is a peer like any other.
   if (candidate) candidates_.erase(*candidate);
@@ -398,8 +400,10 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
   // renewer started (settle_crossed in data.cc mends what slips past
   // this). The other is kept for receiving only.
   bool first = renews_first(peer);
+  // (Started before the current keypair existed: a handshake started
+  // after it, such as a restarted peer's first contact, replaces it.)
   bool crossed_loser = peer.current && peer.current->initiator == first &&
-                       initiator != first &&
+                       initiator != first && started_ns <= peer.current->created_ns &&
                        now - peer.current->created_ns <= kHandshakeTimeoutNs;
   if (crossed_loser) {
     retire_keypair(peer.retired.back());
@@ -423,6 +427,19 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
   ++peer.stats.handshakes;
   ++counters_.handshake_ok;
   if (!initiator && !is_new) note_inbound(peer, now);
+  // Our probe's handshake answered: the peer is alive, so the packet it
+  // sent after the quiet was filtered on the way to us.
+  if (initiator && peer.seen_us_at) {
+    FirewallProbe& fw = fw_[family(*peer.seen_us_at)];
+    if (fw.peer == remote && fw.asked && !fw.open) {
+      fw.failed = true;
+      end_probe(fw, now, false);
+      log_info("a packet from peer %s after %llu s of quiet did not reach this node: something "
+               "filters what it does not ask for; keepalives stay every %u s",
+               peer.name().c_str(),
+               static_cast<unsigned long long>(idle_keepalive_ns() / kNsPerSec), cfg_.keepalive_s);
+    }
+  }
   if (is_new || peer.connected_ns == 0) {
     peer.connected_ns = now;
     peer.last_sent_ns = now;
@@ -459,20 +476,6 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
   // (Not for a beacon's probe: its address is only what a beacon claimed.)
   if (renewing && *renewing != remote && !probe)
     remove_peer(*renewing, "was replaced by a new node at its address");
-}
-
-bool Node::solicited(const NodeId& remote, const Endpoint& from) const {
-  auto c = candidates_.find(remote);
-  if (c != candidates_.end() && c->second.last_attempt_ns != 0) return true;
-  for (const Target& t : targets_) {
-    if (t.node == remote) return true;
-    for (const Endpoint& e : t.addrs)
-      if (e == from) return true;
-  }
-  for (const auto& [id, c2] : candidates_)
-    for (const Endpoint& e : c2.endpoints)
-      if (e == from && c2.last_attempt_ns != 0) return true;
-  return false;
 }
 
 void Node::announce(Peer& peer) {

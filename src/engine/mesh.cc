@@ -56,19 +56,30 @@ bool Node::live(const Peer& peer) const {
              idle_keepalive_ns() + uint64_t{cfg_.keepalive_s} * kNsPerSec + kSilenceGraceNs;
 }
 
-// Seen at our own address (no NAT) and known to take unsolicited packets
-// (no stateful firewall either, such as an IPv6 home gateway's).
+// Seen at our own address (no NAT), and a probe found that packets reach
+// us after a quiet spell (no firewall that forgets us either).
 bool Node::direct_path(const Peer& peer) const {
-  return inbound_open_ && seen_at_own_address(peer);
+  return peer.seen_us_at && fw_[family(*peer.seen_us_at)].open && seen_at_own_address(peer);
 }
 
-// It reached us although we had sent it nothing for an idle keepalive
-// interval: whatever state a firewall keeps for us lasts that long, or none
-// is needed, and our idle keepalives will do.
-void Node::note_inbound(const Peer& peer, uint64_t now) {
-  if (!inbound_open_ && now - peer.last_sent_ns > idle_keepalive_ns() &&
-      seen_at_own_address(peer))
-    inbound_open_ = true;
+// A packet after an idle interval in which neither side sent the other
+// anything: whatever state a firewall or NAT keeps for us outlives that
+// quiet (or none is needed), so our idle keepalives will do. It comes from
+// a peer we asked to keep quiet (timers.cc), which then gets a keepalive
+// at once so that it does not find us overdue.
+void Node::note_inbound(Peer& peer, uint64_t now) {
+  if (!peer.seen_us_at || !seen_at_own_address(peer)) return;
+  FirewallProbe& fw = fw_[family(*peer.seen_us_at)];
+  uint64_t idle = idle_keepalive_ns();
+  uint64_t sent = std::max(peer.last_sent_ns, peer.last_initiation_ns);
+  if (fw.open || now - sent < idle || now - peer.last_received_ns < idle) return;
+  fw.open = true;
+  log_info("packets reach this node after %llu s of quiet (%s): keepalives to idle peers every "
+           "%llu s",
+           static_cast<unsigned long long>(idle / kNsPerSec), peer.seen_us_at->is_v4() ? "IPv4" : "IPv6",
+           static_cast<unsigned long long>(idle / kNsPerSec));
+  if (fw.peer == peer.id()) end_probe(fw, now, false);
+  send_keepalive(peer);
 }
 
 bool Node::seen_at_own_address(const Peer& peer) const {
@@ -118,6 +129,36 @@ void Node::send_peer_list(Peer& to) {
   send_control(to, [&](ByteWriter& w) {
     w.u8(static_cast<uint8_t>(ControlType::kPeers));
     write_peers(0, {entries.data(), n}, w);
+  });
+}
+
+// A peer's firewall probe: keep quiet towards it for the time it asks
+// (within bounds: at least `keepalive`, at most peer_timeout/2, so that
+// it cannot make us go silent for long), then send one keepalive.
+void Node::on_probe(Peer& peer, std::span<const uint8_t> body) {
+  ByteReader r(body);
+  uint16_t secs = r.u16();
+  if (!r.done()) {
+    ++counters_.drop_control;
+    return;
+  }
+  uint64_t quiet = std::clamp<uint64_t>(uint64_t{secs} * kNsPerSec,
+                                        uint64_t{cfg_.keepalive_s} * kNsPerSec,
+                                        uint64_t{cfg_.peer_timeout_s} * kNsPerSec / 2);
+  // Two nodes probing each other would each break the other's quiet: the
+  // one with the smaller id goes on, the other gives way.
+  if (probing(peer)) {
+    if (renews_first(peer)) return;
+    for (FirewallProbe& fw : fw_)
+      if (fw.peer == peer.id()) end_probe(fw, clock_.now_ns(), false);
+  }
+  peer.quiet_until_ns = clock_.now_ns() + quiet;
+}
+
+void Node::send_probe(Peer& peer, uint16_t secs) {
+  send_control(peer, [&](ByteWriter& w) {
+    w.u8(static_cast<uint8_t>(ControlType::kProbe));
+    w.u16(secs);
   });
 }
 
@@ -172,6 +213,9 @@ void Node::on_control(Peer& peer, std::span<const uint8_t> msg) {
       return;
     case static_cast<uint8_t>(ControlType::kIntroduce):
       if (cfg_.peer_exchange) on_introduce(peer, body);
+      return;
+    case static_cast<uint8_t>(ControlType::kProbe):
+      on_probe(peer, body);
       return;
     case static_cast<uint8_t>(ControlType::kSeen): {
       Endpoint at;
@@ -398,8 +442,7 @@ void Node::exchange_round(uint64_t /*now*/) {
   // filters us: timers.cc.)
   std::vector<Peer*> to;
   for (auto& [id, p] : peers_)
-    if (live(*p) && !(probe_peer_ && *probe_peer_ == id && !inbound_open_ && !probe_failed_))
-      to.push_back(p.get());
+    if (live(*p) && p->quiet_until_ns == 0 && !probing(*p)) to.push_back(p.get());
   size_t n = choose_random(to, kExchangeFanout);
   for (size_t i = 0; i < n; ++i) send_peer_list(*to[i]);
 }

@@ -138,16 +138,16 @@ class Node {
   void on_beacon(const Endpoint& from, const NodeId& id);
   // Where packets to this node arrive: its interface addresses with its UDP
   // port. A peer that sees us elsewhere sees us through a NAT.
-  // A new set is a new situation: whether unsolicited packets reach us is
-  // learnt again.
+  // A new set is a new situation: whether packets reach us after a quiet
+  // spell is learnt again.
   void set_local_endpoints(std::vector<Endpoint> endpoints) {
-    if (endpoints != local_endpoints_) inbound_open_ = probe_failed_ = false;
+    if (endpoints != local_endpoints_) fw_ = {};
     local_endpoints_ = std::move(endpoints);
   }
-  // A stranger's unsolicited initiation has reached us since the local
-  // endpoints last changed (tests may say so).
-  bool inbound_open() const { return inbound_open_; }
-  void set_inbound_open(bool open) { inbound_open_ = open; }
+  // A probe (timers.cc) has shown that packets reach us after an idle
+  // interval of quiet, over IPv4 or IPv6 (tests may say so).
+  bool inbound_open(bool v6 = false) const { return fw_[v6].open; }
+  void set_inbound_open(bool open) { fw_[0].open = fw_[1].open = open; }
   // The network's first mac1 key: beacons are keyed by it.
   const MacKey& network_mac_key() const { return network_mac_keys_.front(); }
   // Installs a CA's revocation list (certificate networks) and removes at
@@ -226,9 +226,6 @@ class Node {
   void on_handshake_resp(const Endpoint& from, PacketBuf* buf);
   void on_handshake_final(const Endpoint& from, PacketBuf* buf);
   void install_keypair(Handshake& hs, uint32_t local_index, const Endpoint& from);
-  // Whether anything of ours could have invited an initiation from this
-  // node at this address (a target, a candidate we contacted).
-  bool solicited(const NodeId& remote, const Endpoint& from) const;
   void drop_handshake(uint32_t index);
   // Logs "peer ... connected" once.
   void announce(Peer& peer);
@@ -261,6 +258,8 @@ class Node {
   void on_claims(Peer& peer, std::span<const uint8_t> body);
   void on_peers(Peer& peer, std::span<const uint8_t> body);
   void on_introduce(Peer& peer, std::span<const uint8_t> body);
+  void on_probe(Peer& peer, std::span<const uint8_t> body);
+  void send_probe(Peer& peer, uint16_t secs);
   void send_claims(Peer& peer);
   // Up to kMaxPeerEntries live peers other than `to` (a random choice when
   // there are more).
@@ -306,15 +305,27 @@ class Node {
   LogLimiter mac_log_limiter_{1, 10000};
   uint64_t last_expire_ns_ = 0;
   std::vector<Endpoint> local_endpoints_;
-  bool inbound_open_ = false;
-  // Without that proof, one peer is left without our keepalives to find
-  // out (timers.cc); a probe that ends with the peer overdue shows a
-  // firewall, and none is tried again until our addresses change.
-  std::optional<NodeId> probe_peer_;
-  bool probe_failed_ = false;
-  // The proof (data.cc, handshake.cc): a packet from a peer we had sent
-  // nothing to for an idle keepalive interval.
-  void note_inbound(const Peer& peer, uint64_t now);
+  // Whether a firewall (or NAT) forgets us when we keep quiet, per address
+  // family (0: IPv4, 1: IPv6), as a probe found (timers.cc): we ask a
+  // peer to keep quiet towards us for an idle interval and then send; if
+  // that reaches us, our idle keepalives will do.
+  struct FirewallProbe {
+    bool open = false;        // the peer's packet reached us: quiet is safe
+    bool failed = false;      // it did not, and the peer was alive: filtered
+    std::optional<NodeId> peer;   // the probe under way, with this peer
+    uint64_t started_ns = 0;  // when we asked it
+    bool asked = false;       // we sent a handshake to see whether it is alive
+    uint64_t asked_ns = 0;
+    uint64_t retry_after_ns = 0;  // inconclusive: not again before this
+  };
+  std::array<FirewallProbe, 2> fw_{};
+  static int family(const Endpoint& e) { return e.is_v4() ? 0 : 1; }
+  // The proof: a packet from a peer after an idle interval in which
+  // neither side sent the other anything.
+  void note_inbound(Peer& peer, uint64_t now);
+  void timers_probe(Peer& peer, uint64_t now, bool idle);
+  bool probing(const Peer& p) const { return fw_[0].peer == p.id() || fw_[1].peer == p.id(); }
+  void end_probe(FirewallProbe& fw, uint64_t now, bool retry_later);
   // Data held for peers renewing their keys, oldest first.
   struct Stashed {
     NodeId peer{};

@@ -108,6 +108,12 @@ class Peer {
   // Where the peer sees us, as it last told us: when that is not one of
   // our own addresses a NAT is on the path (nullopt: not told yet).
   std::optional<Endpoint> seen_us_at;
+  // It asked us to keep quiet towards it until then and to send one
+  // packet at that time (its firewall probe; 0: not asked).
+  uint64_t quiet_until_ns = 0;
+  // Our last handshake initiation to it (which does not count as sending
+  // for keepalives, but opens a firewall's state all the same).
+  uint64_t last_initiation_ns = 0;
   // Local index of a handshake we started to renew the keys (0: none).
   uint32_t rekey_index = 0;
   uint64_t rekey_retry_at_ns = 0;   // when to try again if it has no answer

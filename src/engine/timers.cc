@@ -10,20 +10,27 @@
 //               after kRekeyAttemptNs; the old keypair keeps working until
 //               the new one is confirmed, so traffic has no gap; an
 //               initiator's keypair the other side never confirmed is
-//               renewed too; an idle pair's keys are left to age, and data
-//               for keys past kRejectAfterTimeNs waits (kStash*) for the
-//               renewal it starts;
+//               renewed too; an idle pair's keys are renewed only after
+//               kIdleRekeyNs, and data for keys past kSendDataBeforeNs
+//               waits (kStash*) for the renewal it starts;
 //   expiry      retired keypairs older than kRejectAfterTimeNs are dropped
 //               (and no packet is sent past kMaxCounter); a peer whose
 //               certificate has passed its end is removed; held data older
 //               than kStashMaxAgeNs is dropped;
-//   silence     a peer we sent data to but have heard nothing from for
-//               `keepalive` seconds plus kSilenceGraceNs gets a new
-//               handshake, every kRekeyRetryNs: it may have restarted;
+//   silence     a peer we sent data to (or hold data for) but have heard
+//               nothing from for `keepalive` seconds plus kSilenceGraceNs
+//               gets a new handshake, every kRekeyRetryNs: it may have
+//               restarted; one not heard from for idle_keepalive_ns() plus
+//               kSilenceGraceNs is overdue and gets one too (under its own
+//               key, the wait doubling up to 32 s): a lost keepalive;
 //   keepalive   a peer we have sent nothing to for `keepalive` seconds gets
 //               an empty packet, which holds NAT mappings open and answers
 //               its data; a pair idle for two such intervals whose path has
-//               no NAT on our side waits idle_keepalive_ns() instead;
+//               no NAT on our side, and no firewall as the probe found,
+//               waits idle_keepalive_ns() instead; a peer that asked us to
+//               keep quiet (its probe) gets nothing until its time;
+//   probe       whether a firewall forgets us after a quiet spell, once
+//               per address family (timers_probe below);
 //   peer timeout  a peer silent for `peer_timeout` seconds is forgotten;
 //   handshake timeout  half-done handshakes go after kHandshakeTimeoutNs;
 //   mesh        candidates are contacted with backoff and forgotten after
@@ -143,14 +150,15 @@ void Node::timers_peer(Peer& peer, uint64_t now) {
   // keepalive: it is overdue, and a handshake gets an answer where a
   // keepalive would not (one lost keepalive costs a handshake, not the
   // peer).
-  bool overdue = now - peer.last_received_ns > idle_keepalive_ns() + kSilenceGraceNs;
-  bool silent = kp && ((peer.awaiting_reply_ns != 0 &&
-                        now - peer.awaiting_reply_ns > keepalive + kSilenceGraceNs) ||
-                       overdue);
+  // (Not a peer that keeps quiet because our firewall probe asked it to.)
+  bool overdue = kp && now - peer.last_received_ns > idle_keepalive_ns() + kSilenceGraceNs &&
+                 !probing(peer);
+  bool silent = kp && peer.awaiting_reply_ns != 0 &&
+                now - peer.awaiting_reply_ns > keepalive + kSilenceGraceNs;
   uint64_t late = renews_first(peer) ? 0 : kRekeyByOtherNs - kRekeyAfterTimeNs;
   bool on_time = kp && ((kp->carried_data && age > kRekeyAfterTimeNs + late) ||
                         age > kIdleRekeyNs + late);
-  bool due = kp == nullptr || silent || peer.renew_now || on_time ||
+  bool due = kp == nullptr || silent || overdue || peer.renew_now || on_time ||
              (!kp->confirmed && age > kRekeyRetryNs) || kp->send_counter > kRekeyAfterMessages;
   if (!due) peer.rekey_first_ns = 0;
   if (due && peer.rekey_first_ns == 0) peer.rekey_first_ns = now;
@@ -161,37 +169,80 @@ void Node::timers_peer(Peer& peer, uint64_t now) {
     NodeId id = peer.id();
     // A live session's renewal proves it knows the peer's node id; a
     // silent peer may have restarted with another, so the network key.
+    // (An overdue one most likely lost a keepalive: its own key, so that
+    // the answer is a renewal, not a first contact that greets again.)
     peer.rekey_index = start_initiation(peer.endpoint, -1, &id, kp && !silent);
-    peer.rekey_retry_at_ns = now + kRekeyRetryNs + jitter();
-  }
-  // A quiet pair keeps quiet unless a NAT on our side needs the packets,
-  // or a firewall might. Until a packet has shown that unsolicited ones
-  // reach us (data.cc), one peer is the probe: we stop sending it
-  // keepalives. Only a peer whose id is larger than ours (one we renew
-  // first with), so that no two nodes probe each other: the probe peer
-  // keeps sending to us, and if that stops reaching us for an idle
-  // interval a firewall filters what we do not ask for.
-  bool idle = now - peer.last_data_ns > 2 * keepalive;
-  bool probe = false;
-  if (idle && !inbound_open_ && !probe_failed_ && renews_first(peer) &&
-      seen_at_own_address(peer)) {
-    if (!probe_peer_ || !peers_.contains(*probe_peer_)) probe_peer_ = peer.id();
-    probe = *probe_peer_ == peer.id();
-    if (probe && overdue) {
-      probe_failed_ = true;
-      probe = false;
-      log_info("packets from peer %s stop reaching this node when it sends nothing: a firewall "
-               "filters them; keepalives go every %u s",
-               peer.name().c_str(), cfg_.keepalive_s);
+    // Only overdue (no data waits): a dead peer should not draw a
+    // handshake a second from each of its peers; the wait doubles.
+    uint64_t wait = kRekeyRetryNs;
+    if (overdue && !silent && !peer.renew_now && !on_time) {
+      uint64_t n = (now - peer.rekey_first_ns) / kRekeyRetryNs;
+      wait = std::min<uint64_t>(kCandidateBackoffMaxNs, kRekeyRetryNs << std::min<uint64_t>(5, 63 - __builtin_clzll(n | 1)));
     }
+    peer.rekey_retry_at_ns = now + wait + jitter();
   }
-  // The probe's silence outlasts an idle interval, so that the peer's
-  // next packet (it sends at least that often) tells (data.cc).
-  uint64_t interval = !idle                ? keepalive
-                      : probe              ? 2 * idle_keepalive_ns()
-                      : direct_path(peer) ? idle_keepalive_ns()
-                                           : keepalive;
+  // A quiet pair keeps quiet unless a NAT or firewall on our side needs
+  // the packets (direct_path, and the probe below that finds out); a peer
+  // that asked us to keep quiet gets nothing until its time, then one
+  // keepalive.
+  bool idle = now - peer.last_data_ns > 2 * keepalive;
+  if (peer.quiet_until_ns != 0) {
+    if (now < peer.quiet_until_ns) return;
+    peer.quiet_until_ns = 0;
+    if (kp) send_keepalive(peer);
+    return;
+  }
+  timers_probe(peer, now, idle);
+  if (probing(peer)) return;   // it waits for our silence
+  uint64_t interval = idle && direct_path(peer) ? idle_keepalive_ns() : keepalive;
   if (kp && now - peer.last_sent_ns > interval) send_keepalive(peer);
+}
+
+// The firewall probe, one per address family at a time. A node that its
+// peers see at its own address has no NAT, but may sit behind a firewall
+// that forgets a flow after 30 or 60 s of quiet (an IPv6 home gateway's):
+// keepalives every two minutes would then leave peers unable to reach it.
+// So it asks one idle peer to send it nothing for an idle interval and then
+// one packet, and sends it nothing either (kProbe). That packet arriving
+// is the proof (note_inbound). If it has not arrived an idle interval plus
+// kSilenceGraceNs later, a handshake asks whether the peer is alive: an
+// answer means the packet was filtered (handshake.cc), and the node keeps
+// the short keepalive. Anything else sent either way meanwhile, or no
+// answer, leaves the question open: asked again ten minutes later.
+void Node::timers_probe(Peer& peer, uint64_t now, bool idle) {
+  if (!peer.seen_us_at || !peer.current) return;
+  FirewallProbe& fw = fw_[family(*peer.seen_us_at)];
+  if (fw.peer == peer.id()) {
+    uint64_t deadline = fw.started_ns + idle_keepalive_ns() + kSilenceGraceNs;
+    if (!fw.asked && now >= deadline) {
+      // Something went between us meanwhile: the quiet was broken.
+      if (peer.last_sent_ns > fw.started_ns || peer.last_initiation_ns > fw.started_ns ||
+          peer.last_received_ns > fw.started_ns) {
+        end_probe(fw, now, true);
+        return;
+      }
+      fw.asked = true;
+      fw.asked_ns = now;
+      peer.renew_now = true;   // a handshake, whose answer says it is alive
+    } else if (fw.asked && now - fw.asked_ns > kHandshakeTimeoutNs) {
+      end_probe(fw, now, true);   // no answer: the peer may be gone
+    }
+    return;
+  }
+  if (fw.open || fw.failed || fw.peer || now < fw.retry_after_ns || !idle ||
+      peer.quiet_until_ns != 0 || !live(peer) || !seen_at_own_address(peer))
+    return;
+  uint16_t secs = static_cast<uint16_t>(idle_keepalive_ns() / kNsPerSec);
+  send_probe(peer, secs);
+  fw.peer = peer.id();
+  fw.started_ns = now;
+  fw.asked = false;
+}
+
+void Node::end_probe(FirewallProbe& fw, uint64_t now, bool retry_later) {
+  fw.peer.reset();
+  fw.asked = false;
+  if (retry_later) fw.retry_after_ns = now + kProbeRetryNs;
 }
 
 }  // namespace braid::engine

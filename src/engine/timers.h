@@ -16,10 +16,10 @@ namespace braid::engine {
 // would each start a handshake and double the cost.
 constexpr uint64_t kRekeyAfterTimeNs = 90 * kNsPerSec;
 constexpr uint64_t kRekeyByOtherNs = 110 * kNsPerSec;
-// No data is sealed or accepted under keys older than this. Keys of an
-// idle pair are not renewed: past this age they carry only keepalives and
-// control messages (which a member learns anyway), and the first data
-// packet starts a renewal and waits for it (kStash*).
+// No data is accepted under keys older than this. Keys of an idle pair
+// are renewed only hourly (kIdleRekeyNs): past this age they carry only
+// keepalives and control messages (which a member learns anyway), and the
+// first data packet starts a renewal and waits for it (kStash*).
 constexpr uint64_t kRejectAfterTimeNs = 180 * kNsPerSec;
 // Data is sealed only under keys younger than this, so that it arrives
 // before kRejectAfterTimeNs; older keys make it wait for a renewal.
@@ -40,12 +40,15 @@ constexpr uint64_t kSilenceGraceNs = 10 * kNsPerSec;
 // keepalives, which only show that each side is alive, go every this long
 // (at most 2/5 of peer_timeout) instead of every `keepalive` seconds --
 // unless the peer sees us at an address that is not ours (a NAT is on the
-// path, and its mapping needs the shorter interval) or no stranger's
-// packet has yet shown that unsolicited packets reach us (a stateful
-// firewall would forget us). A peer not heard from for this long plus
-// kSilenceGraceNs is overdue: it gets a handshake, whose answer makes up
-// for a lost keepalive before peer_timeout.
+// path, and its mapping needs the shorter interval) or the firewall probe
+// (timers.cc) has not shown that packets reach us after such a quiet spell
+// (a stateful firewall would forget us). A peer not heard from for this
+// long plus kSilenceGraceNs is overdue: it gets a handshake, whose answer
+// makes up for a lost keepalive before peer_timeout.
 constexpr uint64_t kIdleKeepaliveNs = 120 * kNsPerSec;
+// A firewall probe (timers.cc) that found nothing either way is tried
+// again this much later.
+constexpr uint64_t kProbeRetryNs = 600 * kNsPerSec;
 // Data for a peer whose keys are too old waits for the renewal it starts:
 // at most this many packets per peer and in all, for at most this long.
 constexpr size_t kStashPerPeer = 8;

@@ -48,6 +48,9 @@ enum class ControlType : uint8_t {
   // "I see you at this address" (exchange.h): tells the receiver whether
   // a NAT is between us, which decides how often it must send keepalives.
   kSeen = 5,
+  // "Send me nothing for this many seconds, then one packet": the
+  // receiver's way to learn whether its firewall forgets it (timers.cc).
+  kProbe = 6,
 };
 
 constexpr size_t kMagicLen = 4;

@@ -481,7 +481,7 @@ void run(size_t n, const Options& o) {
   fprintf(stderr,
           "  %zu nodes: formed in %.1f s simulated (%.0f s wall, %.0f s CPU); window %.0f s "
           "simulated in %.0f s wall, %.0f s CPU; at the end %zu/%zu nodes complete, %zu live, "
-          "fewest sessions seen %zu of %zu, %zu shown to take unsolicited packets; peak RSS "
+          "fewest sessions seen %zu of %zu, %zu found no firewall; peak RSS "
           "%.0f MiB\n",
           n, formed_sim_s, formed_wall_s, formed_cpu_s, window_s, window_wall_s, window_cpu_s,
           end.nodes_complete, n, end.nodes_live, min_sessions, others, open, peak_rss_mib());
