@@ -147,6 +147,8 @@ class Node {
   // A probe (timers.cc) has shown that packets reach us after an idle
   // interval of quiet, over IPv4 or IPv6 (tests may say so).
   bool inbound_open(bool v6 = false) const { return fw_[v6].open; }
+  // A probe found that something filters what we do not ask for.
+  bool firewall_found(bool v6 = false) const { return fw_[v6].failed; }
   void set_inbound_open(bool open) { fw_[0].open = fw_[1].open = open; }
   // The network's first mac1 key: beacons are keyed by it.
   const MacKey& network_mac_key() const { return network_mac_keys_.front(); }

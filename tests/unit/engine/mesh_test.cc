@@ -202,6 +202,8 @@ TEST(Mesh, ANodeBehindAFirewallWithoutNatKeepsItsKeepalivesAndStaysReachable) {
   net->run_ms(10 * 60 * 1000);
   CHECK(a.node().inbound_open());
   CHECK_FALSE(f.node().inbound_open());
+  CHECK(f.node().firewall_found());
+  CHECK_FALSE(a.node().firewall_found());
   // f's probe failed: it keeps the short keepalive to everyone.
   net->sent.clear();
   net->run_ms(5 * 60 * 1000);
@@ -221,6 +223,41 @@ TEST(Mesh, ANodeBehindAFirewallWithoutNatKeepsItsKeepalivesAndStaysReachable) {
   net->run_ms(1000);
   LONGS_EQUAL(got + 1, f.written.size());
   LONGS_EQUAL(0, missing_pairs(3));
+}
+
+TEST(Mesh, AProbeOfAPeerThatDiedProvesNothingEitherWay) {
+  // a asks b to keep quiet, and b dies meanwhile: a neither goes quiet
+  // nor concludes that a firewall filters it.
+  Host& a = net->add();
+  Host& b = net->add();
+  b.target(a);
+  net->run_ms(60 * 1000);   // idle, and each probes (or is probed)
+  net->cut_off(b);
+  net->run_ms(4 * 60 * 1000);
+  CHECK_FALSE(a.node().firewall_found());
+  CHECK_FALSE(a.node().inbound_open() && a.peer_of(b) && a.node().direct_path(*a.peer_of(b)));
+}
+
+TEST(Mesh, AProbeRequestOfAnyOtherLengthIsRefused) {
+  Host& a = net->add();
+  Host& b = net->add();
+  a.target(b);
+  net->run_ms(1000);
+  uint64_t before = b.node().counters().drop_control;
+  // A probe request with three bytes instead of two, sealed under a's
+  // session as a's node would seal it.
+  auto* kp = const_cast<Keypair*>(a.keypair_to(b));
+  const std::vector<uint8_t> msg = {6, 0, 120, 0};
+  std::vector<uint8_t> pkt(kTransportHeaderLen + msg.size() + kTagLen);
+  uint64_t counter = kp->send_counter++;
+  write_transport_header(pkt.data(), FakeNet::config(1).magic, PacketType::kControl,
+                         kp->remote_index, counter);
+  uint8_t* body = pkt.data() + kTransportHeaderLen;
+  memcpy(body, msg.data(), msg.size());
+  kp->send.seal(counter, {pkt.data(), kTransportHeaderLen}, body, msg.size(), body + msg.size());
+  net->send(Datagram{a.addr(), b.addr(), pkt});
+  net->pump();
+  LONGS_EQUAL(before + 1, b.node().counters().drop_control);
 }
 
 TEST(Mesh, GossipDoesNotKeepADeadNodeAliveAndAClosingNodeGoesAtOnce) {
