@@ -1,10 +1,11 @@
 #!/bin/bash
 # An idle pair keeps quiet and wakes at once: a and b ping, then exchange
-# nothing for 200 s, past the age at which their keys may carry data. b,
-# contacted by a stranger at start (a), knows no firewall filters it and
-# sends a keepalive only every 2 minutes; a's first ping afterwards waits
-# for new keys and is answered, nothing lost. Slow (four minutes), so it
-# runs only with BRAID_SLOW_TESTS=1.
+# nothing for 200 s, past the age at which their keys may carry data. The
+# firewall probe (one asks the other to keep quiet for 2 minutes, then to
+# send) finds nothing that forgets them, so b sends a keepalive only every
+# 2 minutes; a's first ping afterwards waits for new keys and is answered,
+# nothing lost. Slow (four minutes), so it runs only with
+# BRAID_SLOW_TESTS=1.
 . "$(dirname "$0")/lib.sh"
 [[ "${BRAID_SLOW_TESTS:-0}" == 1 ]] || skip "slow: set BRAID_SLOW_TESTS=1"
 command -v nft >/dev/null || skip "nft not installed"
