@@ -57,6 +57,16 @@ TEST_GROUP_BASE(NodeTimers, NetTest) {
     check_all_delivered(*a, 1000000, seq_b - 1000000);
   }
   uint64_t age_s(const Keypair* kp) { return (net->clock.now_ns() - kp->created_ns) / kNsPerSec; }
+  // Each targets the other: both initiate at once, and the pair forms
+  // twice over.
+  void connect_both_ways() {
+    a = &net->add();
+    b = &net->add();
+    a->target(*b);
+    b->target(*a);
+    net->tick();
+    CHECK(connected(*a, *b));
+  }
 };
 
 TEST(NodeTimers, RekeyRenewsTheKeysWithoutLosingAPacket) {
@@ -276,14 +286,7 @@ TEST(NodeTimers, TheOtherNodeRenewsTheKeysWhenTheFirstRenewerDoesNot) {
 }
 
 TEST(NodeTimers, OnlyOneNodeOfAPairRenewsEvenWhenBothStartedTheSession) {
-  // Each targets the other: both initiate at once and the pair forms
-  // twice over, each side holding a keypair it initiated.
-  a = &net->add();
-  b = &net->add();
-  a->target(*b);
-  b->target(*a);
-  net->tick();
-  CHECK(connected(*a, *b));
+  connect_both_ways();
   while (net->clock.now_ns() < 120 * kNsPerSec) traffic_step(500);
   net->sent.clear();
   while (net->clock.now_ns() < 420 * kNsPerSec) traffic_step(500);
@@ -303,12 +306,7 @@ TEST(NodeTimers, OnlyOneNodeOfAPairRenewsEvenWhenBothStartedTheSession) {
 }
 
 TEST(NodeTimers, AnIdlePairThatFormedTwiceOverSettlesOnOneKeypairAndLasts) {
-  a = &net->add();
-  b = &net->add();
-  a->target(*b);
-  b->target(*a);
-  net->tick();
-  CHECK(connected(*a, *b));
+  connect_both_ways();
   // One keypair from the start.
   LONGS_EQUAL(a->keypair_to(*b)->remote_index, b->keypair_to(*a)->local_index);
   // (Neither has to find out whether a firewall filters it: timers.cc.)
