@@ -142,9 +142,9 @@ void Node::on_probe(Peer& peer, std::span<const uint8_t> body) {
     ++counters_.drop_control;
     return;
   }
-  uint64_t quiet = std::clamp<uint64_t>(uint64_t{secs} * kNsPerSec,
-                                        uint64_t{cfg_.keepalive_s} * kNsPerSec,
-                                        uint64_t{cfg_.peer_timeout_s} * kNsPerSec / 2);
+  uint64_t lo = uint64_t{cfg_.keepalive_s} * kNsPerSec;
+  uint64_t hi = std::max(lo, uint64_t{cfg_.peer_timeout_s} * kNsPerSec / 2);
+  uint64_t quiet = std::clamp<uint64_t>(uint64_t{secs} * kNsPerSec, lo, hi);
   // Two nodes probing each other would each break the other's quiet: the
   // one with the smaller id goes on, the other gives way.
   if (probing(peer)) {
