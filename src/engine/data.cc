@@ -293,8 +293,7 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf) {
 // arrives under it.
 void Node::settle_crossed(Peer& peer, Keypair& kp) {
   Keypair* cur = peer.current.get();
-  auto prevails = [&](const Keypair& k) { return k.initiator == renews_first(peer); };
-  if (cur == nullptr || !prevails(kp) || prevails(*cur)) return;
+  if (cur == nullptr || !prevails(peer, kp.initiator) || prevails(peer, cur->initiator)) return;
   uint64_t apart = kp.created_ns > cur->created_ns ? kp.created_ns - cur->created_ns
                                                    : cur->created_ns - kp.created_ns;
   if (apart > kHandshakeTimeoutNs) return;   // an older session's late packet
@@ -307,10 +306,15 @@ void Node::settle_crossed(Peer& peer, Keypair& kp) {
 
 // Moves the current keypair to the front of the retired ones, dropping the
 // oldest.
-void Node::demote_current(Peer& peer) {
+void Node::demote_current(Peer& peer) { retire_front(peer, std::move(peer.current)); }
+
+// Puts kp first among the retired keypairs (for receiving only), dropping
+// the oldest.
+Keypair* Node::retire_front(Peer& peer, std::unique_ptr<Keypair> kp) {
   retire_keypair(peer.retired.back());
   for (size_t i = Peer::kRetired - 1; i > 0; --i) peer.retired[i] = std::move(peer.retired[i - 1]);
-  peer.retired[0] = std::move(peer.current);
+  peer.retired[0] = std::move(kp);
+  return peer.retired[0].get();
 }
 
 void Node::retire_keypair(std::unique_ptr<Keypair>& kp) {

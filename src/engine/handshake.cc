@@ -399,17 +399,13 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
   // Two handshakes that crossed: both sides keep the one the first
   // renewer started (settle_crossed in data.cc mends what slips past
   // this). The other is kept for receiving only.
-  bool first = renews_first(peer);
   // (Started before the current keypair existed: a handshake started
   // after it, such as a restarted peer's first contact, replaces it.)
-  bool crossed_loser = peer.current && peer.current->initiator == first &&
-                       initiator != first && started_ns <= peer.current->created_ns &&
+  bool crossed_loser = peer.current && prevails(peer, peer.current->initiator) &&
+                       !prevails(peer, initiator) && started_ns <= peer.current->created_ns &&
                        now - peer.current->created_ns <= kHandshakeTimeoutNs;
   if (crossed_loser) {
-    retire_keypair(peer.retired.back());
-    for (size_t i = Peer::kRetired - 1; i > 0; --i) peer.retired[i] = std::move(peer.retired[i - 1]);
-    peer.retired[0] = std::move(kp);
-    index_[local_index] = Slot{peer.retired[0].get(), nullptr};
+    index_[local_index] = Slot{retire_front(peer, std::move(kp)), nullptr};
     into_next = false;   // current stands, fresh: nothing waits
   } else if (into_next) {
     retire_keypair(peer.next);

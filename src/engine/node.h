@@ -178,6 +178,9 @@ class Node {
   bool seen_at_own_address(const Peer& peer) const;
   // Of a pair, the node that renews the keys on time (timers.h).
   bool renews_first(const Peer& peer) const { return id_ < peer.id(); }
+  // Of two crossed handshakes of a pair, the one both sides keep: started
+  // by the node that renews first (`initiator`: we started it).
+  bool prevails(const Peer& peer, bool initiator) const { return initiator == renews_first(peer); }
 
  private:
   // A handshake in progress. Initiations are ours (target >= 0 for a
@@ -251,6 +254,7 @@ class Node {
   void remove_peer(const NodeId& id, const char* why);
   void retire_keypair(std::unique_ptr<Keypair>& kp);
   void demote_current(Peer& peer);
+  Keypair* retire_front(Peer& peer, std::unique_ptr<Keypair> kp);
   void settle_crossed(Peer& peer, Keypair& kp);
 
   // mesh.cc
