@@ -28,6 +28,14 @@ void Pacer::refill(uint64_t now_ns) {
   unsigned __int128 scaled = static_cast<unsigned __int128>(elapsed) * rate_ + carry_;
   unsigned __int128 whole = scaled / kNsPerSec;
   carry_ = static_cast<uint64_t>(scaled % kNsPerSec);
+  if (debt_ > 0) {
+    if (whole <= debt_) {
+      debt_ -= static_cast<uint64_t>(whole);
+      return;
+    }
+    whole -= debt_;
+    debt_ = 0;
+  }
   uint64_t room = burst_ - tokens_;
   if (whole >= room) {
     tokens_ = burst_;
@@ -49,12 +57,24 @@ bool Pacer::take(uint64_t bytes, uint64_t now_ns) {
   return true;
 }
 
+void Pacer::charge(uint64_t bytes, uint64_t now_ns) {
+  refill(now_ns);
+  if (bytes <= tokens_) {
+    tokens_ -= bytes;
+    return;
+  }
+  debt_ += bytes - tokens_;
+  tokens_ = 0;
+}
+
 uint64_t Pacer::ready_at(uint64_t bytes, uint64_t now_ns) {
   refill(now_ns);
   if (bytes <= tokens_) return now_ns;
   if (bytes > burst_) return UINT64_MAX;
-  // Bytes still missing, less the fraction already carried, at rate_.
-  unsigned __int128 need = static_cast<unsigned __int128>(bytes - tokens_) * kNsPerSec - carry_;
+  // Bytes still missing (and any debt), less the fraction already
+  // carried, at rate_.
+  unsigned __int128 need =
+      static_cast<unsigned __int128>(bytes + debt_ - tokens_) * kNsPerSec - carry_;
   unsigned __int128 wait = (need + rate_ - 1) / rate_;
   return now_ns + static_cast<uint64_t>(wait);
 }

@@ -16,6 +16,10 @@ class Pacer {
 
   // Takes `bytes` if the bucket holds them now; false leaves it as it was.
   bool take(uint64_t bytes, uint64_t now_ns);
+  // Takes `bytes` whatever the bucket holds: what it lacks becomes a debt
+  // that refills pay first. For what must not wait (the priority lane,
+  // probes): it still counts against the link's rate.
+  void charge(uint64_t bytes, uint64_t now_ns);
   // The earliest time at which take(bytes) will succeed (now_ns if it
   // would now); bytes above the burst never fit and give UINT64_MAX.
   uint64_t ready_at(uint64_t bytes, uint64_t now_ns);
@@ -34,6 +38,7 @@ class Pacer {
   uint64_t rate_;
   uint64_t burst_;
   uint64_t tokens_;        // whole bytes
+  uint64_t debt_ = 0;      // bytes charged beyond the tokens (then tokens_ is 0)
   // Bytes x 1e9 not yet a whole byte: carried so that no fraction of the
   // rate is ever lost.
   uint64_t carry_ = 0;

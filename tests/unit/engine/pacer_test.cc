@@ -78,3 +78,15 @@ TEST(Pacer, TenGigabitsForAnHourDoesNotOverflow) {
   CHECK(p.take(1'000'000, 0));
   UNSIGNED_LONGLONGS_EQUAL(1'000'000, p.available(3600 * kNsPerSec));
 }
+
+TEST(Pacer, ChargedBytesBeyondTheBucketAreADebtThatDelaysTheNext) {
+  Pacer p(1000, 1500);   // 1000 bytes/s
+  const uint64_t kT0 = 5 * kNsPerSec;
+  CHECK_TRUE(p.take(1500, kT0));
+  p.charge(500, kT0);    // a priority packet on an empty bucket
+  // The debt is paid first: 500 bytes after 0.5 s, then 100 more.
+  UNSIGNED_LONGLONGS_EQUAL(kT0 + 600 * kNsPerMs, p.ready_at(100, kT0));
+  CHECK_FALSE(p.take(100, kT0 + 599 * kNsPerMs));
+  CHECK_TRUE(p.take(100, kT0 + 600 * kNsPerMs));
+  UNSIGNED_LONGLONGS_EQUAL(0, p.available(kT0 + 600 * kNsPerMs));
+}
