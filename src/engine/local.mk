@@ -33,4 +33,5 @@ src_engine_libengine_a_SOURCES += src/engine/beacon.h src/engine/beacon.cc
 src_engine_libengine_a_SOURCES += src/engine/portmap.h src/engine/portmap.cc
 src_engine_libengine_a_SOURCES += src/engine/local_addrs.h src/engine/local_addrs.cc
 src_engine_libengine_a_SOURCES += src/engine/pacer.h src/engine/pacer.cc
+src_engine_libengine_a_SOURCES += src/engine/path.h src/engine/path.cc
 src_engine_libengine_a_SOURCES += src/engine/priority.h src/engine/priority.cc
