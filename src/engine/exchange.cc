@@ -100,4 +100,53 @@ bool parse_seen(std::span<const uint8_t> body, Endpoint* at, std::string* why) {
   return true;
 }
 
+void write_path_probe(const PathProbeMsg& m, ByteWriter& out) {
+  out.u8(m.answer ? kPathProbeAnswer : 0);
+  out.u32(m.seq);
+  out.u64(m.time_ns);
+  out.u64(m.count);
+}
+
+bool parse_path_probe(std::span<const uint8_t> body, PathProbeMsg* out, std::string* why) {
+  if (body.size() != kPathProbeLen) return fail(why, "wrong length");
+  ByteReader r(body);
+  uint8_t flags = r.u8();
+  if (flags & ~kPathProbeAnswer) return fail(why, "unknown flags");
+  out->answer = flags & kPathProbeAnswer;
+  out->seq = r.u32();
+  out->time_ns = r.u64();
+  out->count = r.u64();
+  return true;
+}
+
+size_t write_links(std::span<const Endpoint> endpoints, ByteWriter& out) {
+  size_t n = 0;
+  for (const Endpoint& e : endpoints)
+    if (shareable(e) && n < kMaxLinkEndpoints) ++n;
+  out.u8(static_cast<uint8_t>(n));
+  size_t written = 0;
+  for (const Endpoint& e : endpoints) {
+    if (written == n) break;
+    if (!shareable(e)) continue;
+    write_endpoint(e, out);
+    ++written;
+  }
+  return written;
+}
+
+bool parse_links(std::span<const uint8_t> body, std::vector<Endpoint>* out, std::string* why) {
+  ByteReader r(body);
+  uint8_t count = r.u8();
+  if (!r.ok()) return fail(why, "truncated header");
+  if (count > kMaxLinkEndpoints) return fail(why, "too many endpoints");
+  out->clear();
+  for (uint8_t i = 0; i < count; ++i) {
+    Endpoint e;
+    if (!read_endpoint(r, &e, why)) return false;
+    out->push_back(e);
+  }
+  if (!r.done()) return fail(why, "trailing bytes");
+  return true;
+}
+
 }  // namespace braid::engine

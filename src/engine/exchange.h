@@ -5,6 +5,8 @@
 //                address (4|16 bytes), port u16 }
 //   kIntroduce:  node_id[32]
 //   kSeen:       family u8 (4|6), address (4|16 bytes), port u16
+//   kPathProbe:  flags u8 (bit 0: answer), seq u32, time u64, count u64
+//   kLinks:      count u8, count x { family u8 (4|6), address, port u16 }
 //
 // A kPeers entry is where the sender sees that node: for a node behind a
 // NAT, its public mapping, which is what a third node must send to. The
@@ -54,5 +56,33 @@ void write_seen(const Endpoint& at, ByteWriter& out);
 // False with *why for a bad family, a wrong length or an unshareable
 // endpoint.
 bool parse_seen(std::span<const uint8_t> body, Endpoint* at, std::string* why);
+
+// Multi-link. A path probe asks for an answer on the same path: `time` is
+// the asker's clock, echoed (its round-trip time, with no clocks to
+// synchronise); `count` is, in the question, the packets the asker has
+// sent on this path before it, and in the answer the packets the answerer
+// has received on the path the question came over before it: the two
+// give the path's own loss.
+struct PathProbeMsg {
+  bool answer = false;
+  uint32_t seq = 0;
+  uint64_t time_ns = 0;
+  uint64_t count = 0;
+};
+constexpr size_t kPathProbeLen = 1 + 4 + 8 + 8;
+constexpr uint8_t kPathProbeAnswer = 1 << 0;
+void write_path_probe(const PathProbeMsg& m, ByteWriter& out);
+// False with *why for a wrong length or unknown flags.
+bool parse_path_probe(std::span<const uint8_t> body, PathProbeMsg* out, std::string* why);
+
+// The endpoints of the sender's links, so that each of the receiver's links
+// can try each of them: that is how paths over a second link are found.
+constexpr size_t kMaxLinkEndpoints = 16;
+// Appends a kLinks body; unshareable endpoints and those past
+// kMaxLinkEndpoints are left out. Returns the number written.
+size_t write_links(std::span<const Endpoint> endpoints, ByteWriter& out);
+// False with *why for more than kMaxLinkEndpoints, a bad or unshareable
+// endpoint, or trailing bytes.
+bool parse_links(std::span<const uint8_t> body, std::vector<Endpoint>* out, std::string* why);
 
 }  // namespace braid::engine

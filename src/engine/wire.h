@@ -51,6 +51,12 @@ enum class ControlType : uint8_t {
   // "Send me nothing for this many seconds, then one packet": the
   // receiver's way to learn whether its firewall forgets it (timers.cc).
   kProbe = 6,
+  // Multi-link: "answer this on the path it came over" and its answer
+  // (exchange.h): a path's round-trip time, loss and liveness.
+  kPathProbe = 7,
+  // Multi-link: the endpoints of the sender's links (exchange.h), which
+  // the receiver's links then probe.
+  kLinks = 8,
 };
 
 constexpr size_t kMagicLen = 4;

@@ -1,7 +1,8 @@
-// Fuzz target for the peer-exchange bodies (peer lists and address
-// reports): any bytes through either parser must never crash; whatever
-// parses must re-encode to exactly the same bytes (one encoding per body),
-// and every endpoint parsed must be one the encoder would send.
+// Fuzz target for the peer-exchange bodies (peer lists, address reports,
+// path probes and link lists): any bytes through any parser must never
+// crash; whatever parses must re-encode to exactly the same bytes (one
+// encoding per body), and every endpoint parsed must be one the encoder
+// would send.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -28,11 +29,34 @@ void seen(std::span<const uint8_t> in) {
   if (!w.ok() || w.size() != in.size() || memcmp(out.data(), in.data(), in.size()) != 0) abort();
 }
 
+void path_probe(std::span<const uint8_t> in) {
+  PathProbeMsg m;
+  std::string why;
+  if (!parse_path_probe(in, &m, &why)) return;
+  std::vector<uint8_t> out(64);
+  ByteWriter w(out);
+  write_path_probe(m, w);
+  if (!w.ok() || w.size() != in.size() || memcmp(out.data(), in.data(), in.size()) != 0) abort();
+}
+
+void links(std::span<const uint8_t> in) {
+  std::vector<Endpoint> eps;
+  std::string why;
+  if (!parse_links(in, &eps, &why)) return;
+  if (eps.size() > kMaxLinkEndpoints) abort();
+  std::vector<uint8_t> out(1024);
+  ByteWriter w(out);
+  if (write_links(eps, w) != eps.size() || !w.ok()) abort();
+  if (w.size() != in.size() || memcmp(out.data(), in.data(), in.size()) != 0) abort();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::span<const uint8_t> in(data, size);
   seen(in);
+  path_probe(in);
+  links(in);
   uint8_t flags = 0;
   std::vector<PeerEntry> entries;
   std::string why;

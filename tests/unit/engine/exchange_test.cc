@@ -169,3 +169,50 @@ TEST(PeerExchange, MalformedAddressReportsAreRefused) {
   multicast[1] = 239;
   CHECK(!parse_seen(multicast, &at, &why));
 }
+
+TEST(PeerExchange, APathProbeRoundTripsInTheDocumentedLayout) {
+  PathProbeMsg m{true, 0x01020304, 0x1122334455667788ull, 99};
+  std::vector<uint8_t> buf(64);
+  ByteWriter w(buf);
+  write_path_probe(m, w);
+  buf.resize(w.size());
+  LONGS_EQUAL(kPathProbeLen, buf.size());
+  LONGS_EQUAL(1, buf[0]);
+  LONGS_EQUAL(0x01020304, get_be32(&buf[1]));
+  CHECK(0x1122334455667788ull == get_be64(&buf[5]));
+  CHECK(99 == get_be64(&buf[13]));
+  PathProbeMsg back;
+  std::string why;
+  CHECK_TEXT(parse_path_probe(buf, &back, &why), why.c_str());
+  CHECK(back.answer && back.seq == m.seq && back.time_ns == m.time_ns && back.count == 99);
+  buf[0] = 2;
+  CHECK(!parse_path_probe(buf, &back, &why));
+  STRCMP_EQUAL("unknown flags", why.c_str());
+  buf.pop_back();
+  CHECK(!parse_path_probe(buf, &back, &why));
+}
+
+TEST(PeerExchange, ALinkListRoundTripsAndRefusesWhatNoNodeCouldReach) {
+  std::vector<Endpoint> eps = {v4(9, 3210), v6(0x20, 5, 4000)};
+  std::vector<uint8_t> buf(256);
+  ByteWriter w(buf);
+  LONGS_EQUAL(2, write_links(eps, w));
+  buf.resize(w.size());
+  LONGS_EQUAL(1 + (1 + 4 + 2) + (1 + 16 + 2), buf.size());
+  std::vector<Endpoint> back;
+  std::string why;
+  CHECK_TEXT(parse_links(buf, &back, &why), why.c_str());
+  CHECK(back == eps);
+  std::vector<uint8_t> longer = buf;
+  longer.push_back(0);
+  CHECK(!parse_links(longer, &back, &why));
+  std::vector<uint8_t> many = {static_cast<uint8_t>(kMaxLinkEndpoints + 1)};
+  CHECK(!parse_links(many, &back, &why));
+  std::vector<uint8_t> port0 = buf;
+  port0[6] = port0[7] = 0;
+  CHECK(!parse_links(port0, &back, &why));
+  for (size_t n = 0; n < buf.size(); ++n) {
+    std::vector<uint8_t> cut(buf.begin(), buf.begin() + static_cast<ptrdiff_t>(n));
+    CHECK(!parse_links(cut, &back, &why));
+  }
+}
