@@ -470,3 +470,239 @@ log_ms() {
     awk '{ split($2, t, /[:.]/); ms = ((t[1] * 60 + t[2]) * 60 + t[3]) * 1000 + t[4]
            if (ms > last) last = ms } END { print last + 0 }'
 }
+
+# --- two nodes joined by several links (multi-link) -------------------------
+#
+#   netns_multilink a b 50mbit 25mbit          # two direct links
+#   ml_start a one,ml1,50mbit two,ml2,25mbit -- "$(ml_peer b 1)"
+#   ml_start b one,ml1,50mbit two,ml2,25mbit
+#
+# Link N joins a's mlN (10.81.N.1/24) to b's mlN (10.81.N.2/24), a veth pair
+# shaped with tc tbf to its rate at both ends. With a third namespace given
+# (netns_multilink a b 50mbit 25mbit r), link two crosses r instead, where
+# nothing is forwarded, so only a relay in r (impair_start) carries it:
+#
+#   a ml1 10.81.1.1 ------------------------------------------- 10.81.1.2 ml1 b
+#   a ml2 10.81.2.1 --- 10.81.2.3 ra [r] rb 10.81.3.3 --- 10.81.3.2 ml2 b
+#
+# The tbf numbers: burst 32 KiB is about 5 ms of tokens at 50 mbit, enough
+# that a wake-up late by a few milliseconds on a busy two-core machine costs
+# no rate, and small enough that no 100 ms carries more than 5% over the
+# rate; latency 20 ms sets the queue limit (rate x 20 ms + burst: 157 KB at
+# 50 mbit), enough for one TCP stream to keep the link full, while a full
+# queue delays a packet by at most 20 ms. Measured: raw iperf3 TCP reaches
+# 47.7 of 50 and 23.9 of 25 Mbit/s, all the link can carry (1448 payload
+# bytes per 1514-byte frame is 95.6%); a ping beside it sees about 5 ms.
+#
+# Each node answers ARP only for addresses of the interface asked on
+# (arp_ignore=1), as two separate provider networks would: otherwise a
+# socket bound to ml1 that sends to the other node's ml2 address (Linux
+# assumes the destination on-link when a device-bound socket has no route)
+# would be answered over ml1, and link one would silently carry a path
+# meant for link two.
+
+readonly ML_NET=10.81
+readonly ML_TBF_BURST=32k
+readonly ML_TBF_LATENCY=20ms
+declare -A ML_ADDR=()   # "node link" -> the node's address on that link
+
+# ml_shape NODE DEV RATE: tbf on the egress of DEV in NODE's namespace.
+ml_shape() {
+  nsx "$1" tc qdisc replace dev "$2" root tbf rate "$3" \
+    burst "$ML_TBF_BURST" latency "$ML_TBF_LATENCY" ||
+    fail "cannot shape $2 in $1 to $3 with tc tbf"
+}
+
+# ml_veth NS1 DEV1 ADDR1 NS2 DEV2 ADDR2: a veth pair, addresses /24, up.
+ml_veth() {
+  ip -n "$(ns_name "$1")" link add "$2" type veth peer name "$5" netns "$(ns_name "$4")"
+  ip -n "$(ns_name "$1")" addr add "$3/24" dev "$2"
+  ip -n "$(ns_name "$4")" addr add "$6/24" dev "$5"
+  ip -n "$(ns_name "$1")" link set "$2" up
+  ip -n "$(ns_name "$4")" link set "$5" up
+}
+
+# netns_multilink A B RATE1 RATE2 [R]: see above. A and B get the node
+# indexes 1 and 2 (their overlay addresses 10.99.0.1 and 10.99.0.2).
+netns_multilink() {
+  local a=$1 b=$2 rate1=$3 rate2=$4 r=${5:-} node
+  command -v tc >/dev/null || skip "tc (iproute2) not installed"
+  netns_add "$a"; netns_add "$b"
+  NODE_INDEX[$a]=1; NODE_INDEX[$b]=2
+  for node in "$a" "$b"; do
+    nsx "$node" sysctl -qw net.ipv4.conf.all.arp_ignore=1
+  done
+  ml_veth "$a" ml1 "$ML_NET.1.1" "$b" ml1 "$ML_NET.1.2"
+  ML_ADDR["$a 1"]=$ML_NET.1.1; ML_ADDR["$b 1"]=$ML_NET.1.2
+  if [[ -z $r ]]; then
+    ml_veth "$a" ml2 "$ML_NET.2.1" "$b" ml2 "$ML_NET.2.2"
+    ML_ADDR["$a 2"]=$ML_NET.2.1; ML_ADDR["$b 2"]=$ML_NET.2.2
+  else
+    netns_add "$r"
+    ml_veth "$a" ml2 "$ML_NET.2.1" "$r" ra "$ML_NET.2.3"
+    ml_veth "$r" rb "$ML_NET.3.3" "$b" ml2 "$ML_NET.3.2"
+    ML_ADDR["$a 2"]=$ML_NET.2.1; ML_ADDR["$b 2"]=$ML_NET.3.2
+    ML_ADDR["$r a"]=$ML_NET.2.3; ML_ADDR["$r b"]=$ML_NET.3.3
+    nsx "$r" sysctl -qw net.ipv4.ip_forward=0
+  fi
+  ml_shape "$a" ml1 "$rate1"; ml_shape "$b" ml1 "$rate1"
+  ml_shape "$a" ml2 "$rate2"; ml_shape "$b" ml2 "$rate2"
+}
+
+# ml_addr NODE LINK: NODE's address on link LINK (1 or 2); for the relay's
+# namespace R, LINK a or b: its address on a's or b's side.
+ml_addr() {
+  [[ -n ${ML_ADDR["$1 $2"]:-} ]] || fail "no address of $1 on link $2"
+  printf '%s' "${ML_ADDR["$1 $2"]}"
+}
+ml_peer() { printf '%s:%s' "$(ml_addr "$1" "$2")" "$BRAID_PORT"; }
+
+# ml_link NODE DEV up|down: sets NODE's end of a link up or down, as when a
+# node's own uplink cable is pulled: NODE's kernel sees its interface go
+# down (its routes over it vanish, its sends fail), while the other end only
+# loses carrier, with its address and routes in place, and can learn of the
+# failure from nothing but missing answers. Both halves are what a daemon
+# meets when a real cable is pulled, one on each node.
+ml_link() {
+  ip -n "$(ns_name "$1")" link set "$2" "$3" || fail "cannot set $2 $3 in $1"
+}
+
+# ml_dev_bytes NODE DEV: bytes DEV has sent and received so far.
+ml_dev_bytes() {
+  nsx "$1" cat "/sys/class/net/$2/statistics/tx_bytes" "/sys/class/net/$2/statistics/rx_bytes" |
+    awk '{ s += $1 } END { print s + 0 }'
+}
+
+ml_conf() { printf '%s/braid-%s.conf' "$NETNS_WORK" "$1"; }
+# The status hook of NODE appends "EVENT LINK" lines to this file.
+ml_hooks() { printf '%s/hooks-%s.log' "$NETNS_WORK" "$1"; }
+
+# ml_start NODE LINK... [-- PEER...]: braid on NODE, a tun node of the
+# shared-key test network with its overlay address from its index, from a
+# config file (ml_conf NODE) with a [link NAME] section for each LINK,
+# written NAME,DEVICE,BANDWIDTH[,PEER] (PEER: that link's own remote
+# endpoint), and PEERs as [network] peers. Probes every 100 ms; the status
+# hook writes to ml_hooks NODE.
+ml_start() {
+  local node=$1 spec name dev bw peer conf peers=(); shift
+  local links=()
+  while [[ $# -gt 0 && $1 != -- ]]; do links+=("$1"); shift; done
+  [[ $# -eq 0 ]] || { shift; peers=("$@"); }
+  conf=$(ml_conf "$node")
+  {
+    printf '[device]\n'
+    printf 'status_hook = echo "$BRAID_EVENT $BRAID_LINK" >> %s\n' "$(ml_hooks "$node")"
+    printf '[network]\nprobe_interval = 100\n'
+    for peer in "${peers[@]}"; do printf 'peers = %s\n' "$peer"; done
+    for spec in "${links[@]}"; do
+      IFS=, read -r name dev bw peer <<<"$spec"
+      printf '[link %s]\ndevice = %s\nbandwidth = %s\n' "$name" "$dev" "$bw"
+      [[ -z $peer ]] || printf 'peers = %s\n' "$peer"
+    done
+  } >"$conf"
+  braid_start "$node" -t tun --shared-key multilink-test-key \
+    --ifup "$(ifup_cmd "$(overlay4 "$node")/24")" --config "$conf"
+}
+
+# ml_up A B [SECONDS]: waits until A reaches B's overlay address; fails the
+# test (with the daemons' logs) if it does not within SECONDS (20).
+ml_up() {
+  braid_alive "$1"; braid_alive "$2"
+  wait_ping "$1" "$(overlay4 "$2")" "${3:-20}"
+}
+
+# ml_hook_seen NODE EVENT LINK: NODE's status hook has reported EVENT LINK.
+ml_hook_seen() { grep -qx -- "$2 $3" "$(ml_hooks "$1")" 2>/dev/null; }
+
+# ml_iperf LABEL FROM TO ADDR SECONDS [ARGS...]: one iperf3 TCP stream from
+# FROM to a server on ADDR in TO's namespace. Output: ml_iperf_log LABEL
+# (client) and ml_iperf_log LABEL-server. Returns false when iperf3 fails,
+# so that the caller may retry; ml_mbits LABEL gives the received rate.
+ml_iperf_log() { printf '%s/iperf-%s.log' "$NETNS_WORK" "$1"; }
+ml_iperf() {
+  local label=$1 from=$2 to=$3 addr=$4 seconds=$5 srv rc=0; shift 5
+  ip netns exec "$(ns_name "$to")" iperf3 -s -1 -B "$addr" -f m \
+    >"$(ml_iperf_log "$label-server")" 2>&1 &
+  srv=$!
+  NETNS_PIDS+=("$srv")
+  wait_until 5 iperf_listening "$to" || fail "iperf3 server in $to did not start"
+  timeout $((seconds + 15)) ip netns exec "$(ns_name "$from")" \
+    iperf3 -c "$addr" -t "$seconds" --connect-timeout 5000 -f m "$@" \
+    >"$(ml_iperf_log "$label")" 2>&1 || rc=$?
+  # A server whose client never came keeps listening; the next run needs
+  # the port.
+  wait_exit "$srv" 3 || { kill -KILL "$srv" 2>/dev/null; wait_exit "$srv" 3 || true; }
+  if [[ $rc -ne 0 ]]; then
+    log "iperf3 $label ($from -> $addr) failed (status $rc):"
+    tail -n 5 "$(ml_iperf_log "$label")" >&2
+  fi
+  return "$rc"
+}
+ml_mbits() {
+  awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") v = $(i - 1) }
+       END { if (v == "") exit 1; print v }' "$(ml_iperf_log "$1")"
+}
+
+# ml_goodput LABEL FROM TO ADDR SECONDS [ARGS...]: ml_iperf and then
+# ml_mbits, "0" when the run failed.
+ml_goodput() {
+  if ml_iperf "$@" >/dev/null; then ml_mbits "$1" || echo 0; else echo 0; fi
+}
+
+# ratio X Y: X / Y with two decimals (0 when Y is 0).
+ratio() { awk -v x="$1" -v y="$2" 'BEGIN { printf "%.2f", (y > 0 ? x / y : 0) }'; }
+# at_least X Y: true when X >= Y (decimals allowed).
+at_least() { awk -v x="$1" -v y="$2" 'BEGIN { exit !(x >= y) }'; }
+
+# --- the impairment relay (braid-impair, impair.cc) -------------------------
+
+if [[ -z "${BRAID_IMPAIR:-}" ]]; then
+  if [[ -x "$PWD/tests/netns/braid-impair" ]]; then
+    BRAID_IMPAIR=$PWD/tests/netns/braid-impair
+  else
+    BRAID_IMPAIR=$NETNS_LIBDIR/braid-impair
+  fi
+fi
+
+impair_log() { printf '%s/impair-%s.log' "$NETNS_WORK" "$1"; }
+declare -A IMPAIR_PID=()
+
+# impair_start NODE NAME ARGS...: braid-impair ARGS in NODE's namespace
+# (NODE "-": this shell's), known as NAME (its log: impair_log NAME);
+# returns once it relays (or echoes).
+impair_start() {
+  local node=$1 name=$2; shift 2
+  [[ -x $BRAID_IMPAIR ]] || fail "no braid-impair at $BRAID_IMPAIR (set BRAID_IMPAIR=PATH)"
+  if [[ $node == - ]]; then
+    "$BRAID_IMPAIR" "$@" >"$(impair_log "$name")" 2>&1 &
+  else
+    ip netns exec "$(ns_name "$node")" "$BRAID_IMPAIR" "$@" >"$(impair_log "$name")" 2>&1 &
+  fi
+  IMPAIR_PID[$name]=$!
+  NETNS_PIDS+=("$!")
+  wait_until 5 grep -qE '(relaying|echoing) ' "$(impair_log "$name")" ||
+    { cat "$(impair_log "$name")" >&2; fail "braid-impair $name did not start"; }
+}
+
+# impair_stop NAME: SIGTERM, so that it prints its counters, and wait.
+impair_stop() {
+  kill -TERM "${IMPAIR_PID[$1]}" 2>/dev/null
+  wait_exit "${IMPAIR_PID[$1]}" 5 || fail "braid-impair $1 did not stop on SIGTERM"
+  unset "IMPAIR_PID[$1]"
+}
+
+# impair_counter NAME DIRECTION KEY: the last value of KEY (e.g. sent) for
+# DIRECTION (forward or backward) the relay NAME printed.
+impair_counter() {
+  awk -v dir="$2" -v key="$3" '$2 == dir { for (i = 3; i <= NF; i++) { split($i, kv, "=")
+    if (kv[1] == key) v = kv[2] } } END { print v + 0 }' "$(impair_log "$1")"
+}
+
+# impair_report NAME: has the relay print its counters now (SIGUSR2).
+impair_report() {
+  local n
+  n=$(grep -c ' forward ' "$(impair_log "$1")" || true)
+  kill -USR2 "${IMPAIR_PID[$1]}"
+  wait_until 3 impair_reported "$1" "$n" || fail "braid-impair $1 printed no counters"
+}
+impair_reported() { (( $(grep -c ' forward ' "$(impair_log "$1")" || true) > $2 )); }

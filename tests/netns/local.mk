@@ -46,3 +46,11 @@ NETNS_TESTS += tests/netns/lan_beacon_probe.sh
 AM_TESTS_ENVIRONMENT += BRAID_BEACON_PROBE='$(abs_top_builddir)/tests/netns/braid-beacon-probe'; \
 	export BRAID_BEACON_PROBE;
 NETNS_TESTS += tests/netns/port_forward.sh
+
+# The impairment relay of the multi-link tests: delay, jitter, loss and
+# reordering on a UDP path, as this kernel has no netem (see impair.cc).
+check_PROGRAMS += tests/netns/braid-impair
+tests_netns_braid_impair_SOURCES = tests/netns/impair.cc
+AM_TESTS_ENVIRONMENT += BRAID_IMPAIR='$(abs_top_builddir)/tests/netns/braid-impair'; \
+	export BRAID_IMPAIR;
+NETNS_TESTS += tests/netns/impair.sh
