@@ -605,10 +605,17 @@ ml_start() {
 }
 
 # ml_up A B [SECONDS]: waits until A reaches B's overlay address; fails the
-# test (with the daemons' logs) if it does not within SECONDS (20).
+# test (with the daemons' logs) if it does not within SECONDS (20), or at
+# once when either daemon exits (a config it refuses, say).
 ml_up() {
-  braid_alive "$1"; braid_alive "$2"
-  wait_ping "$1" "$(overlay4 "$2")" "${3:-20}"
+  local a=$1 b=$2 limit=${3:-20}
+  local deadline=$(( $(date +%s%N) / 1000000 + limit * 1000 ))
+  until ping_once "$a" "$(overlay4 "$b")" >/dev/null 2>&1; do
+    braid_alive "$a"; braid_alive "$b"
+    (( $(date +%s%N) / 1000000 < deadline )) ||
+      fail "no ping reply from $(overlay4 "$b") in namespace of $a within ${limit}s"
+    sleep 0.2
+  done
 }
 
 # ml_hook_seen NODE EVENT LINK: NODE's status hook has reported EVENT LINK.
@@ -633,7 +640,7 @@ ml_iperf() {
   # the port.
   wait_exit "$srv" 3 || { kill -KILL "$srv" 2>/dev/null; wait_exit "$srv" 3 || true; }
   if [[ $rc -ne 0 ]]; then
-    log "iperf3 $label ($from -> $addr) failed (status $rc):"
+    log "iperf3 $label ($from -> $addr) failed (status $rc):" >&2
     tail -n 5 "$(ml_iperf_log "$label")" >&2
   fi
   return "$rc"

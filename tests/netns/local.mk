@@ -54,3 +54,8 @@ tests_netns_braid_impair_SOURCES = tests/netns/impair.cc
 AM_TESTS_ENVIRONMENT += BRAID_IMPAIR='$(abs_top_builddir)/tests/netns/braid-impair'; \
 	export BRAID_IMPAIR;
 NETNS_TESTS += tests/netns/impair.sh
+# Multi-link (two tbf-shaped links between two nodes; see lib.sh).
+NETNS_TESTS += tests/netns/multilink_aggregate.sh \
+	tests/netns/multilink_failover.sh \
+	tests/netns/multilink_priority.sh \
+	tests/netns/multilink_impair.sh
