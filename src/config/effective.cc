@@ -1,6 +1,8 @@
 // The effective configuration as INI text, for check mode: every key with
-// its value after merging, in a form parse_ini_text reads back.
+// its value after merging, in a form parse_ini_text reads back; the
+// [link NAME] sections come last.
 #include "config/keys.h"
+#include "config/links.h"
 #include "config/settings.h"
 #include "config/value.h"
 
@@ -31,7 +33,7 @@ std::string effective_config(const Config& cfg) {
       out += std::string(key.name) + (value.empty() ? " =" : " = ") + encode_value(value) + "\n";
     }
   }
-  return out;
+  return out + format_links(cfg);
 }
 
 }  // namespace braid::config

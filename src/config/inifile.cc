@@ -8,6 +8,7 @@
 #include <set>
 
 #include "config/keys.h"
+#include "config/links.h"
 #include "config/settings.h"
 #include "config/value.h"
 
@@ -28,12 +29,42 @@ struct ParseState {
   std::set<const Key*> lists_started;
   int shared_key_line = 0;  // where shared_key or shared_key_file was set
   std::string_view shared_key_name;
+  // [link NAME] sections: the file's links replace those cfg held before.
+  bool links_started = false;
+  int current_link = -1;  // index in cfg->links of the section being read
+  std::vector<int> link_lines;  // the header line of each link
+  std::map<std::pair<int, const LinkKey*>, int> link_scalar_lines;
 };
 
 void fail(ParseState* st, std::string message) {
   if (st->error_line != 0) return;
   st->error = std::move(message);
   st->error_line = st->line;
+}
+
+// A "[link NAME]" header: the link is created here, since inih tells the
+// handler nothing of a section without keys.
+void start_link(ParseState* st, std::string name) {
+  std::vector<LinkSpec>& links = st->cfg->links;
+  if (!st->links_started) {
+    links.clear();
+    st->links_started = true;
+  }
+  for (size_t i = 0; i < links.size(); ++i) {
+    if (links[i].name == name) {
+      fail(st, "link \"" + name + "\" is defined twice (first at line " +
+                   std::to_string(st->link_lines[i]) + "): link names must be unique");
+      return;
+    }
+  }
+  if (links.size() >= kMaxLinks) {
+    fail(st, "too many [link] sections: at most " + std::to_string(kMaxLinks));
+    return;
+  }
+  st->current_link = static_cast<int>(links.size());
+  st->link_lines.push_back(st->line);
+  links.push_back(LinkSpec{});
+  links.back().name = std::move(name);
 }
 
 // Checks a "[section]" line the way inih will read it; lines inih cannot
@@ -45,8 +76,16 @@ void check_section_line(ParseState* st, std::string_view line) {
   if (close == std::string_view::npos) return;
   std::string_view name = trim(line.substr(1, close - 1));
   std::string_view rest = trim(line.substr(close + 1));
+  st->current_link = -1;
+  std::string link_name;
+  LinkHeader link = parse_link_header(name, &link_name);
   if (!rest.empty() && rest[0] != ';' && rest[0] != '#')
     fail(st, "unexpected text '" + std::string(rest) + "' after [" + std::string(name) + "]");
+  else if (link == LinkHeader::kLink)
+    start_link(st, std::move(link_name));
+  else if (link == LinkHeader::kBadName)
+    fail(st, "bad section [" + std::string(name) + "]: expected [link NAME] with a NAME of 1 to " +
+                 std::to_string(kMaxLinkName) + " letters, digits, '_', '.' or '-'");
   else if (!known_section(name))
     fail(st, "unknown section [" + std::string(name) + "] (sections are " +
                  std::string(kSectionList) + ")");
@@ -80,17 +119,56 @@ char* read_line(char* buf, int size, void* stream) {
   return buf;
 }
 
+void fail_value(ParseState* st, std::string_view name, bool secret, std::string_view value,
+                const ValueError& err) {
+  if (!err.message.empty())
+    fail(st, err.message);
+  else if (secret)
+    fail(st, "bad value for " + std::string(name) + ": " + err.expected);
+  else
+    fail(st, "bad value '" + std::string(value) + "' for " + std::string(name) + ": " +
+                 err.expected);
+}
+
 bool apply_value(ParseState* st, const Key& key, std::string_view value) {
   ValueError err;
   if (key.set(value, st->cfg, &err)) return true;
-  if (!err.message.empty())
-    fail(st, err.message);
-  else if (key.secret)
-    fail(st, "bad value for " + std::string(key.name) + ": " + err.expected);
-  else
-    fail(st, "bad value '" + std::string(value) + "' for " + std::string(key.name) + ": " +
-                 err.expected);
+  fail_value(st, key.name, key.secret, value, err);
   return false;
+}
+
+// A key of a [link NAME] section; lists add to the link's list.
+int handle_link_key(ParseState* st, std::string_view name, const char* raw) {
+  LinkSpec& link = st->cfg->links[static_cast<size_t>(st->current_link)];
+  const LinkKey* key = find_link_key(name);
+  if (!key) {
+    fail(st, "unknown key '" + std::string(name) + "' in section [link \"" + link.name + "\"]");
+    return 0;
+  }
+  std::string value = decode_value(raw);
+  std::vector<std::string_view> items;
+  if (key->kind == KeyKind::kList) {
+    items = split_list(value);
+  } else {
+    auto [it, first] = st->link_scalar_lines.emplace(std::pair(st->current_link, key), st->line);
+    if (!first) {
+      fail(st, std::string(key->name) + " set twice, first at line " + std::to_string(it->second));
+      return 0;
+    }
+    items.push_back(value);
+  }
+  for (std::string_view item : items) {
+    ValueError err;
+    if (item.empty() && key->kind == KeyKind::kList) {
+      fail(st, "empty item in the list of " + std::string(key->name));
+      return 0;
+    }
+    if (!key->set(item, &link, &err)) {
+      fail_value(st, key->name, false, item, err);
+      return 0;
+    }
+  }
+  return 1;
 }
 
 int handle_key(void* user, const char* section, const char* name, const char* raw) {
@@ -101,6 +179,7 @@ int handle_key(void* user, const char* section, const char* name, const char* ra
                  std::string(kSectionList) + ")");
     return 0;
   }
+  if (st->current_link >= 0) return handle_link_key(st, nm, raw);
   const Key* key = find_key(sec, nm);
   if (!key) {
     fail(st, "unknown key '" + std::string(nm) + "' in section [" + std::string(sec) + "]");
@@ -178,6 +257,17 @@ bool parse_ini_text(std::string_view text, std::string_view filename, Config* cf
   if (rc < 0) {
     *error = where + ": out of memory while parsing";
     return false;
+  }
+  // Links are checked as a whole here, where their lines are known;
+  // validate() checks them again after the command line.
+  if (st.links_started) {
+    size_t at = 0;
+    std::string why = check_links(*cfg, &at);
+    if (!why.empty()) {
+      int line = at < st.link_lines.size() ? st.link_lines[at] : st.link_lines.back();
+      *error = where + ":" + std::to_string(line) + ": " + why;
+      return false;
+    }
   }
   return true;
 }

@@ -15,6 +15,16 @@ bool set_number(std::string_view value, Config* cfg, ValueError* err) {
   return parse_number(value, kMin, kMax, &(cfg->*kField), err);
 }
 
+template <uint32_t Config::*kField, uint32_t kMin, uint32_t kMax>
+bool set_millis(std::string_view value, Config* cfg, ValueError* err) {
+  return parse_millis(value, kMin, kMax, &(cfg->*kField), err);
+}
+
+template <uint32_t Config::*kField>
+bool set_percent(std::string_view value, Config* cfg, ValueError* err) {
+  return parse_percent(value, 0, 100, &(cfg->*kField), err);
+}
+
 template <bool Config::*kField>
 bool set_bool(std::string_view value, Config* cfg, ValueError* err) {
   return parse_bool(value, &(cfg->*kField), err);
@@ -117,6 +127,16 @@ Values get_number(const Config& cfg) {
   return {std::to_string(cfg.*kField)};
 }
 
+template <uint32_t Config::*kField>
+Values get_millis(const Config& cfg) {
+  return {std::to_string(cfg.*kField) + "ms"};
+}
+
+template <uint32_t Config::*kField>
+Values get_percent(const Config& cfg) {
+  return {std::to_string(cfg.*kField) + "%"};
+}
+
 template <bool Config::*kField>
 Values get_bool(const Config& cfg) {
   return {cfg.*kField ? "yes" : "no"};
@@ -190,6 +210,8 @@ const Key kKeys[] = {
      false},
     {"device", "ifdown", S, "ifdown", set_string<&Config::ifdown>, nullptr,
      get_string<&Config::ifdown>, false},
+    {"device", "status_hook", S, "", set_string<&Config::status_hook>, nullptr,
+     get_string<&Config::status_hook>, false},
     {"device", "mtu", S, "mtu", set_mtu, nullptr, get_mtu, false},
     {"network", "port", S, "listen", set_listen, nullptr, get_listen, false},
     {"network", "peers", L, "connect", add_peer, clear_peers, get_peers, false},
@@ -210,6 +232,17 @@ const Key kKeys[] = {
      get_bool<&Config::auto_claim>, false},
     {"network", "lan_discovery", S, "", set_bool<&Config::lan_discovery>, nullptr,
      get_bool<&Config::lan_discovery>, false},
+    // Multi-link: they matter once [link] sections are given.
+    {"network", "probe_interval", S, "",
+     set_millis<&Config::probe_interval_ms, kMinProbeInterval, kMaxProbeInterval>, nullptr,
+     get_millis<&Config::probe_interval_ms>, false},
+    {"network", "loss_tolerance", S, "", set_percent<&Config::loss_tolerance>, nullptr,
+     get_percent<&Config::loss_tolerance>, false},
+    {"network", "latency_tolerance", S, "",
+     set_millis<&Config::latency_tolerance_ms, 0, kMaxLatencyTolerance>, nullptr,
+     get_millis<&Config::latency_tolerance_ms>, false},
+    {"network", "priority_copies", S, "", set_number<&Config::priority_copies, 1, 2>, nullptr,
+     get_number<&Config::priority_copies>, false},
     {"security", "crypto", S, "crypto", set_crypto, nullptr, get_crypto, false},
     {"security", "shared_key", S, "shared-key", set_string<&Config::shared_key>, nullptr,
      get_shared_key, true},

@@ -35,6 +35,7 @@ std::span<const Key> keys();
 const Key* find_key(std::string_view section, std::string_view name);
 const Key* find_option(std::string_view option);
 bool known_section(std::string_view section);
-inline constexpr std::string_view kSectionList = "[device], [network], [security] or [daemon]";
+inline constexpr std::string_view kSectionList =
+    "[device], [network], [security], [daemon] or [link NAME]";
 
 }  // namespace braid::config

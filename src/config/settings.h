@@ -37,6 +37,36 @@ inline constexpr const char* kDefaultConfigFile = "/etc/braid/braid.conf";
 // A node claims at most this many subnets, its own addresses included.
 inline constexpr size_t kMaxSubnets = 64;
 
+// Multi-link. Each link is a socket of its own and a share of the
+// engine's per-path state with every peer: a handful covers every router
+// with several uplinks.
+inline constexpr size_t kMaxLinks = 8;
+inline constexpr size_t kMaxLinkName = 15;  // fits an environment value and a log line
+// bandwidth, in bytes per second: 8 kbit/s .. 100 gbit/s. Below, a single
+// full-size packet would take over a second; above, no NIC pacing applies.
+inline constexpr uint64_t kMinBandwidth = 1000;
+inline constexpr uint64_t kMaxBandwidth = 12'500'000'000;
+inline constexpr uint32_t kMaxLinkWeight = 1000;
+inline constexpr uint32_t kMinProbeInterval = 20;  // ms
+inline constexpr uint32_t kMaxProbeInterval = 10000;
+inline constexpr uint32_t kMaxLatencyTolerance = 60000;  // ms
+
+// A [link NAME] section: one uplink, opened by the parent as a UDP socket
+// of its own (bound to `bind`, pinned to `device` with SO_BINDTODEVICE).
+struct LinkSpec {
+  std::string name;    // 1..15 of [A-Za-z0-9_.-]
+  std::string bind;    // an IP address literal in canonical form; "" = any
+  std::string device;  // an interface name; "" = none
+  uint16_t port = 0;   // 0 = the [network] port
+  std::vector<PeerSpec> peers;  // remote endpoints reached over this link
+  uint64_t bandwidth = 0;       // upload, bytes per second; 0 = not paced
+  uint32_t weight = 1;          // 1..kMaxLinkWeight: the share of an unpaced link
+  bool fallback_only = false;   // used only when no other link is up
+  int loss_tolerance = -1;      // percent; -1 = the [network] value
+  int latency_tolerance_ms = -1;  // -1 = the [network] value, 0 = none
+  bool operator==(const LinkSpec&) const = default;
+};
+
 struct Config {
   std::string config_file;  // "" when none was read
 
@@ -45,6 +75,8 @@ struct Config {
   std::string device_name = "braid%d";
   std::string device_path = "/dev/net/tun";
   std::string ifup, ifdown;
+  // Run (not waited for) when a link or the tunnel goes up or down.
+  std::string status_hook;
   uint32_t mtu = 0;  // 0 = auto
 
   // [network]
@@ -63,6 +95,17 @@ struct Config {
   bool auto_claim = true;
   // Find nodes on the same LAN by link-local multicast beacons.
   bool lan_discovery = true;
+  // Multi-link: how often each path is probed, what loss (percent) and
+  // extra latency (ms, 0 = any) make a path degraded, and on how many
+  // paths a priority packet is sent (1 or 2).
+  uint32_t probe_interval_ms = 100;
+  uint32_t loss_tolerance = 10;
+  uint32_t latency_tolerance_ms = 0;
+  uint32_t priority_copies = 1;
+
+  // [link NAME] sections, in file order (a link's index is its place
+  // here). None: one implicit link, the [network] port's socket.
+  std::vector<LinkSpec> links;
 
   // [security]
   Crypto crypto = Crypto::kChaCha20;
@@ -108,7 +151,10 @@ bool load(int argc, char** argv, Invocation* out, std::string* error,
 
 // Parses the text of a configuration file over *cfg (whose values are the
 // defaults or earlier settings); filename is used in messages and stored
-// in cfg->config_file. Does not validate cross-key constraints.
+// in cfg->config_file. Does not validate cross-key constraints, except
+// that the [link NAME] sections are checked together (by the rules of
+// validate) so their errors name a line. The file's link sections, when
+// it has any, replace cfg->links.
 bool parse_ini_text(std::string_view text, std::string_view filename, Config* cfg,
                     std::string* error);
 
@@ -131,5 +177,11 @@ std::string version_text();
 std::string format_peer(const PeerSpec& peer);
 // "10.0.1.0/24", "fd00::/64".
 std::string format_subnet(const Subnet& subnet);
+// A rate in bytes per second as the file writes it: "100mbit", "8kbit",
+// "1001bit"; parses back to the same value.
+std::string format_bandwidth(uint64_t bytes_per_second);
+// The socket family of a link: AF_INET or AF_INET6 by its bind address,
+// AF_INET6 (dual-stack) without one.
+int link_family(const LinkSpec& link);
 
 }  // namespace braid::config

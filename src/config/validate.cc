@@ -2,6 +2,7 @@
 // Config built in code could get wrong, and reading the shared key file.
 #include <sys/stat.h>
 
+#include "config/links.h"
 #include "config/settings.h"
 #include "config/textfile.h"
 #include "config/value.h"
@@ -40,6 +41,7 @@ bool check_strings(const Config& c, std::string* error) {
       {"path", &c.device_path},
       {"ifup", &c.ifup},
       {"ifdown", &c.ifdown},
+      {"status_hook", &c.status_hook},
       {"magic", &c.magic_text},
       {"shared_key", &c.shared_key},
       {"shared_key_file", &c.shared_key_file},
@@ -59,6 +61,12 @@ bool check_strings(const Config& c, std::string* error) {
     if (!check_string("ca", f, error)) return false;
   for (const std::string& f : c.revocation_files)
     if (!check_string("revocation_list", f, error)) return false;
+  for (const LinkSpec& link : c.links) {
+    for (const std::string* s : {&link.name, &link.bind, &link.device})
+      if (!check_string("link", *s, error)) return false;
+    for (const PeerSpec& peer : link.peers)
+      if (!check_string("peers", peer.host, error)) return false;
+  }
   for (const PeerSpec& peer : c.peers) {
     if (!check_string("peers", peer.host, error)) return false;
     if (!valid_host(peer.host) || peer.port == 0) {
@@ -97,6 +105,42 @@ bool check_device(const Config& c, std::string* error) {
                std::to_string(kMaxMtu);
       return false;
     }
+  }
+  return true;
+}
+
+// The [network] keys of multi-link and the [link NAME] sections.
+bool check_multilink(const Config& c, std::string* error) {
+  if (c.probe_interval_ms < kMinProbeInterval || c.probe_interval_ms > kMaxProbeInterval) {
+    *error = "probe_interval " + std::to_string(c.probe_interval_ms) +
+             " is out of range: expected " + std::to_string(kMinProbeInterval) + " to " +
+             std::to_string(kMaxProbeInterval) + " ms";
+    return false;
+  }
+  if (c.loss_tolerance > 100) {
+    *error = "loss_tolerance " + std::to_string(c.loss_tolerance) +
+             " is out of range: expected 0 to 100 percent";
+    return false;
+  }
+  if (c.latency_tolerance_ms > kMaxLatencyTolerance) {
+    *error = "latency_tolerance " + std::to_string(c.latency_tolerance_ms) +
+             " is out of range: expected 0 to " + std::to_string(kMaxLatencyTolerance) + " ms";
+    return false;
+  }
+  if (c.priority_copies < 1 || c.priority_copies > 2) {
+    *error = "priority_copies " + std::to_string(c.priority_copies) +
+             " is out of range: expected 1 or 2";
+    return false;
+  }
+  size_t at;
+  *error = check_links(c, &at);
+  if (!error->empty()) return false;
+  // Each link binds its own socket; the main socket's address has no use.
+  if (!c.links.empty() && !c.listen_address.empty()) {
+    *error = "port = " + format_peer({c.listen_address, c.port}) +
+             " names an address, which [link] sections replace: give the address as a link's "
+             "bind, and port only a number";
+    return false;
   }
   return true;
 }
@@ -153,7 +197,7 @@ bool check_network(Config* c, std::string* error) {
              ") must be shorter than peer_timeout (" + std::to_string(c->peer_timeout) + ")";
     return false;
   }
-  return true;
+  return check_multilink(*c, error);
 }
 
 bool read_key_file(Config* c, std::string* error) {

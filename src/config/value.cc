@@ -259,6 +259,128 @@ bool parse_magic(std::string_view text, std::array<uint8_t, 4>* out, ValueError*
   return true;
 }
 
+namespace {
+
+struct RateUnit {
+  std::string_view name;
+  uint64_t bits;  // bits per second of one unit
+};
+
+// tc's decimal units (tc-rate(8)), and k/m/g as kbit/mbit/gbit.
+constexpr RateUnit kRateUnits[] = {
+    {"", 1},
+    {"bit", 1},
+    {"k", 1000},
+    {"kbit", 1000},
+    {"m", 1000'000},
+    {"mbit", 1000'000},
+    {"g", 1000'000'000},
+    {"gbit", 1000'000'000},
+    {"tbit", 1000'000'000'000},
+    {"bps", 8},
+    {"kbps", 8'000},
+    {"mbps", 8'000'000},
+    {"gbps", 8'000'000'000},
+    {"tbps", 8'000'000'000'000},
+};
+
+// Digits with an optional unit suffix, the number at most `max`.
+bool parse_with_suffix(std::string_view text, std::string_view suffix, uint32_t min,
+                       uint32_t max, uint32_t* out) {
+  if (text.size() > suffix.size() && iequals(text.substr(text.size() - suffix.size()), suffix))
+    text.remove_suffix(suffix.size());
+  ValueError ignored;
+  return parse_number(text, min, max, out, &ignored);
+}
+
+}  // namespace
+
+bool parse_bandwidth(std::string_view text, uint64_t* out, ValueError* err) {
+  err->expected = "expected a rate from 8kbit to 100gbit: a number with a unit bit, kbit, mbit, "
+                  "gbit (bits/s) or bps, kbps, mbps, gbps (bytes/s)";
+  size_t i = 0;
+  // At most 12 integer and 9 fraction digits: the product below fits 128 bits.
+  unsigned __int128 mantissa = 0, scale = 1;
+  size_t int_digits = 0, frac_digits = 0;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, ++int_digits)
+    mantissa = mantissa * 10 + static_cast<unsigned>(text[i] - '0');
+  if (i < text.size() && text[i] == '.') {
+    for (++i; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, ++frac_digits) {
+      mantissa = mantissa * 10 + static_cast<unsigned>(text[i] - '0');
+      scale *= 10;
+    }
+    if (frac_digits == 0) return false;
+  }
+  if (int_digits == 0 || int_digits > 12 || frac_digits > 9) return false;
+  std::string_view unit = text.substr(i);
+  for (const RateUnit& u : kRateUnits) {
+    if (!iequals(unit, u.name)) continue;
+    unsigned __int128 bytes = mantissa * u.bits / scale / 8;
+    if (bytes < kMinBandwidth || bytes > kMaxBandwidth) return false;
+    *out = static_cast<uint64_t>(bytes);
+    return true;
+  }
+  return false;
+}
+
+std::string format_bandwidth(uint64_t bytes_per_second) {
+  // Whole bits always: a byte rate times 8 is exact in the largest unit
+  // that divides it.
+  unsigned __int128 bits = static_cast<unsigned __int128>(bytes_per_second) * 8;
+  const std::pair<uint64_t, const char*> units[] = {{1000'000'000'000, "tbit"},
+                                                    {1000'000'000, "gbit"},
+                                                    {1000'000, "mbit"},
+                                                    {1000, "kbit"}};
+  for (const auto& [size, name] : units) {
+    if (bits >= size && bits % size == 0)
+      return std::to_string(static_cast<uint64_t>(bits / size)) + name;
+  }
+  return std::to_string(static_cast<uint64_t>(bits)) + "bit";
+}
+
+bool parse_millis(std::string_view text, uint32_t min, uint32_t max, uint32_t* out,
+                  ValueError* err) {
+  if (parse_with_suffix(text, "ms", min, max, out)) return true;
+  err->expected = "expected milliseconds between " + std::to_string(min) + " and " +
+                  std::to_string(max) + ", e.g. " + std::to_string(min) + "ms";
+  return false;
+}
+
+bool parse_percent(std::string_view text, uint32_t min, uint32_t max, uint32_t* out,
+                   ValueError* err) {
+  if (parse_with_suffix(text, "%", min, max, out)) return true;
+  err->expected = "expected a percentage between " + std::to_string(min) + " and " +
+                  std::to_string(max) + ", e.g. 5%";
+  return false;
+}
+
+bool canonical_ip(std::string_view text, std::string* out) {
+  uint8_t addr[16];
+  char buf[INET6_ADDRSTRLEN];
+  int family = is_ipv4(text) ? AF_INET : is_ipv6(text) ? AF_INET6 : 0;
+  if (family == 0 || inet_pton(family, std::string(text).c_str(), addr) != 1 ||
+      !inet_ntop(family, addr, buf, sizeof buf))
+    return false;
+  *out = buf;
+  return true;
+}
+
+bool valid_ifname(std::string_view name) {
+  if (name.empty() || name.size() > 15 || name == "." || name == "..") return false;
+  for (unsigned char c : name)
+    if (c <= ' ' || c == 0x7f || c == '/' || c == ':') return false;
+  return true;
+}
+
+bool valid_link_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxLinkName) return false;
+  for (unsigned char c : name)
+    if (!isalnum(c) && c != '_' && c != '.' && c != '-') return false;
+  return true;
+}
+
+int link_family(const LinkSpec& link) { return is_ipv4(link.bind) ? AF_INET : AF_INET6; }
+
 bool valid_ip_literal(std::string_view text) { return is_ipv4(text) || is_ipv6(text); }
 
 bool valid_host(std::string_view host) {

@@ -55,6 +55,27 @@ bool parse_subnet(std::string_view text, Subnet* out, ValueError* err);
 // 8 hex digits or hash:STRING (the first 4 bytes of SHA-256(STRING)).
 bool parse_magic(std::string_view text, std::array<uint8_t, 4>* out, ValueError* err);
 
+// A rate with tc's units: a bare number or "bit" (bits/s), kbit, mbit,
+// gbit, tbit (x1000 each) and the short k, m, g; "bps" (bytes/s), kbps,
+// mbps, gbps, tbps. Units in any case; the number may have a decimal
+// fraction ("1.5mbit"). Stored in bytes per second, rounded down, and
+// only kMinBandwidth..kMaxBandwidth.
+bool parse_bandwidth(std::string_view text, uint64_t* out, ValueError* err);
+// Milliseconds: "150" or "150ms".
+bool parse_millis(std::string_view text, uint32_t min, uint32_t max, uint32_t* out,
+                  ValueError* err);
+// A percentage: "5" or "5%".
+bool parse_percent(std::string_view text, uint32_t min, uint32_t max, uint32_t* out,
+                   ValueError* err);
+// An IP address literal in its canonical text form (inet_ntop's), so one
+// address is written one way; false when text is not an address.
+bool canonical_ip(std::string_view text, std::string* out);
+// An existing interface's name: 1..15 bytes, no '/', ':', space or
+// control byte, not "." or "..".
+bool valid_ifname(std::string_view name);
+// A link's name: 1..kMaxLinkName of [A-Za-z0-9_.-].
+bool valid_link_name(std::string_view name);
+
 // A host name (letters, digits, '-', '_' in dot-separated labels), an
 // IPv4 literal, or an IPv6 literal (given without brackets).
 bool valid_host(std::string_view host);

@@ -141,8 +141,8 @@ TEST(ConfigFile, BadValueNamesKeyAndWhatWasExpected) {
 
 TEST(ConfigFile, UnknownSectionIsReportedAtItsHeader) {
   STRCMP_EQUAL(
-      "t.conf:2: unknown section [devcie] (sections are [device], [network], [security] or "
-      "[daemon])",
+      "t.conf:2: unknown section [devcie] (sections are [device], [network], [security], "
+      "[daemon] or [link NAME])",
       parse_error("\n[devcie]\n").c_str());
 }
 
@@ -157,8 +157,8 @@ TEST(ConfigFile, SectionHeaderMayCarryAComment) {
 
 TEST(ConfigFile, KeyOutsideASectionIsRefused) {
   STRCMP_EQUAL(
-      "t.conf:1: key 'port' outside a section (put it under [device], [network], [security] "
-      "or [daemon])",
+      "t.conf:1: key 'port' outside a section (put it under [device], [network], [security], "
+      "[daemon] or [link NAME])",
       parse_error("port = 1\n").c_str());
 }
 

@@ -5,4 +5,5 @@ tests_unit_braid_unit_SOURCES += \
 	tests/unit/config/inifile_test.cc \
 	tests/unit/config/validate_test.cc \
 	tests/unit/config/cmdline_test.cc \
-	tests/unit/config/effective_test.cc
+	tests/unit/config/effective_test.cc \
+	tests/unit/config/links_test.cc
