@@ -4,6 +4,7 @@
 
 #include <event2/event.h>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 
@@ -36,6 +37,7 @@ class Event {
 
   // Arms the event; timeout_ms < 0 means no timeout.
   void add(int timeout_ms = -1);
+  void add_us(uint64_t timeout_us);
   void del();
   bool pending() const;
 
@@ -50,6 +52,7 @@ class Timer {
  public:
   Timer(event_base* base, std::function<void()> cb);
   void start(int timeout_ms) { ev_.add(timeout_ms); }
+  void start_us(uint64_t timeout_us) { ev_.add_us(timeout_us); }
   void stop() { ev_.del(); }
   bool pending() const { return ev_.pending(); }
 
