@@ -4,13 +4,15 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cstring>
 
 namespace braid::engine {
 
-std::vector<Endpoint> local_endpoints(const ifaddrs* list, uint16_t port) {
+std::vector<Endpoint> local_endpoints(const ifaddrs* list, uint16_t port, const char* ifname) {
   std::vector<Endpoint> out;
   for (const ifaddrs* a = list; a != nullptr; a = a->ifa_next) {
     if (a->ifa_addr == nullptr) continue;
+    if (ifname && *ifname && (a->ifa_name == nullptr || strcmp(a->ifa_name, ifname) != 0)) continue;
     Endpoint e;
     if (a->ifa_addr->sa_family == AF_INET) {
       const auto* sin = reinterpret_cast<const sockaddr_in*>(a->ifa_addr);
@@ -26,17 +28,23 @@ std::vector<Endpoint> local_endpoints(const ifaddrs* list, uint16_t port) {
   return out;
 }
 
-std::vector<Endpoint> scan_local_endpoints(int fd, uint16_t port) {
-  if (port == 0) {
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
-    port = ntohs(ss.ss_family == AF_INET ? reinterpret_cast<sockaddr_in*>(&ss)->sin_port
-                                         : reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+std::vector<Endpoint> scan_local_endpoints(int fd, uint16_t port, const char* ifname) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
+  Endpoint bound = Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
+  if (port == 0) port = ntohs(bound.sa.sin6_port);
+  // A socket bound to one address is reached there and nowhere else.
+  const in6_addr& a = bound.sa.sin6_addr;
+  bool any = bound.is_v4() ? (a.s6_addr[12] | a.s6_addr[13] | a.s6_addr[14] | a.s6_addr[15]) == 0
+                           : IN6_IS_ADDR_UNSPECIFIED(&a);
+  if (bound.valid() && !any) {
+    bound.sa.sin6_port = htons(port);
+    return {bound};
   }
   ifaddrs* list = nullptr;
   if (getifaddrs(&list) != 0) return {};
-  std::vector<Endpoint> out = local_endpoints(list, port);
+  std::vector<Endpoint> out = local_endpoints(list, port, ifname);
   freeifaddrs(list);
   return out;
 }

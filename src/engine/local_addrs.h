@@ -12,13 +12,17 @@
 
 namespace braid::engine {
 
-// The IPv4 and IPv6 addresses of a getifaddrs list, each with `port`.
-std::vector<Endpoint> local_endpoints(const ifaddrs* list, uint16_t port);
+// The IPv4 and IPv6 addresses of a getifaddrs list, each with `port`;
+// only those of interface `ifname` when one is given.
+std::vector<Endpoint> local_endpoints(const ifaddrs* list, uint16_t port,
+                                      const char* ifname = nullptr);
 
 // Scans the interfaces now (getifaddrs: netlink, no files, so it works in
 // the chroot); `port` 0 is read from the socket fd. Empty when the scan
 // fails, which makes every path count as NATed: keepalives then go at the
-// shorter interval, the safe choice.
-std::vector<Endpoint> scan_local_endpoints(int fd, uint16_t port);
+// shorter interval, the safe choice. A socket bound to one address
+// (a link's `bind`) gives that address alone; otherwise `ifname` (a
+// link's `device`) limits the scan to that interface.
+std::vector<Endpoint> scan_local_endpoints(int fd, uint16_t port, const char* ifname = nullptr);
 
 }  // namespace braid::engine

@@ -61,3 +61,27 @@ TEST(LocalAddrs, AScanReadsThePortFromTheSocketAndFindsLoopback) {
   std::vector<Endpoint> v = scan_local_endpoints(fd.get(), 0);
   CHECK(has(v, ep(4, "127.0.0.1", ntohs(sa.sin_port))));
 }
+
+TEST(LocalAddrs, ALinksDeviceLimitsTheAddressesToThatInterface) {
+  IfList l;
+  l.v4("eth0", IFF_UP, "192.168.1.10");
+  l.v4("wwan0", IFF_UP, "100.64.3.7");
+  l.v6("wwan0", IFF_UP, "2001:db8:77::7", 0);
+  std::vector<Endpoint> v = local_endpoints(l.head(), 3210, "wwan0");
+  LONGS_EQUAL(2, v.size());
+  CHECK(has(v, ep(4, "100.64.3.7", 3210)));
+  CHECK(has(v, ep(6, "2001:db8:77::7", 3210)));
+  LONGS_EQUAL(0, local_endpoints(l.head(), 3210, "eth9").size());
+  LONGS_EQUAL(3, local_endpoints(l.head(), 3210, "").size());
+}
+
+TEST(LocalAddrs, ASocketBoundToOneAddressIsReachedThereAlone) {
+  UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  CHECK(bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+  std::vector<Endpoint> v = scan_local_endpoints(fd.get(), 4000);
+  LONGS_EQUAL(1, v.size());
+  CHECK(has(v, ep(4, "127.0.0.1", 4000)));
+}
