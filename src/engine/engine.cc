@@ -62,6 +62,11 @@ class Engine final : public NodeOutput {
   void on_tick();
   void send_beacon();
   void shutdown(int status);
+  // Tells the parent that link `index` (0 for the implicit link) went up
+  // or down; it runs the status hook. Only once running and after Ready
+  // went out: the parent takes LinkStatus in its running state only.
+  // (maybe_unused until the path monitor reports through it.)
+  [[maybe_unused]] void report_link(uint8_t index, bool up);
 
   EventBasePtr base_;
   SystemClock clock_;
@@ -72,6 +77,10 @@ class Engine final : public NodeOutput {
   UniqueFd udp_fd_;
   int udp_family_ = AF_INET6;
   uint16_t udp_port_ = 0;
+  // Multi-link: each [link NAME]'s description and bound socket, by index,
+  // sent instead of the one UDP socket.
+  std::vector<ipc::LinkInfo> links_;
+  std::vector<UniqueFd> link_fds_;
   std::unique_ptr<BufferPool> pool_;
   // The device was opened with a virtio-net header and TCP offloads
   // (priv/device.cc): reads may be super-packets, writes are coalesced.
@@ -159,9 +168,19 @@ void Engine::on_message(ipc::MsgType type, std::span<const uint8_t> payload, Uni
       ipc::UdpSocketInfo info;
       if (!ipc::decode(payload, &info, &why)) break;
       if (udp_fd_) { why = "second UDP socket"; break; }
+      if (!link_fds_.empty()) { why = "UDP socket after links"; break; }
       udp_fd_ = std::move(fd);
       udp_family_ = info.family == 4 ? AF_INET : AF_INET6;
       udp_port_ = info.port;
+      return;
+    }
+    case MsgType::kLink: {
+      ipc::LinkInfo info;
+      if (!ipc::decode(payload, &info, &why)) break;
+      if (udp_fd_) { why = "link after the UDP socket"; break; }
+      if (info.index != links_.size()) { why = "link out of order"; break; }
+      links_.push_back(std::move(info));
+      link_fds_.push_back(std::move(fd));
       return;
     }
     case MsgType::kIdentity: {
@@ -197,8 +216,8 @@ void Engine::on_message(ipc::MsgType type, std::span<const uint8_t> payload, Uni
       return;
     }
     case MsgType::kStart:
-      if (!device_fd_ || !udp_fd_ || !has_identity_) {
-        why = "start before device, socket and identity";
+      if (!device_fd_ || (!udp_fd_ && link_fds_.empty()) || !has_identity_) {
+        why = "start before device, socket or links, and identity";
         break;
       }
       channel_->set_state(ipc::engine_state::kRunning);
@@ -235,6 +254,17 @@ void Engine::on_message(ipc::MsgType type, std::span<const uint8_t> payload, Uni
   // here means the parent sent something inconsistent: stop.
   log_warnx("IPC: bad %s from parent: %s", ipc::type_name(type), why.c_str());
   shutdown(1);
+}
+
+void Engine::report_link(uint8_t index, bool up) {
+  std::vector<uint8_t> buf;
+  // An index the parent does not know would be a violation there.
+  if (index >= std::max<size_t>(1, links_.size()) ||
+      !ipc::encode(ipc::LinkStatus{index, static_cast<uint8_t>(up ? 1 : 0)}, &buf)) {
+    log_warnx("link %u: no such link to report", index);
+    return;
+  }
+  channel_->send(ipc::MsgType::kLinkStatus, buf);
 }
 
 void Engine::start() {

@@ -67,6 +67,26 @@ bool validate(const EngineConfig& m, std::string* why) {
   for (const std::string& name : m.peers) {
     if (!valid_peer_name(name)) return fail(why, "Config: invalid peer name");
   }
+  if (m.peer_links.size() != m.peers.size()) return fail(why, "Config: one link per peer expected");
+  for (uint8_t link : m.peer_links) {
+    if (link >= kMaxLinks && link != kAnyLink) return fail(why, "Config: peer link out of range");
+  }
+  if (m.probe_interval_ms < kMinProbeIntervalMs || m.probe_interval_ms > kMaxProbeIntervalMs)
+    return fail(why, "Config: probe interval out of range");
+  if (m.priority_copies != 1 && m.priority_copies != 2)
+    return fail(why, "Config: priority copies is not 1 or 2");
+  return true;
+}
+
+// A link name is shown in logs and handed to the status hook by the
+// parent (from its own configuration): the config's rule, exactly.
+bool valid_link_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxLinkNameLen) return false;
+  for (unsigned char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-';
+    if (!ok) return false;
+  }
   return true;
 }
 
@@ -76,6 +96,28 @@ bool validate(const DeviceInfo& m, std::string* why) {
   }
   if (m.mtu < kMinMtu) return fail(why, "Device: mtu too small");
   if (!valid_ifname(m.ifname)) return fail(why, "Device: invalid interface name");
+  return true;
+}
+
+bool validate(const LinkInfo& m, std::string* why) {
+  if (m.index >= kMaxLinks) return fail(why, "Link: index out of range");
+  if (!valid_link_name(m.name)) return fail(why, "Link: invalid name");
+  if (m.family != 4 && m.family != 6) return fail(why, "Link: family is not 4 or 6");
+  if (m.port == 0) return fail(why, "Link: port 0");
+  if (m.bandwidth != 0 && (m.bandwidth < kMinBandwidth || m.bandwidth > kMaxBandwidth))
+    return fail(why, "Link: bandwidth out of range");
+  if (m.weight < 1 || m.weight > kMaxLinkWeight) return fail(why, "Link: weight out of range");
+  if (m.loss_tolerance_permille > kMaxLossPermille)
+    return fail(why, "Link: loss tolerance out of range");
+  if (m.latency_tolerance_ms > kMaxLatencyToleranceMs)
+    return fail(why, "Link: latency tolerance out of range");
+  if (!m.ifname.empty() && !valid_ifname(m.ifname)) return fail(why, "Link: invalid interface name");
+  return true;
+}
+
+bool validate(const LinkStatus& m, std::string* why) {
+  if (m.index >= kMaxLinks) return fail(why, "LinkStatus: index out of range");
+  if (m.up > 1) return fail(why, "LinkStatus: up is not 0 or 1");
   return true;
 }
 
@@ -139,7 +181,7 @@ bool encode(const EngineConfig& in, std::vector<uint8_t>* out) {
   out->clear();
   if (!validate(in, nullptr)) return false;
   size_t size = kConfigMinLen;
-  for (const std::string& name : in.peers) size += 2 + name.size();
+  for (const std::string& name : in.peers) size += 2 + name.size() + 1;
   if (size > kMaxPayload) return false;
   return emit(size, out, [&](ByteWriter& w) {
     w.bytes(in.magic);
@@ -154,8 +196,13 @@ bool encode(const EngineConfig& in, std::vector<uint8_t>* out) {
     w.u8(static_cast<uint8_t>((in.port_forwarding ? kFlagPortForwarding : 0) |
                               (in.state_file ? kFlagStateFile : 0) |
                               (in.lan_discovery ? kFlagLanDiscovery : 0)));
+    w.u32(in.probe_interval_ms);
+    w.u8(in.priority_copies);
     w.u16(static_cast<uint16_t>(in.peers.size()));
-    for (const std::string& name : in.peers) w.str16(name);
+    for (size_t i = 0; i < in.peers.size(); ++i) {
+      w.str16(in.peers[i]);
+      w.u8(in.peer_links[i]);
+    }
   });
 }
 
@@ -173,6 +220,8 @@ bool decode(std::span<const uint8_t> payload, EngineConfig* out, std::string* wh
   out->keepalive_s = r.u32();
   out->dst_timeout_s = r.u32();
   uint8_t flags = r.u8();
+  out->probe_interval_ms = r.u32();
+  out->priority_copies = r.u8();
   uint16_t count = r.u16();
   if (!r.ok()) return fail(why, "Config: truncated");
   // Range checks come before the casts so no out-of-range value is ever
@@ -191,9 +240,13 @@ bool decode(std::span<const uint8_t> payload, EngineConfig* out, std::string* wh
   out->state_file = flags & kFlagStateFile;
   out->lan_discovery = flags & kFlagLanDiscovery;
   out->peers.clear();
+  out->peer_links.clear();
   for (uint16_t i = 0; i < count && r.ok(); ++i) {
     std::string_view name = r.str16();
-    if (r.ok()) out->peers.emplace_back(name);
+    uint8_t link = r.u8();
+    if (!r.ok()) break;
+    out->peers.emplace_back(name);
+    out->peer_links.push_back(link);
   }
   return finish(r, why, "Config") && validate(*out, why);
 }
@@ -234,6 +287,60 @@ bool decode(std::span<const uint8_t> payload, UdpSocketInfo* out, std::string* w
   out->family = r.u8();
   out->port = r.u16();
   return finish(r, why, "UdpSocket") && validate(*out, why);
+}
+
+bool encode(const LinkInfo& in, std::vector<uint8_t>* out) {
+  out->clear();
+  if (!validate(in, nullptr)) return false;
+  return emit(kLinkMinLen - 1 + in.name.size() + in.ifname.size(), out, [&](ByteWriter& w) {
+    w.u8(in.index);
+    w.str16(in.name);
+    w.u8(in.family);
+    w.u16(in.port);
+    w.u64(in.bandwidth);
+    w.u16(in.weight);
+    w.u8(in.fallback_only ? 1 : 0);
+    w.u16(in.loss_tolerance_permille);
+    w.u32(in.latency_tolerance_ms);
+    w.str16(in.ifname);
+  });
+}
+
+bool decode(std::span<const uint8_t> payload, LinkInfo* out, std::string* why) {
+  ByteReader r(payload);
+  out->index = r.u8();
+  std::string_view name = r.str16();
+  if (r.ok() && name.size() > kMaxLinkNameLen) return fail(why, "Link: invalid name");
+  out->name.assign(name);
+  out->family = r.u8();
+  out->port = r.u16();
+  out->bandwidth = r.u64();
+  out->weight = r.u16();
+  uint8_t fallback_only = r.u8();
+  out->loss_tolerance_permille = r.u16();
+  out->latency_tolerance_ms = r.u32();
+  std::string_view ifname = r.str16();
+  if (!finish(r, why, "Link")) return false;
+  if (fallback_only > 1) return fail(why, "Link: fallback_only is not 0 or 1");
+  out->fallback_only = fallback_only == 1;
+  out->ifname.assign(ifname);
+  return validate(*out, why);
+}
+
+bool encode(const LinkStatus& in, std::vector<uint8_t>* out) {
+  out->clear();
+  if (!validate(in, nullptr)) return false;
+  return emit(kLinkStatusLen, out, [&](ByteWriter& w) {
+    w.u8(in.index);
+    w.u8(in.up);
+  });
+}
+
+bool decode(std::span<const uint8_t> payload, LinkStatus* out, std::string* why) {
+  ByteReader r(payload);
+  out->index = r.u8();
+  out->up = r.u8();
+  return finish(r, why, "LinkStatus") && validate(*out, why);
 }
 
 bool encode(const PeerAddresses& in, std::vector<uint8_t>* out) {
@@ -406,6 +513,8 @@ std::string check_payload(MsgType type, std::span<const uint8_t> payload) {
     }
     case MsgType::kRevocationList: { RevocationListMsg m; ok = decode(payload, &m, &why); break; }
     case MsgType::kClaims: { ClaimsMsg m; ok = decode(payload, &m, &why); break; }
+    case MsgType::kLink: { LinkInfo m; ok = decode(payload, &m, &why); break; }
+    case MsgType::kLinkStatus: { LinkStatus m; ok = decode(payload, &m, &why); break; }
     case MsgType::kReady:
     case MsgType::kStart:
     case MsgType::kLogFd:

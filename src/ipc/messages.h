@@ -35,7 +35,7 @@ constexpr size_t kStaticKeyLen = 32;
 
 // Fixed sizes of the payloads, used by the rule table.
 constexpr uint32_t kHelloLen = 4;
-constexpr uint32_t kConfigMinLen = kMagicLen + 1 + 1 + kPskLen + 1 + 1 + 4 + 4 + 4 + 1 + 2;
+constexpr uint32_t kConfigMinLen = kMagicLen + 1 + 1 + kPskLen + 1 + 1 + 4 + 4 + 4 + 1 + 4 + 1 + 2;
 constexpr uint32_t kDeviceMinLen = 1 + 2 + 2 + 1;
 constexpr uint32_t kDeviceMaxLen = 1 + 2 + 2 + kMaxIfnameLen;
 constexpr uint32_t kUdpSocketLen = 1 + 2;
@@ -50,6 +50,21 @@ constexpr size_t kMaxClaims = 64;   // as many as one claims message between nod
 constexpr uint32_t kClaimLen = 1 + 1 + 16;
 constexpr uint32_t kClaimsMinLen = 1;
 constexpr uint32_t kClaimsMaxLen = 1 + kMaxClaims * kClaimLen;
+
+// Multi-link.
+constexpr size_t kMaxLinks = 8;
+constexpr uint8_t kAnyLink = 255;  // a configured peer reached over whichever link
+constexpr size_t kMaxLinkNameLen = 15;
+constexpr uint32_t kMinProbeIntervalMs = 20;
+constexpr uint32_t kMaxProbeIntervalMs = 10000;
+constexpr uint64_t kMinBandwidth = 1000;            // bytes/s: 8 kbit/s
+constexpr uint64_t kMaxBandwidth = 12'500'000'000;  // bytes/s: 100 gbit/s
+constexpr uint16_t kMaxLinkWeight = 1000;
+constexpr uint16_t kMaxLossPermille = 1000;
+constexpr uint32_t kMaxLatencyToleranceMs = 60000;
+constexpr uint32_t kLinkMinLen = 1 + (2 + 1) + 1 + 2 + 8 + 2 + 1 + 2 + 4 + 2;  // a 1-byte name
+constexpr uint32_t kLinkMaxLen = kLinkMinLen - 1 + kMaxLinkNameLen + kMaxIfnameLen;
+constexpr uint32_t kLinkStatusLen = 2;
 
 // kHello
 struct Hello {
@@ -78,8 +93,15 @@ struct EngineConfig {
   // Send and answer link-local multicast beacons to find nodes on the LAN.
   bool lan_discovery = false;
   // Display names ("host:port") of the configured peers; kPeerAddresses
-  // refers to them by index.
+  // refers to them by index. [network] peers come first, then each link's.
   std::vector<std::string> peers;
+  // Per peer (same length as peers): the index of the link it is reached
+  // over (< kMaxLinks), or kAnyLink for a [network] peer.
+  std::vector<uint8_t> peer_links;
+  // How often each path is probed (kMinProbeIntervalMs..kMaxProbeIntervalMs).
+  uint32_t probe_interval_ms = 100;
+  // On how many paths a priority-lane packet is sent: 1 or 2.
+  uint8_t priority_copies = 1;
 };
 
 enum class DeviceType : uint8_t { kTun = 0, kTap = 1 };
@@ -95,6 +117,30 @@ struct DeviceInfo {
 struct UdpSocketInfo {
   uint8_t family = 4;  // 4 or 6
   uint16_t port = 0;
+};
+
+// kLink (the link's bound UDP socket travels with it): one [link NAME]
+// section, with the values it inherits from [network] filled in. Sent in
+// index order, 0 first, instead of kUdpSocket.
+struct LinkInfo {
+  uint8_t index = 0;     // < kMaxLinks
+  std::string name;      // 1..15 of [A-Za-z0-9_.-], for logs and stats
+  uint8_t family = 6;    // 4 or 6: the socket's family (6 may be dual-stack)
+  uint16_t port = 0;     // the bound port, 1..65535
+  uint64_t bandwidth = 0;  // bytes/s to pace to; 0 = unpaced, else kMinBandwidth..kMaxBandwidth
+  uint16_t weight = 1;     // 1..kMaxLinkWeight: the share of an unpaced link
+  bool fallback_only = false;  // used only when no other link is up
+  uint16_t loss_tolerance_permille = 100;  // 0..1000
+  uint32_t latency_tolerance_ms = 0;       // 0 = none, ..kMaxLatencyToleranceMs
+  std::string ifname;  // the device the socket is bound to (0..15 bytes); "" = none
+};
+
+// kLinkStatus (engine -> parent): link `index` (0 when there are no link
+// sections: the implicit link) went up or down. All the parent acts on is
+// its own configuration's entry for that index.
+struct LinkStatus {
+  uint8_t index = 0;
+  uint8_t up = 0;  // 0 or 1
 };
 
 struct PeerAddress {
@@ -159,6 +205,10 @@ bool encode(const RevocationListMsg& in, std::vector<uint8_t>* out);
 bool decode(std::span<const uint8_t> payload, RevocationListMsg* out, std::string* why);
 bool encode(const ClaimsMsg& in, std::vector<uint8_t>* out);
 bool decode(std::span<const uint8_t> payload, ClaimsMsg* out, std::string* why);
+bool encode(const LinkInfo& in, std::vector<uint8_t>* out);
+bool decode(std::span<const uint8_t> payload, LinkInfo* out, std::string* why);
+bool encode(const LinkStatus& in, std::vector<uint8_t>* out);
+bool decode(std::span<const uint8_t> payload, LinkStatus* out, std::string* why);
 // kReady, kStart, kLogFd and kShutdown carry nothing.
 bool decode_empty(std::span<const uint8_t> payload, std::string* why);
 

@@ -23,9 +23,14 @@ constexpr MessageRule kRules[] = {
     {MsgType::kHello, Side::kEngine, es::kAwaitConfig | ps::kAwaitHello, kHelloLen, kHelloLen, false},
     // Ready may cross a Shutdown the parent sent while waiting for it.
     {MsgType::kReady, Side::kEngine, es::kRunning | ps::kAwaitReady | ps::kStopping, 0, 0, false},
+    // The engine reports links once running, after its Ready; a report may
+    // cross a Shutdown as Ready may.
+    {MsgType::kLinkStatus, Side::kEngine, es::kRunning | ps::kRunning | ps::kStopping,
+     kLinkStatusLen, kLinkStatusLen, false},
     {MsgType::kConfig, Side::kParent, ps::kAwaitReady | es::kAwaitConfig, kConfigMinLen, kMaxPayload, false},
     {MsgType::kDevice, Side::kParent, ps::kAwaitReady | es::kConfigured, kDeviceMinLen, kDeviceMaxLen, true},
     {MsgType::kUdpSocket, Side::kParent, ps::kAwaitReady | es::kConfigured, kUdpSocketLen, kUdpSocketLen, true},
+    {MsgType::kLink, Side::kParent, ps::kAwaitReady | es::kConfigured, kLinkMinLen, kLinkMaxLen, true},
     {MsgType::kStart, Side::kParent, ps::kAwaitReady | es::kConfigured, 0, 0, false},
     {MsgType::kPeerAddresses, Side::kParent, ps::kAwaitReady | ps::kRunning | es::kRunning,
      kPeerAddressesMinLen, kPeerAddressesMaxLen, false},
@@ -137,6 +142,7 @@ const char* type_name(MsgType type) {
   switch (type) {
     case MsgType::kHello: return "Hello";
     case MsgType::kReady: return "Ready";
+    case MsgType::kLinkStatus: return "LinkStatus";
     case MsgType::kConfig: return "Config";
     case MsgType::kDevice: return "Device";
     case MsgType::kUdpSocket: return "UdpSocket";
@@ -147,6 +153,7 @@ const char* type_name(MsgType type) {
     case MsgType::kIdentity: return "Identity";
     case MsgType::kRevocationList: return "RevocationList";
     case MsgType::kClaims: return "Claims";
+    case MsgType::kLink: return "Link";
   }
   return "unknown";
 }

@@ -13,7 +13,7 @@
 
 namespace braid::ipc {
 
-constexpr uint8_t kIpcVersion = 3;
+constexpr uint8_t kIpcVersion = 4;
 // version u8, type u8, reserved u16, length u32.
 constexpr size_t kHeaderSize = 8;
 // Large enough for a configuration with hundreds of peers; small enough
@@ -25,6 +25,7 @@ enum class MsgType : uint8_t {
   // engine -> parent
   kHello = 1,           // first frame from the engine; payload: u32 pid
   kReady = 2,           // engine has its fds and runs; payload empty
+  kLinkStatus = 3,      // LinkStatus: a link went up or down (the parent runs status_hook)
   // parent -> engine
   kConfig = 16,         // EngineConfig (messages.h)
   kDevice = 17,         // + fd (tun/tap); DeviceInfo
@@ -36,6 +37,7 @@ enum class MsgType : uint8_t {
   kIdentity = 23,       // Identity: static key, certificate, trusted CAs (before Start)
   kRevocationList = 24, // RevocationListMsg: one CA's list (at start and after SIGHUP)
   kClaims = 25,         // ClaimsMsg: the node's claimed subnets (before Start)
+  kLink = 26,           // + fd (one link's bound UDP socket); LinkInfo (instead of UdpSocket)
 };
 
 enum class Side : uint8_t { kParent, kEngine };
@@ -54,7 +56,7 @@ constexpr uint32_t kStopping = 1u << 3;
 
 namespace engine_state {
 constexpr uint32_t kAwaitConfig = 1u << 8;
-constexpr uint32_t kConfigured = 1u << 9;  // Device and UdpSocket only here
+constexpr uint32_t kConfigured = 1u << 9;  // Device, UdpSocket and Link only here
 constexpr uint32_t kRunning = 1u << 10;
 }  // namespace engine_state
 

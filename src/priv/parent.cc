@@ -357,7 +357,10 @@ bool Parent::encode_engine_config(std::string* error) {
   ec.log_level = log_level();
   ec.peer_timeout_s = cfg_.peer_timeout;
   ec.keepalive_s = cfg_.keepalive;
-  for (const auto& p : cfg_.peers) ec.peers.push_back(config::format_peer(p));
+  for (const auto& p : cfg_.peers) {
+    ec.peers.push_back(config::format_peer(p));
+    ec.peer_links.push_back(ipc::kAnyLink);
+  }
   bool ok = ipc::encode(ec, &engine_config_);
   sodium_memzero(ec.psk.data(), ec.psk.size());
   sodium_memzero(psk_.data(), psk_.size());

@@ -58,6 +58,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   round_trip<DeviceInfo>(in);
   round_trip<UdpSocketInfo>(in);
   round_trip<PeerAddresses>(in);
+  round_trip<LinkInfo>(in);
+  round_trip<LinkStatus>(in);
   decode_empty(in, nullptr);
   return 0;
 }

@@ -176,6 +176,7 @@ TEST(IpcChannel, StartupSequenceRunsThroughEveryState) {
           std::vector<uint8_t> p;
           EngineConfig config;
           config.peers = {"a:1"};
+          config.peer_links = {kAnyLink};
           CHECK(encode(config, &p));
           parent->send(MsgType::kConfig, p);
           CHECK(encode(DeviceInfo{DeviceType::kTap, 1500, "tap0"}, &p));

@@ -29,7 +29,34 @@ EngineConfig sample_config() {
   c.port_forwarding = true;
   c.lan_discovery = true;
   c.peers = {"a.example.net:3210", "[2001:db8::1]:3210"};
+  c.peer_links = {kAnyLink, 7};
+  c.probe_interval_ms = 250;
+  c.priority_copies = 2;
   return c;
+}
+
+LinkInfo sample_link() {
+  LinkInfo l;
+  l.index = 7;
+  l.name = "lte-2.b_C";
+  l.family = 4;
+  l.port = 3211;
+  l.bandwidth = 12'500'000;
+  l.weight = 1000;
+  l.fallback_only = true;
+  l.loss_tolerance_permille = 1000;
+  l.latency_tolerance_ms = 60000;
+  l.ifname = "wwan0";
+  return l;
+}
+
+// A Config payload written by hand up to the peer count: the fixed fields
+// of a valid message (all zero but probe interval 100 and 1 copy).
+void write_config_head(ByteWriter& w, uint16_t peer_count) {
+  w.bytes(std::vector<uint8_t>(kConfigMinLen - 2 - 5, 0));
+  w.u32(100);
+  w.u8(1);
+  w.u16(peer_count);
 }
 
 PeerAddresses sample_addresses() {
@@ -95,7 +122,7 @@ TEST(IpcMessages, ConfigRoundTrips) {
   EngineConfig in = sample_config();
   std::vector<uint8_t> buf;
   CHECK(encode(in, &buf));
-  LONGS_EQUAL(kConfigMinLen + 2 + in.peers[0].size() + 2 + in.peers[1].size(), buf.size());
+  LONGS_EQUAL(kConfigMinLen + 3 + in.peers[0].size() + 3 + in.peers[1].size(), buf.size());
   EngineConfig out;
   std::string why;
   CHECK_TEXT(decode(buf, &out, &why), why.c_str());
@@ -112,6 +139,9 @@ TEST(IpcMessages, ConfigRoundTrips) {
   CHECK_FALSE(out.state_file);
   CHECK(out.lan_discovery);
   CHECK(in.peers == out.peers);
+  CHECK(in.peer_links == out.peer_links);
+  LONGS_EQUAL(250, out.probe_interval_ms);
+  LONGS_EQUAL(2, out.priority_copies);
   check_prefixes_refused<EngineConfig>(buf);
   check_trailing_refused<EngineConfig>(buf);
 }
@@ -119,8 +149,10 @@ TEST(IpcMessages, ConfigRoundTrips) {
 TEST(IpcMessages, ConfigLaysOutFieldsInTheDocumentedOrder) {
   EngineConfig in = sample_config();
   in.peers = {"h:1"};
+  in.peer_links = {3};
   std::vector<uint8_t> buf;
   CHECK(encode(in, &buf));
+  LONGS_EQUAL(kConfigMinLen + 2 + 3 + 1, buf.size());
   LONGS_EQUAL(0x76, buf[0]);
   LONGS_EQUAL(1, buf[4]);    // crypto aes256
   LONGS_EQUAL(1, buf[5]);    // has_psk
@@ -132,9 +164,12 @@ TEST(IpcMessages, ConfigLaysOutFieldsInTheDocumentedOrder) {
   LONGS_EQUAL(120, get_be32(&buf[44]));
   LONGS_EQUAL(600, get_be32(&buf[48]));
   LONGS_EQUAL(5, buf[52]);   // flags: port forwarding (1) | LAN discovery (4)
-  LONGS_EQUAL(1, get_be16(&buf[53]));
-  LONGS_EQUAL(3, get_be16(&buf[55]));
-  LONGS_EQUAL('h', buf[57]);
+  LONGS_EQUAL(250, get_be32(&buf[53]));  // probe interval
+  LONGS_EQUAL(2, buf[57]);   // priority copies
+  LONGS_EQUAL(1, get_be16(&buf[58]));
+  LONGS_EQUAL(3, get_be16(&buf[60]));
+  LONGS_EQUAL('h', buf[62]);
+  LONGS_EQUAL(3, buf[65]);   // the peer's link
 }
 
 TEST(IpcMessages, ConfigRefusesBadEnumValues) {
@@ -144,7 +179,8 @@ TEST(IpcMessages, ConfigRefusesBadEnumValues) {
     size_t offset;
     uint8_t value;
   };
-  for (Case c : {Case{4, 3}, Case{5, 2}, Case{38, 4}, Case{39, 4}, Case{52, 8}}) {
+  for (Case c : {Case{4, 3}, Case{5, 2}, Case{38, 4}, Case{39, 4}, Case{52, 8}, Case{57, 0},
+                 Case{57, 3}}) {
     auto bad = good;
     bad[c.offset] = c.value;
     EngineConfig out;
@@ -176,14 +212,15 @@ TEST(IpcMessages, ConfigRefusesBadPeerNames) {
   }
   EngineConfig in = sample_config();
   in.peers = {std::string(kMaxPeerNameLen, 'a')};
+  in.peer_links = {kAnyLink};
   CHECK(encode(in, &buf));
   // A name one byte too long, written by hand.
   std::string long_name(kMaxPeerNameLen + 1, 'a');
-  std::vector<uint8_t> raw(kConfigMinLen + 2 + long_name.size());
+  std::vector<uint8_t> raw(kConfigMinLen + 2 + long_name.size() + 1);
   ByteWriter w(raw);
-  w.bytes(std::vector<uint8_t>(kConfigMinLen - 2, 0));
-  w.u16(1);
+  write_config_head(w, 1);
   w.str16(long_name);
+  w.u8(kAnyLink);
   CHECK(w.ok());
   EngineConfig out;
   CHECK_FALSE(decode(raw, &out, nullptr));
@@ -192,19 +229,23 @@ TEST(IpcMessages, ConfigRefusesBadPeerNames) {
 TEST(IpcMessages, ConfigRefusesPeerCountOverTheLimit) {
   EngineConfig in = sample_config();
   in.peers.assign(kMaxPeers, "p:1");
+  in.peer_links.assign(kMaxPeers, 0);
   std::vector<uint8_t> buf;
   CHECK(encode(in, &buf));
   EngineConfig out;
   CHECK(decode(buf, &out, nullptr));
   LONGS_EQUAL(kMaxPeers, out.peers.size());
   in.peers.push_back("p:1");
+  in.peer_links.push_back(0);
   CHECK_FALSE(encode(in, &buf));
-  // Hand-made: count 1025 followed by 1025 names.
-  std::vector<uint8_t> raw(kConfigMinLen + (kMaxPeers + 1) * 5);
+  // Hand-made: count 1025 followed by 1025 peers.
+  std::vector<uint8_t> raw(kConfigMinLen + (kMaxPeers + 1) * 6);
   ByteWriter w(raw);
-  w.bytes(std::vector<uint8_t>(kConfigMinLen - 2, 0));
-  w.u16(kMaxPeers + 1);
-  for (size_t i = 0; i <= kMaxPeers; ++i) w.str16("p:1");
+  write_config_head(w, kMaxPeers + 1);
+  for (size_t i = 0; i <= kMaxPeers; ++i) {
+    w.str16("p:1");
+    w.u8(0);
+  }
   CHECK(w.ok());
   std::string why;
   CHECK_FALSE(decode(raw, &out, &why));
@@ -214,8 +255,198 @@ TEST(IpcMessages, ConfigRefusesPeerCountOverTheLimit) {
 TEST(IpcMessages, ConfigThatWouldNotFitInOneFrameIsNotEncoded) {
   EngineConfig in = sample_config();
   in.peers.assign(kMaxPeers, std::string(kMaxPeerNameLen, 'x'));
+  in.peer_links.assign(kMaxPeers, kAnyLink);
   std::vector<uint8_t> buf;
   CHECK_FALSE(encode(in, &buf));
+}
+
+TEST(IpcMessages, ConfigRefusesBadPeerLinksProbeIntervalAndCopies) {
+  std::vector<uint8_t> buf;
+  EngineConfig in = sample_config();
+  in.peer_links = {kAnyLink};  // one short
+  CHECK_FALSE(encode(in, &buf));
+  in.peer_links = {kAnyLink, 7, 0};
+  CHECK_FALSE(encode(in, &buf));
+  for (uint8_t link : {uint8_t{8}, uint8_t{254}}) {
+    in.peer_links = {kAnyLink, link};
+    CHECK_FALSE(encode(in, &buf));
+  }
+  in = sample_config();
+  for (uint32_t ms : {kMinProbeIntervalMs, kMaxProbeIntervalMs}) {
+    in.probe_interval_ms = ms;
+    CHECK(encode(in, &buf));
+  }
+  for (uint32_t ms : {0u, kMinProbeIntervalMs - 1, kMaxProbeIntervalMs + 1}) {
+    in.probe_interval_ms = ms;
+    CHECK_FALSE(encode(in, &buf));
+  }
+  in = sample_config();
+  for (uint8_t copies : {uint8_t{0}, uint8_t{3}}) {
+    in.priority_copies = copies;
+    CHECK_FALSE(encode(in, &buf));
+  }
+  // The same on receipt: a payload with each field spoilt.
+  in = sample_config();
+  in.peers = {"h:1"};
+  in.peer_links = {0};
+  CHECK(encode(in, &buf));
+  struct Case {
+    size_t offset;
+    uint8_t value;
+  };
+  for (Case c : {Case{65, 8}, Case{65, 254}, Case{53, 0xff}, Case{56, 19}, Case{57, 0}}) {
+    auto bad = buf;
+    if (c.offset == 56) put_be32(&bad[53], c.value);  // probe interval 19 ms
+    else bad[c.offset] = c.value;
+    EngineConfig out;
+    std::string why;
+    CHECK_FALSE(decode(bad, &out, &why));
+    STRCMP_CONTAINS("Config:", why.c_str());
+  }
+  auto ok = buf;
+  ok[65] = kAnyLink;
+  EngineConfig out;
+  CHECK(decode(ok, &out, nullptr));
+}
+
+TEST(IpcMessages, LinkRoundTrips) {
+  LinkInfo in = sample_link();
+  std::vector<uint8_t> buf;
+  CHECK(encode(in, &buf));
+  LONGS_EQUAL(kLinkMinLen - 1 + in.name.size() + in.ifname.size(), buf.size());
+  // The layout, field by field.
+  LONGS_EQUAL(7, buf[0]);
+  LONGS_EQUAL(9, get_be16(&buf[1]));
+  LONGS_EQUAL('l', buf[3]);
+  LONGS_EQUAL(4, buf[12]);                             // family
+  LONGS_EQUAL(3211, get_be16(&buf[13]));               // port
+  CHECK(get_be64(&buf[15]) == 12'500'000);             // bandwidth
+  LONGS_EQUAL(1000, get_be16(&buf[23]));               // weight
+  LONGS_EQUAL(1, buf[25]);                             // fallback_only
+  LONGS_EQUAL(1000, get_be16(&buf[26]));               // loss tolerance
+  LONGS_EQUAL(60000, get_be32(&buf[28]));              // latency tolerance
+  LONGS_EQUAL(5, get_be16(&buf[32]));                  // ifname
+  LONGS_EQUAL('w', buf[34]);
+  LinkInfo out;
+  std::string why;
+  CHECK_TEXT(decode(buf, &out, &why), why.c_str());
+  LONGS_EQUAL(7, out.index);
+  STRCMP_EQUAL("lte-2.b_C", out.name.c_str());
+  LONGS_EQUAL(4, out.family);
+  LONGS_EQUAL(3211, out.port);
+  CHECK(out.bandwidth == 12'500'000);
+  LONGS_EQUAL(1000, out.weight);
+  CHECK(out.fallback_only);
+  LONGS_EQUAL(1000, out.loss_tolerance_permille);
+  LONGS_EQUAL(60000, out.latency_tolerance_ms);
+  STRCMP_EQUAL("wwan0", out.ifname.c_str());
+  check_prefixes_refused<LinkInfo>(buf);
+  check_trailing_refused<LinkInfo>(buf);
+  // The smallest: no device, unpaced, default tolerances.
+  LinkInfo small;
+  small.name = "a";
+  small.port = 1;
+  CHECK(encode(small, &buf));
+  LONGS_EQUAL(kLinkMinLen, buf.size());
+  CHECK(decode(buf, &out, nullptr));
+  STRCMP_EQUAL("", out.ifname.c_str());
+  CHECK(out.bandwidth == 0);
+  CHECK_FALSE(out.fallback_only);
+  // The longest.
+  small.name.assign(kMaxLinkNameLen, 'n');
+  small.ifname.assign(kMaxIfnameLen, 'i');
+  CHECK(encode(small, &buf));
+  LONGS_EQUAL(kLinkMaxLen, buf.size());
+  CHECK(decode(buf, &out, nullptr));
+}
+
+TEST(IpcMessages, LinkRefusesEveryFieldOutOfRange) {
+  std::vector<uint8_t> buf;
+  auto refused = [&](void (*spoil)(LinkInfo*)) {
+    LinkInfo in = sample_link();
+    spoil(&in);
+    return !encode(in, &buf) && buf.empty();
+  };
+  CHECK(refused([](LinkInfo* l) { l->index = 8; }));
+  CHECK(refused([](LinkInfo* l) { l->index = 255; }));
+  CHECK(refused([](LinkInfo* l) { l->name = ""; }));
+  CHECK(refused([](LinkInfo* l) { l->name.assign(kMaxLinkNameLen + 1, 'a'); }));
+  CHECK(refused([](LinkInfo* l) { l->name = "a b"; }));
+  CHECK(refused([](LinkInfo* l) { l->name = "a/b"; }));
+  CHECK(refused([](LinkInfo* l) { l->name = "a\nb"; }));
+  CHECK(refused([](LinkInfo* l) { l->family = 5; }));
+  CHECK(refused([](LinkInfo* l) { l->port = 0; }));
+  CHECK(refused([](LinkInfo* l) { l->bandwidth = kMinBandwidth - 1; }));
+  CHECK(refused([](LinkInfo* l) { l->bandwidth = kMaxBandwidth + 1; }));
+  CHECK(refused([](LinkInfo* l) { l->weight = 0; }));
+  CHECK(refused([](LinkInfo* l) { l->weight = kMaxLinkWeight + 1; }));
+  CHECK(refused([](LinkInfo* l) { l->loss_tolerance_permille = kMaxLossPermille + 1; }));
+  CHECK(refused([](LinkInfo* l) { l->latency_tolerance_ms = kMaxLatencyToleranceMs + 1; }));
+  CHECK(refused([](LinkInfo* l) { l->ifname.assign(kMaxIfnameLen + 1, 'i'); }));
+  CHECK(refused([](LinkInfo* l) { l->ifname = "a:b"; }));
+  CHECK(refused([](LinkInfo* l) { l->ifname = ".."; }));
+  // On receipt: each byte-sized field spoilt in a good payload.
+  CHECK(encode(sample_link(), &buf));
+  struct Case {
+    size_t offset;
+    uint8_t value;
+  };
+  for (Case c : {Case{0, 8}, Case{3, ' '}, Case{12, 0}, Case{25, 2}, Case{23, 0xff},
+                 Case{26, 0xff}, Case{28, 0xff}, Case{34, '/'}, Case{15, 0xff}}) {
+    auto bad = buf;
+    bad[c.offset] = c.value;
+    LinkInfo out;
+    std::string why;
+    CHECK_FALSE_TEXT(decode(bad, &out, &why), std::to_string(c.offset).c_str());
+    STRCMP_CONTAINS("Link:", why.c_str());
+  }
+  // Port 0 and a weight of 0, by hand.
+  auto bad = buf;
+  put_be16(&bad[13], 0);
+  LinkInfo out;
+  CHECK_FALSE(decode(bad, &out, nullptr));
+  bad = buf;
+  put_be16(&bad[23], 0);
+  CHECK_FALSE(decode(bad, &out, nullptr));
+  // A name length past the limit, with the bytes present.
+  std::vector<uint8_t> raw(kLinkMinLen + kMaxLinkNameLen + 1, 0);
+  put_be16(&raw[1], kMaxLinkNameLen + 1);
+  std::string why;
+  CHECK_FALSE(decode(raw, &out, &why));
+  STRCMP_CONTAINS("Link:", why.c_str());
+}
+
+TEST(IpcMessages, LinkStatusRoundTripsAndRefusesWhatIsOutOfRange) {
+  std::vector<uint8_t> buf;
+  for (uint8_t index = 0; index < kMaxLinks; ++index) {
+    for (uint8_t up : {uint8_t{0}, uint8_t{1}}) {
+      CHECK(encode(LinkStatus{index, up}, &buf));
+      LONGS_EQUAL(kLinkStatusLen, buf.size());
+      LONGS_EQUAL(index, buf[0]);
+      LONGS_EQUAL(up, buf[1]);
+      LinkStatus out;
+      CHECK(decode(buf, &out, nullptr));
+      LONGS_EQUAL(index, out.index);
+      LONGS_EQUAL(up, out.up);
+    }
+  }
+  check_prefixes_refused<LinkStatus>(buf);
+  check_trailing_refused<LinkStatus>(buf);
+  CHECK_FALSE(encode(LinkStatus{8, 1}, &buf));
+  CHECK_FALSE(encode(LinkStatus{0, 2}, &buf));
+  LinkStatus out;
+  std::string why;
+  for (std::vector<uint8_t> bad : {std::vector<uint8_t>{8, 0}, std::vector<uint8_t>{255, 1},
+                                   std::vector<uint8_t>{0, 2}, std::vector<uint8_t>{0, 255}}) {
+    CHECK_FALSE(decode(bad, &out, &why));
+    STRCMP_CONTAINS("LinkStatus:", why.c_str());
+  }
+  CHECK(check_payload(MsgType::kLinkStatus, std::vector<uint8_t>{1, 1}).empty());
+  CHECK_FALSE(check_payload(MsgType::kLinkStatus, std::vector<uint8_t>{1, 7}).empty());
+  CHECK(encode(sample_link(), &buf));
+  CHECK(check_payload(MsgType::kLink, buf).empty());
+  buf[0] = 9;
+  CHECK_FALSE(check_payload(MsgType::kLink, buf).empty());
 }
 
 TEST(IpcMessages, DeviceRoundTrips) {

@@ -58,6 +58,8 @@ constexpr Expect kExpected[] = {
     {MsgType::kRevocationList, Side::kEngine, es::kConfigured | es::kRunning,
      ps::kAwaitReady | ps::kRunning, false},
     {MsgType::kClaims, Side::kEngine, es::kConfigured, ps::kAwaitReady, false},
+    {MsgType::kLink, Side::kEngine, es::kConfigured, ps::kAwaitReady, true},
+    {MsgType::kLinkStatus, Side::kParent, ps::kRunning | ps::kStopping, es::kRunning, false},
 };
 
 std::span<const uint32_t> states_of(Side side) {
@@ -169,7 +171,7 @@ TEST(IpcFrame, RejectsNonZeroReserved) {
 }
 
 TEST(IpcFrame, RejectsAnyOtherVersion) {
-  for (uint8_t v : {0, 1, 2, 4, 255}) {
+  for (uint8_t v : {0, 1, 2, 3, 5, 255}) {
     auto rec = record(static_cast<uint8_t>(MsgType::kHello), 4, v);
     STRCMP_CONTAINS("IPC version", check_frame(Side::kParent, ps::kAwaitHello, rec, 0, false, nullptr).c_str());
   }
