@@ -499,7 +499,9 @@ log_ms() {
 # socket bound to ml1 that sends to the other node's ml2 address (Linux
 # assumes the destination on-link when a device-bound socket has no route)
 # would be answered over ml1, and link one would silently carry a path
-# meant for link two.
+# meant for link two. IPv6 is off in these namespaces, so that the links'
+# IPv4 addresses above are all there is: no link-local address for LAN
+# discovery to find a third path by.
 
 readonly ML_NET=10.81
 readonly ML_TBF_BURST=32k
@@ -528,9 +530,11 @@ netns_multilink() {
   local a=$1 b=$2 rate1=$3 rate2=$4 r=${5:-} node
   command -v tc >/dev/null || skip "tc (iproute2) not installed"
   netns_add "$a"; netns_add "$b"
+  [[ -z $r ]] || netns_add "$r"
   NODE_INDEX[$a]=1; NODE_INDEX[$b]=2
-  for node in "$a" "$b"; do
-    nsx "$node" sysctl -qw net.ipv4.conf.all.arp_ignore=1
+  for node in "$a" "$b" ${r:+"$r"}; do
+    nsx "$node" sysctl -qw net.ipv4.conf.all.arp_ignore=1 \
+      net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
   done
   ml_veth "$a" ml1 "$ML_NET.1.1" "$b" ml1 "$ML_NET.1.2"
   ML_ADDR["$a 1"]=$ML_NET.1.1; ML_ADDR["$b 1"]=$ML_NET.1.2
@@ -538,7 +542,6 @@ netns_multilink() {
     ml_veth "$a" ml2 "$ML_NET.2.1" "$b" ml2 "$ML_NET.2.2"
     ML_ADDR["$a 2"]=$ML_NET.2.1; ML_ADDR["$b 2"]=$ML_NET.2.2
   else
-    netns_add "$r"
     ml_veth "$a" ml2 "$ML_NET.2.1" "$r" ra "$ML_NET.2.3"
     ml_veth "$r" rb "$ML_NET.3.3" "$b" ml2 "$ML_NET.3.2"
     ML_ADDR["$a 2"]=$ML_NET.2.1; ML_ADDR["$b 2"]=$ML_NET.3.2
