@@ -30,54 +30,65 @@ void size_buffers(int fd) {
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
 }
 
+// The address to bind: `address` (an IP literal) or, when "", all
+// addresses over IPv6. False when address is not an IP literal.
+bool bind_address(const std::string& address, uint16_t port, sockaddr_storage* ss,
+                  socklen_t* len) {
+  *ss = sockaddr_storage{};
+  auto* in6 = reinterpret_cast<sockaddr_in6*>(ss);
+  auto* in = reinterpret_cast<sockaddr_in*>(ss);
+  if (address.empty() || inet_pton(AF_INET6, address.c_str(), &in6->sin6_addr) == 1) {
+    if (address.empty()) in6->sin6_addr = in6addr_any;
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(port);
+    *len = sizeof *in6;
+    return true;
+  }
+  if (inet_pton(AF_INET, address.c_str(), &in->sin_addr) == 1) {
+    in->sin_family = AF_INET;
+    in->sin_port = htons(port);
+    *len = sizeof *in;
+    return true;
+  }
+  return false;
+}
+
+// A UDP socket of the family of *ss. Without IPv6 on the host, a wildcard
+// address falls back to IPv4 only (and *ss, *len change with it).
+UniqueFd make_socket(bool wildcard, uint16_t port, sockaddr_storage* ss, socklen_t* len) {
+  UniqueFd fd(socket(ss->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd && wildcard && errno == EAFNOSUPPORT) {
+    *ss = sockaddr_storage{};
+    auto* in = reinterpret_cast<sockaddr_in*>(ss);
+    in->sin_family = AF_INET;
+    in->sin_addr.s_addr = htonl(INADDR_ANY);
+    in->sin_port = htons(port);
+    *len = sizeof *in;
+    fd.reset(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  }
+  if (fd && ss->ss_family == AF_INET6 && wildcard) {
+    int off = 0;
+    setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+  }
+  if (fd) size_buffers(fd.get());
+  return fd;
+}
+
 }  // namespace
 
 UniqueFd open_udp_socket(const std::string& address, uint16_t port, int* family,
                          std::string* error) {
-  sockaddr_storage ss{};
+  sockaddr_storage ss;
   socklen_t len = 0;
-  if (address.empty()) {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    in6->sin6_family = AF_INET6;
-    in6->sin6_addr = in6addr_any;
-    in6->sin6_port = htons(port);
-    len = sizeof *in6;
-  } else {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    auto* in = reinterpret_cast<sockaddr_in*>(&ss);
-    if (inet_pton(AF_INET6, address.c_str(), &in6->sin6_addr) == 1) {
-      in6->sin6_family = AF_INET6;
-      in6->sin6_port = htons(port);
-      len = sizeof *in6;
-    } else if (inet_pton(AF_INET, address.c_str(), &in->sin_addr) == 1) {
-      in->sin_family = AF_INET;
-      in->sin_port = htons(port);
-      len = sizeof *in;
-    } else {
-      *error = "listen address '" + address + "' is not an IP address";
-      return UniqueFd();
-    }
+  if (!bind_address(address, port, &ss, &len)) {
+    *error = "listen address '" + address + "' is not an IP address";
+    return UniqueFd();
   }
-  UniqueFd fd(socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (!fd && address.empty() && errno == EAFNOSUPPORT) {
-    // No IPv6 on this host: fall back to IPv4 only.
-    auto* in = reinterpret_cast<sockaddr_in*>(&ss);
-    memset(&ss, 0, sizeof ss);
-    in->sin_family = AF_INET;
-    in->sin_addr.s_addr = htonl(INADDR_ANY);
-    in->sin_port = htons(port);
-    len = sizeof *in;
-    fd.reset(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  }
+  UniqueFd fd = make_socket(address.empty(), port, &ss, &len);
   if (!fd) {
     *error = std::string("cannot create UDP socket: ") + strerror(errno);
     return UniqueFd();
   }
-  if (ss.ss_family == AF_INET6 && address.empty()) {
-    int off = 0;
-    setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
-  }
-  size_buffers(fd.get());
   if (bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) {
     *error = "cannot listen on " + (address.empty() ? std::string("port") : address + " port") +
              " " + std::to_string(port) + ": " + strerror(errno);
@@ -87,9 +98,42 @@ UniqueFd open_udp_socket(const std::string& address, uint16_t port, int* family,
   return fd;
 }
 
-std::vector<ipc::PeerAddress> resolve_peer(const config::PeerSpec& peer, int family) {
+UniqueFd open_link_socket(const config::LinkSpec& link, uint16_t port, int* family,
+                          std::string* error) {
+  std::string where = "link \"" + link.name + "\": ";
+  sockaddr_storage ss;
+  socklen_t len = 0;
+  if (!bind_address(link.bind, port, &ss, &len)) {
+    *error = where + "bind address '" + link.bind + "' is not an IP address";
+    return UniqueFd();
+  }
+  UniqueFd fd = make_socket(link.bind.empty(), port, &ss, &len);
+  if (!fd) {
+    *error = where + "cannot create UDP socket: " + strerror(errno);
+    return UniqueFd();
+  }
+  // Before bind, so the port is taken on that device only: links on
+  // different devices may share a port.
+  if (!link.device.empty() &&
+      setsockopt(fd.get(), SOL_SOCKET, SO_BINDTODEVICE, link.device.c_str(),
+                 static_cast<socklen_t>(link.device.size())) != 0) {
+    *error = where + "device " + link.device + ": " + strerror(errno);
+    return UniqueFd();
+  }
+  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+    std::string what = link.bind.empty() ? "port " + std::to_string(port)
+                                         : config::format_peer({link.bind, port});
+    *error = where + "cannot bind " + what + ": " + strerror(errno);
+    return UniqueFd();
+  }
+  *family = ss.ss_family;
+  return fd;
+}
+
+std::vector<ipc::PeerAddress> resolve_peer(const config::PeerSpec& peer, int family,
+                                           bool v6_only) {
   addrinfo hints{};
-  hints.ai_family = family == AF_INET ? AF_INET : AF_UNSPEC;
+  hints.ai_family = family == AF_INET ? AF_INET : v6_only ? AF_INET6 : AF_UNSPEC;
   hints.ai_socktype = SOCK_DGRAM;
   addrinfo* res = nullptr;
   std::string port = std::to_string(peer.port);

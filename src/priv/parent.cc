@@ -28,6 +28,7 @@
 #include "priv/identity_files.h"
 #include "priv/network.h"
 #include "priv/sandbox.h"
+#include "priv/status_hook.h"
 
 namespace braid::priv {
 namespace {
@@ -37,6 +38,12 @@ namespace {
 constexpr int kResolveIntervalMs = 60 * 1000;
 // How long the engine gets to say goodbye before it is killed.
 constexpr int kShutdownGraceMs = 3000;
+// How long the status hooks still queued at exit (the last link_down and
+// tunnel_down among them) may take before ifdown runs.
+constexpr int kStatusHookGraceMs = 3000;
+// The name of the one implicit link of a configuration without [link]
+// sections, as the status hook sees it.
+constexpr const char* kDefaultLinkName = "default";
 
 class Parent {
  public:
@@ -48,6 +55,10 @@ class Parent {
   bool setup(std::string* error);
   bool stretch_key(std::string* error);
   bool encode_engine_config(std::string* error);
+  bool open_sockets(std::string* error);
+  void send_links();
+  void on_link_status(std::span<const uint8_t> payload);
+  int peer_family(size_t peer, bool* v6_only) const;
   bool daemonize();
   bool fork_engine(UniqueFd& parent_end, UniqueFd engine_end);
   void on_message(ipc::MsgType type, std::span<const uint8_t> payload, UniqueFd fd);
@@ -70,6 +81,15 @@ class Parent {
   UniqueFd device_;
   UniqueFd udp_;
   int udp_family_ = AF_INET6;
+  // With [link] sections, one socket per link instead of udp_, by index
+  // (until sent), and each one's family.
+  std::vector<UniqueFd> link_fds_;
+  std::vector<int> link_families_;
+  // Every configured peer: the [network] ones, then each link's in link
+  // order; the engine refers to them by this index.
+  std::vector<config::PeerSpec> peers_;
+  std::vector<uint8_t> peer_links_;  // ipc::kAnyLink or the link's index
+  std::unique_ptr<StatusHook> status_hook_;
   UniqueFd log_fd_;
   UniqueFd ready_pipe_;     // --daemon: tells the waiting original process
   pid_t engine_pid_ = -1;
@@ -131,10 +151,34 @@ bool Parent::setup(std::string* error) {
   mtu_ = cfg_.mtu;
   if (mtu_ == 0) mtu_ = underlay_mtu(ifname_) - tunnel_overhead(tap);
   if (!set_device_mtu(ifname_, mtu_, error)) return false;
-  udp_ = open_udp_socket(cfg_.listen_address, cfg_.port, &udp_family_, error);
-  if (!udp_) return false;
-  log_info("device %s (%s, mtu %u), listening on UDP port %u", ifname_.c_str(),
-           tap ? "tap" : "tun", mtu_, cfg_.port);
+  if (!open_sockets(error)) return false;
+  if (cfg_.links.empty())
+    log_info("device %s (%s, mtu %u), listening on UDP port %u", ifname_.c_str(),
+             tap ? "tap" : "tun", mtu_, cfg_.port);
+  else
+    log_info("device %s (%s, mtu %u), %zu links", ifname_.c_str(), tap ? "tap" : "tun", mtu_,
+             cfg_.links.size());
+  return true;
+}
+
+// The main socket, or with [link] sections one socket per link, opened in
+// index order.
+bool Parent::open_sockets(std::string* error) {
+  if (cfg_.links.empty()) {
+    udp_ = open_udp_socket(cfg_.listen_address, cfg_.port, &udp_family_, error);
+    return static_cast<bool>(udp_);
+  }
+  for (const config::LinkSpec& link : cfg_.links) {
+    int family = AF_INET6;
+    uint16_t port = link.port != 0 ? link.port : cfg_.port;
+    UniqueFd fd = open_link_socket(link, port, &family, error);
+    if (!fd) return false;
+    log_info("link \"%s\": UDP port %u%s%s%s%s", link.name.c_str(), port,
+             link.bind.empty() ? "" : " on ", link.bind.c_str(),
+             link.device.empty() ? "" : " via ", link.device.c_str());
+    link_fds_.push_back(std::move(fd));
+    link_families_.push_back(family);
+  }
   return true;
 }
 
@@ -216,6 +260,7 @@ bool Parent::fork_engine(UniqueFd& parent_end, UniqueFd engine_end) {
     parent_end.reset();
     device_.reset();
     udp_.reset();
+    link_fds_.clear();
     ready_pipe_.reset();
     channel_.reset();
     enter_sandbox(sandbox_);
@@ -255,6 +300,10 @@ int Parent::run() {
     return 1;
   }
   limit_parent_capabilities();
+  std::vector<std::string> link_names;
+  for (const config::LinkSpec& link : cfg_.links) link_names.push_back(link.name);
+  if (link_names.empty()) link_names.push_back(kDefaultLinkName);
+  status_hook_ = std::make_unique<StatusHook>(cfg_.status_hook, ifname_, std::move(link_names));
 
   base_ = make_event_base();
   channel_ = std::make_unique<ipc::Channel>(
@@ -270,6 +319,7 @@ int Parent::run() {
         reopen_log();
         reload_revocation_lists();
       } else if (sig == SIGCHLD) {
+        status_hook_->on_child();
         int status;
         if (engine_pid_ > 0 && waitpid(engine_pid_, &status, WNOHANG) == engine_pid_) {
           engine_pid_ = -1;
@@ -298,6 +348,10 @@ int Parent::run() {
 
   channel_.reset();
   reap_engine(kShutdownGraceMs);
+  // The tunnel is down with the engine: the hook hears it before ifdown.
+  status_hook_->all_down();
+  status_hook_->drain(kStatusHookGraceMs);
+  status_hook_.reset();
   run_hook(cfg_.ifdown, ifname_, "ifdown");
   device_.reset();   // the kernel removes the interface with its last fd
   if (pid_file_written_) unlink(cfg_.pid_file.c_str());
@@ -327,6 +381,9 @@ void Parent::on_message(ipc::MsgType type, std::span<const uint8_t> payload, Uni
       }
       resolve_timer_->start(kResolveIntervalMs);
       return;
+    case ipc::MsgType::kLinkStatus:
+      on_link_status(payload);
+      return;
     default:
       break;
   }
@@ -334,6 +391,27 @@ void Parent::on_message(ipc::MsgType type, std::span<const uint8_t> payload, Uni
   // The channel lets through only what the rule table allows in this
   // state, so this is unreachable; treat it as the violation it would be.
   on_close(std::string("unexpected ") + ipc::type_name(type));
+}
+
+// The engine names only an index and a bit; the hook's event, link name
+// and device come from our own configuration. An index we never gave is a
+// violation like any other.
+void Parent::on_link_status(std::span<const uint8_t> payload) {
+  ipc::LinkStatus status;
+  std::string why;
+  if (!ipc::decode(payload, &status, &why)) {
+    on_close(why);
+    return;
+  }
+  size_t count = std::max<size_t>(1, cfg_.links.size());
+  if (status.index >= count) {
+    on_close("LinkStatus for link " + std::to_string(status.index) + " of " +
+             std::to_string(count));
+    return;
+  }
+  // While stopping, the hook hears every link go down at exit instead.
+  if (stopping_) return;
+  status_hook_->link_changed(status.index, status.up == 1);
 }
 
 // Built during setup, so a configuration that does not fit the IPC
@@ -357,16 +435,23 @@ bool Parent::encode_engine_config(std::string* error) {
   ec.log_level = log_level();
   ec.peer_timeout_s = cfg_.peer_timeout;
   ec.keepalive_s = cfg_.keepalive;
-  for (const auto& p : cfg_.peers) {
-    ec.peers.push_back(config::format_peer(p));
-    ec.peer_links.push_back(ipc::kAnyLink);
+  ec.probe_interval_ms = cfg_.probe_interval_ms;
+  ec.priority_copies = static_cast<uint8_t>(cfg_.priority_copies);
+  peers_ = cfg_.peers;
+  peer_links_.assign(cfg_.peers.size(), ipc::kAnyLink);
+  for (size_t i = 0; i < cfg_.links.size(); ++i) {
+    peers_.insert(peers_.end(), cfg_.links[i].peers.begin(), cfg_.links[i].peers.end());
+    peer_links_.resize(peers_.size(), static_cast<uint8_t>(i));
   }
+  for (const auto& p : peers_) ec.peers.push_back(config::format_peer(p));
+  ec.peer_links = peer_links_;
   bool ok = ipc::encode(ec, &engine_config_);
   sodium_memzero(ec.psk.data(), ec.psk.size());
   sodium_memzero(psk_.data(), psk_.size());
   if (!ok) {
-    *error = "too many peers (" + std::to_string(cfg_.peers.size()) +
-             ") or peer names too long for the engine's configuration message";
+    *error = "too many peers (" + std::to_string(peers_.size()) +
+             ", links' peers included) or peer names too long for the engine's configuration "
+             "message";
     return false;
   }
   return true;
@@ -395,12 +480,16 @@ void Parent::send_setup() {
   if (!ipc::encode(di, &buf)) fatalx("device %s (mtu %u) does not fit the IPC message", ifname_.c_str(), mtu_);
   channel_->send(ipc::MsgType::kDevice, buf, device_.get());
 
-  ipc::UdpSocketInfo ui;
-  ui.family = udp_family_ == AF_INET ? 4 : 6;
-  ui.port = cfg_.port;
-  if (!ipc::encode(ui, &buf)) fatalx("UDP socket description does not fit the IPC message");
-  channel_->send(ipc::MsgType::kUdpSocket, buf, udp_.get());
-  udp_.reset();   // the channel holds its own duplicate until it is sent
+  if (cfg_.links.empty()) {
+    ipc::UdpSocketInfo ui;
+    ui.family = udp_family_ == AF_INET ? 4 : 6;
+    ui.port = cfg_.port;
+    if (!ipc::encode(ui, &buf)) fatalx("UDP socket description does not fit the IPC message");
+    channel_->send(ipc::MsgType::kUdpSocket, buf, udp_.get());
+    udp_.reset();   // the channel holds its own duplicate until it is sent
+  } else {
+    send_links();
+  }
   // After ifup, which gave the device its addresses.
   ipc::ClaimsMsg claims = node_claims(cfg_, ifname_);
   if (!ipc::encode(claims, &buf)) fatalx("claims do not fit the IPC message");
@@ -409,10 +498,54 @@ void Parent::send_setup() {
   resolve_all(true);
 }
 
+// Each link with the values it inherits from [network] filled in, and its
+// socket; in index order, as the engine requires.
+void Parent::send_links() {
+  std::vector<uint8_t> buf;
+  for (size_t i = 0; i < cfg_.links.size(); ++i) {
+    const config::LinkSpec& link = cfg_.links[i];
+    ipc::LinkInfo li;
+    li.index = static_cast<uint8_t>(i);
+    li.name = link.name;
+    li.family = link_families_[i] == AF_INET ? 4 : 6;
+    li.port = link.port != 0 ? link.port : cfg_.port;
+    li.bandwidth = link.bandwidth;
+    li.weight = static_cast<uint16_t>(link.weight);
+    li.fallback_only = link.fallback_only;
+    uint32_t loss = link.loss_tolerance >= 0 ? static_cast<uint32_t>(link.loss_tolerance)
+                                             : cfg_.loss_tolerance;
+    li.loss_tolerance_permille = static_cast<uint16_t>(loss * 10);
+    li.latency_tolerance_ms = link.latency_tolerance_ms >= 0
+                                  ? static_cast<uint32_t>(link.latency_tolerance_ms)
+                                  : cfg_.latency_tolerance_ms;
+    li.ifname = link.device;
+    if (!ipc::encode(li, &buf)) fatalx("link \"%s\" does not fit the IPC message", link.name.c_str());
+    channel_->send(ipc::MsgType::kLink, buf, link_fds_[i].get());
+  }
+  link_fds_.clear();   // the channel holds its own duplicates until they are sent
+}
+
+// The family to resolve peer `peer` for: the socket's that reaches it.
+int Parent::peer_family(size_t peer, bool* v6_only) const {
+  *v6_only = false;
+  if (cfg_.links.empty()) return udp_family_;
+  uint8_t link = peer_links_[peer];
+  if (link != ipc::kAnyLink) {
+    *v6_only = link_families_[link] == AF_INET6 && !cfg_.links[link].bind.empty();
+    return link_families_[link];
+  }
+  // Any link: both families when some link's socket takes IPv6.
+  for (int family : link_families_)
+    if (family == AF_INET6) return AF_INET6;
+  return AF_INET;
+}
+
 void Parent::resolve_all(bool force) {
-  resolved_.resize(cfg_.peers.size());
-  for (size_t i = 0; i < cfg_.peers.size(); ++i) {
-    auto addrs = resolve_peer(cfg_.peers[i], udp_family_);
+  resolved_.resize(peers_.size());
+  for (size_t i = 0; i < peers_.size(); ++i) {
+    bool v6_only;
+    int family = peer_family(i, &v6_only);
+    auto addrs = resolve_peer(peers_[i], family, v6_only);
     // Round-robin DNS reorders the same addresses: compare as sets, so the
     // engine's backoff is reset only by a real change.
     auto key = [](const ipc::PeerAddress& a) { return std::tie(a.family, a.addr, a.port); };

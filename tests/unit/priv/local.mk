@@ -3,4 +3,5 @@ tests_unit_braid_unit_SOURCES += \
 	tests/unit/priv/hooks_test.cc \
 	tests/unit/priv/identity_files_test.cc \
 	tests/unit/priv/network_test.cc \
-	tests/unit/priv/sandbox_test.cc
+	tests/unit/priv/sandbox_test.cc \
+	tests/unit/priv/status_hook_test.cc
