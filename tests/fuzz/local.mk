@@ -11,6 +11,7 @@ FUZZ_TARGETS += tests/fuzz/claims_fuzz
 FUZZ_TARGETS += tests/fuzz/beacon_fuzz
 FUZZ_TARGETS += tests/fuzz/state_fuzz
 FUZZ_TARGETS += tests/fuzz/priority_fuzz
+FUZZ_TARGETS += tests/fuzz/reorder_fuzz
 noinst_PROGRAMS += $(FUZZ_TARGETS)
 FUZZ_LDADD = $(BRAID_LIBS) $(BRAID_EXTERNAL_LIBS)
 FUZZ_LINK_FLAGS = -fsanitize=fuzzer
@@ -57,6 +58,9 @@ tests_fuzz_state_fuzz_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 tests_fuzz_priority_fuzz_SOURCES = tests/fuzz/priority_fuzz.cc
 tests_fuzz_priority_fuzz_LDADD = $(FUZZ_LDADD)
 tests_fuzz_priority_fuzz_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
+tests_fuzz_reorder_fuzz_SOURCES = tests/fuzz/reorder_fuzz.cc
+tests_fuzz_reorder_fuzz_LDADD = $(FUZZ_LDADD)
+tests_fuzz_reorder_fuzz_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 else
 EXTRA_DIST += tests/fuzz/offload_fuzz.cc
 EXTRA_DIST += tests/fuzz/cert_fuzz.cc
@@ -65,6 +69,7 @@ EXTRA_DIST += tests/fuzz/claims_fuzz.cc
 EXTRA_DIST += tests/fuzz/beacon_fuzz.cc
 EXTRA_DIST += tests/fuzz/state_fuzz.cc
 EXTRA_DIST += tests/fuzz/priority_fuzz.cc
+EXTRA_DIST += tests/fuzz/reorder_fuzz.cc
 EXTRA_DIST += tests/fuzz/packet_fuzz.cc tests/fuzz/handshake_fuzz.cc \
 	tests/fuzz/ipc_frame_fuzz.cc tests/fuzz/config_fuzz.cc
 endif

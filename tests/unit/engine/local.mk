@@ -27,3 +27,4 @@ tests_unit_braid_unit_SOURCES += tests/unit/engine/portmap_test.cc
 tests_unit_braid_unit_SOURCES += tests/unit/engine/pacer_test.cc
 tests_unit_braid_unit_SOURCES += tests/unit/engine/path_test.cc
 tests_unit_braid_unit_SOURCES += tests/unit/engine/priority_test.cc
+tests_unit_braid_unit_SOURCES += tests/unit/engine/reorder_test.cc
