@@ -40,6 +40,8 @@ struct Counters {
   uint64_t beacons_rx = 0;          // valid LAN beacons of other nodes
   uint64_t stashed = 0;             // data held while its peer's keys were renewed
   uint64_t drop_stash = 0;          // held data dropped: too much, or no keys within 5 s
+  uint64_t drop_link_queue = 0;     // a paced link's queue was full (bulk data)
+  uint64_t path_changes = 0;        // multi-link: paths going up, degraded or down
 };
 
 }  // namespace braid::engine

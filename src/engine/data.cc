@@ -1,10 +1,13 @@
 // The data path: sealing device packets for peers and opening transport
 // packets from them, in place in pool buffers. Problems here are counted
 // and the packet dropped; nothing on this path is fatal or allocates.
+#include <algorithm>
+
 #include "common/bytes.h"
 #include "engine/authz.h"
 #include "engine/beacon.h"
 #include "engine/node.h"
+#include "engine/priority.h"
 #include "engine/timers.h"
 
 namespace braid::engine {
@@ -44,8 +47,9 @@ void Node::on_device_packet(PacketBuf* buf) {
 }
 
 // Seals buf (inner packet at data(), kHeadroom in front, kTagLen behind)
-// for the peer's current keypair and sends it. Consumes buf.
-void Node::send_transport(Peer& peer, PacketType type, PacketBuf* buf) {
+// for the peer's current keypair and sends it over `via` or the path the
+// scheduler picks (multipath.cc). Consumes buf.
+void Node::send_transport(Peer& peer, PacketType type, PacketBuf* buf, Path* via) {
   Keypair* kp = peer.current.get();
   uint64_t now = clock_.now_ns();
   bool data = type == PacketType::kData && buf->len > 0;
@@ -65,6 +69,11 @@ void Node::send_transport(Peer& peer, PacketType type, PacketBuf* buf) {
     peer.last_data_ns = now;
     if (peer.awaiting_reply_ns == 0) peer.awaiting_reply_ns = now;
   }
+  // Bulk is paced and spread; the priority lane, keepalives and control
+  // messages go at once over the fastest path. Probes keep their place.
+  bool bulk = data && !is_priority({buf->data(), buf->len}, cfg_.tap);
+  LinkSend how = via ? LinkSend::kInOrder : bulk ? LinkSend::kBulk : LinkSend::kUrgent;
+  Path* path = via ? via : choose_path(peer, bulk, wire_bytes(buf->len + kTransportOverhead, true), now);
   uint64_t counter = kp->send_counter++;
   size_t len = buf->len;
   buf->head -= kTransportHeaderLen;
@@ -76,7 +85,27 @@ void Node::send_transport(Peer& peer, PacketType type, PacketBuf* buf) {
   peer.last_sent_ns = now;
   ++peer.stats.tx_packets;
   peer.stats.tx_bytes += len;
-  out_.send_udp(peer.endpoint, buf);
+  uint8_t link = path ? path->link : peer.link;
+  const Endpoint& to = path ? path->remote : peer.endpoint;
+  // Redundant priority lane: the same sealed packet over a second path;
+  // the receiver's replay window drops whichever copy comes second.
+  if (data && !bulk && cfg_.priority_copies >= 2 && path != nullptr) {
+    if (Path* second = fastest_path(peer, path)) {
+      if (PacketBuf* copy = pool_.get(buf->head)) {
+        memcpy(copy->data(), buf->data(), buf->len);
+        copy->len = buf->len;
+        if (send_on_link(second->link, second->remote, copy, LinkSend::kUrgent, now)) {
+          ++second->tx_packets;
+          second->tx_bytes += copy->len;
+        }
+      }
+    }
+  }
+  size_t sent_len = buf->len;
+  if (send_on_link(link, to, buf, how, now) && path) {
+    ++path->tx_packets;
+    path->tx_bytes += sent_len;
+  }
 }
 
 void Node::stash(Peer& peer, PacketBuf* buf, uint64_t now) {
@@ -147,7 +176,10 @@ void Node::close_all() {
     if (peer->current) send_close(*peer);
 }
 
-void Node::on_udp_packet(const Endpoint& from, PacketBuf* buf) {
+void Node::on_udp_packet(const Endpoint& from, PacketBuf* buf, uint8_t link) {
+  if (link >= links_.size()) link = 0;
+  ++links_[link].stats.rx_packets;
+  links_[link].stats.rx_bytes += buf->len;
   ++counters_.rx_packets;
   switch (classify({buf->data(), buf->len}, cfg_.magic)) {
     case 0:
@@ -155,16 +187,16 @@ void Node::on_udp_packet(const Endpoint& from, PacketBuf* buf) {
       break;
     case static_cast<uint8_t>(PacketType::kData):
     case static_cast<uint8_t>(PacketType::kControl):
-      if (on_transport(from, buf)) return;
+      if (on_transport(from, buf, link)) return;
       break;
     case static_cast<uint8_t>(PacketType::kHandshakeInit):
-      on_handshake_init(from, buf);
+      on_handshake_init(from, buf, link);
       break;
     case static_cast<uint8_t>(PacketType::kHandshakeResp):
-      on_handshake_resp(from, buf);
+      on_handshake_resp(from, buf, link);
       break;
     case static_cast<uint8_t>(PacketType::kHandshakeFinal):
-      on_handshake_final(from, buf);
+      on_handshake_final(from, buf, link);
       break;
     case static_cast<uint8_t>(PacketType::kCookieReply):
       on_cookie_reply(from, buf);
@@ -190,7 +222,7 @@ void Node::on_udp_packet(const Endpoint& from, PacketBuf* buf) {
   pool_.put(buf);
 }
 
-bool Node::on_transport(const Endpoint& from, PacketBuf* buf) {
+bool Node::on_transport(const Endpoint& from, PacketBuf* buf, uint8_t link) {
   TransportHeader h;
   // The tag's length is the network's (every session uses the configured
   // cipher), so a short packet is malformed before any lookup, in the
@@ -257,19 +289,40 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf) {
   }
   ++peer.stats.rx_packets;
   peer.stats.rx_bytes += len;
-  // Roaming: the session follows its latest authenticated source.
-  if (peer.endpoint != from) {
+  // A path probe from a new address: the peer has several links (even if
+  // its list of them has not arrived yet): that is a new path, not a move.
+  bool path_probe = h.type == PacketType::kControl && len >= 1 &&
+                    body[0] == static_cast<uint8_t>(ControlType::kPathProbe);
+  if (path_probe) peer.multilink = true;
+  Path* path = note_path_rx(peer, link, from, len, now);
+  // Roaming: the session follows its latest authenticated source (with
+  // several paths each is probed instead, and the best one leads).
+  if (path == nullptr && (peer.endpoint != from || peer.link != link)) {
     if (log_allowed()) log_info("peer %s moved to %s", peer.name().c_str(), from.str().c_str());
     peer.endpoint = from;
+    peer.link = link;
     // Where it now sees us may have changed too (a NAT rebinding it).
     if (!closing) send_seen(peer);
   }
+  // Packets of the keypair being sequenced keep their place in order;
+  // data of the priority lane goes at once, never held behind bulk.
+  bool sequenced = false;
+  if (peer.reorder && multipath(peer)) {
+    if (kp.local_index != peer.reorder_index && &kp == peer.current.get()) {
+      peer.reorder->flush();
+      peer.reorder_index = kp.local_index;
+    }
+    sequenced = kp.local_index == peer.reorder_index;
+  }
+  bool hold = sequenced && data && !is_priority({body, len}, cfg_.tap);
+  if (sequenced && !hold) peer.reorder->push(h.counter, nullptr, now);
   if (h.type == PacketType::kControl) {
-    on_control(peer, {body, len});   // may remove the peer
+    on_control(peer, {body, len}, path);   // may remove the peer
     return false;
   }
   if (!data) return false;  // keepalive
   if (peer.cert && !source_allowed(*peer.cert, cfg_.tap, body, len)) {
+    if (hold) peer.reorder->push(h.counter, nullptr, now);   // its place, without it
     ++counters_.drop_unauthorized;
     if (log_allowed())
       log_debug("packet from peer %s with a source outside its certificate; dropped",
@@ -277,11 +330,22 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf) {
     return false;
   }
   forwarder_->learn({body, len}, &peer, now);
-  ++counters_.device_tx;
   buf->head += kTransportHeaderLen;
   buf->len = len;
-  out_.write_device(buf);
+  if (hold) {
+    peer.reorder->push(h.counter, buf, now);
+    if (peer.reorder->held() > 0 &&
+        std::find(reordering_.begin(), reordering_.end(), &peer) == reordering_.end())
+      reordering_.push_back(&peer);
+    return true;
+  }
+  deliver(buf);
   return true;
+}
+
+void Node::deliver(PacketBuf* buf) {
+  ++counters_.device_tx;
+  out_.write_device(buf);
 }
 
 // Two handshakes of one pair that crossed (both sides initiated within a
@@ -335,6 +399,8 @@ void Node::remove_peer(const NodeId& id, const char* why) {
   for (size_t i = stashed_; i-- > 0;)
     if (stash_[i].peer == id) drop_stash(i);
   forwarder_->peer_removed(&peer);
+  if (peer.reorder) peer.reorder->flush();
+  std::erase(reordering_, &peer);
   for (auto& [idx, h] : handshakes_)
     if (h->peer == id) h->peer.reset();
   peers_.erase(it);

@@ -119,30 +119,36 @@ bool parse_path_probe(std::span<const uint8_t> body, PathProbeMsg* out, std::str
   return true;
 }
 
-size_t write_links(std::span<const Endpoint> endpoints, ByteWriter& out) {
+size_t write_links(std::span<const LinkEndpoint> endpoints, ByteWriter& out) {
   size_t n = 0;
-  for (const Endpoint& e : endpoints)
-    if (shareable(e) && n < kMaxLinkEndpoints) ++n;
+  for (const LinkEndpoint& e : endpoints)
+    if (shareable(e.endpoint) && n < kMaxLinkEndpoints) ++n;
   out.u8(static_cast<uint8_t>(n));
   size_t written = 0;
-  for (const Endpoint& e : endpoints) {
+  for (const LinkEndpoint& e : endpoints) {
     if (written == n) break;
-    if (!shareable(e)) continue;
-    write_endpoint(e, out);
+    if (!shareable(e.endpoint)) continue;
+    out.u8(e.fallback ? kLinkFallback : 0);
+    write_endpoint(e.endpoint, out);
     ++written;
   }
   return written;
 }
 
-bool parse_links(std::span<const uint8_t> body, std::vector<Endpoint>* out, std::string* why) {
+bool parse_links(std::span<const uint8_t> body, std::vector<LinkEndpoint>* out,
+                 std::string* why) {
   ByteReader r(body);
   uint8_t count = r.u8();
   if (!r.ok()) return fail(why, "truncated header");
   if (count > kMaxLinkEndpoints) return fail(why, "too many endpoints");
   out->clear();
   for (uint8_t i = 0; i < count; ++i) {
-    Endpoint e;
-    if (!read_endpoint(r, &e, why)) return false;
+    LinkEndpoint e;
+    uint8_t flags = r.u8();
+    if (!r.ok()) return fail(why, "truncated entry");
+    if (flags & ~kLinkFallback) return fail(why, "unknown flags");
+    e.fallback = flags & kLinkFallback;
+    if (!read_endpoint(r, &e.endpoint, why)) return false;
     out->push_back(e);
   }
   if (!r.done()) return fail(why, "trailing bytes");

@@ -6,7 +6,7 @@
 //   kIntroduce:  node_id[32]
 //   kSeen:       family u8 (4|6), address (4|16 bytes), port u16
 //   kPathProbe:  flags u8 (bit 0: answer), seq u32, time u64, count u64
-//   kLinks:      count u8, count x { family u8 (4|6), address, port u16 }
+//   kLinks:      count u8, count x { flags u8, family u8 (4|6), address, port u16 }
 //
 // A kPeers entry is where the sender sees that node: for a node behind a
 // NAT, its public mapping, which is what a third node must send to. The
@@ -76,13 +76,22 @@ void write_path_probe(const PathProbeMsg& m, ByteWriter& out);
 bool parse_path_probe(std::span<const uint8_t> body, PathProbeMsg* out, std::string* why);
 
 // The endpoints of the sender's links, so that each of the receiver's links
-// can try each of them: that is how paths over a second link are found.
+// can try each of them: that is how paths over a second link are found. A
+// fallback-only link's endpoint says so (flag bit 0): the receiver sends
+// over it only when no other path is usable, as the sender does.
 constexpr size_t kMaxLinkEndpoints = 16;
+constexpr uint8_t kLinkFallback = 1 << 0;
+struct LinkEndpoint {
+  Endpoint endpoint;
+  bool fallback = false;
+  bool operator==(const LinkEndpoint&) const = default;
+};
 // Appends a kLinks body; unshareable endpoints and those past
 // kMaxLinkEndpoints are left out. Returns the number written.
-size_t write_links(std::span<const Endpoint> endpoints, ByteWriter& out);
-// False with *why for more than kMaxLinkEndpoints, a bad or unshareable
-// endpoint, or trailing bytes.
-bool parse_links(std::span<const uint8_t> body, std::vector<Endpoint>* out, std::string* why);
+size_t write_links(std::span<const LinkEndpoint> endpoints, ByteWriter& out);
+// False with *why for more than kMaxLinkEndpoints, unknown flags, a bad or
+// unshareable endpoint, or trailing bytes.
+bool parse_links(std::span<const uint8_t> body, std::vector<LinkEndpoint>* out,
+                 std::string* why);
 
 }  // namespace braid::engine

@@ -54,7 +54,7 @@ PacketBuf* Node::handshake_buffer(PacketType type, size_t len) {
   return b;
 }
 
-bool Node::send_handshake_message(const Endpoint& to, PacketType type, uint32_t idx1,
+bool Node::send_handshake_message(uint8_t link, const Endpoint& to, PacketType type, uint32_t idx1,
                                   uint32_t idx2, bool two_indexes,
                                   const std::vector<uint8_t>& msg) {
   size_t header = kPrefixLen + kIndexLen * (two_indexes ? 2 : 1);
@@ -64,7 +64,7 @@ bool Node::send_handshake_message(const Endpoint& to, PacketType type, uint32_t 
   put_be32(p + kPrefixLen, idx1);
   if (two_indexes) put_be32(p + kPrefixLen + kIndexLen, idx2);
   memcpy(p + header, msg.data(), msg.size());
-  out_.send_udp(to, b);
+  send_on_link(link, to, b, LinkSend::kUrgent, clock_.now_ns());
   return true;
 }
 
@@ -82,11 +82,11 @@ void Node::send_initiation(Handshake& h, uint32_t index, const std::vector<uint8
   write_mac1(pkt, h.mac_key);
   memcpy(h.sent_mac1.data(), p + len - kInitMacsLen, kMacLen);
   if (const auto* cookie = cookie_jar_.find(h.endpoint, clock_.now_ns())) write_mac2(pkt, *cookie);
-  out_.send_udp(h.endpoint, b);
+  send_on_link(h.link, h.endpoint, b, LinkSend::kUrgent, clock_.now_ns());
 }
 
 uint32_t Node::start_initiation(const Endpoint& to, int target, const NodeId* peer,
-                                bool peer_key) {
+                                bool peer_key, int link) {
   auto hs = new_handshake_state(true);
   if (!hs) return 0;
   std::vector<uint8_t> msg;
@@ -98,12 +98,16 @@ uint32_t Node::start_initiation(const Endpoint& to, int target, const NodeId* pe
   h->endpoint = to;
   h->started_ns = clock_.now_ns();
   h->target = target;
+  if (link >= 0 && static_cast<size_t>(link) < links_.size()) h->link = static_cast<uint8_t>(link);
   if (peer) {
     h->peer = *peer;
     // An initiation opens a firewall's state as any packet does: what
     // proves the way open (note_inbound) must not follow one.
     auto p = peers_.find(*peer);
-    if (p != peers_.end()) p->second->last_initiation_ns = h->started_ns;
+    if (p != peers_.end()) {
+      p->second->last_initiation_ns = h->started_ns;
+      if (link < 0) h->link = p->second->link;
+    }
   }
   h->first_contact = !(peer && peer_key);
   h->mac_key = peer && peer_key ? derive_mac_key(cfg_.magic, *peer) : network_mac_keys_.front();
@@ -146,7 +150,7 @@ const MacKey* Node::find_mac1_key(std::span<const uint8_t> pkt) const {
 // The order of the checks is the order of their cost: length, one hash
 // (mac1), the load test and a cookie hash (mac2), the per-source budget,
 // and only then the Noise message with its Diffie-Hellmans.
-void Node::on_handshake_init(const Endpoint& from, PacketBuf* buf) {
+void Node::on_handshake_init(const Endpoint& from, PacketBuf* buf, uint8_t link) {
   ++counters_.handshake_init_rx;
   std::span<const uint8_t> pkt(buf->data(), buf->len);
   // One length per network: e, and with a PSK the tag of the empty
@@ -178,7 +182,7 @@ void Node::on_handshake_init(const Endpoint& from, PacketBuf* buf) {
     cookie_checker_.make_reply(pkt, from, *key, cfg_.magic,
                                std::span<uint8_t, kCookieReplyLen>(b->data(), kCookieReplyLen));
     ++counters_.cookie_sent;
-    out_.send_udp(from, b);
+    send_on_link(link, from, b, LinkSend::kUrgent, now);
     return;
   }
   if (!init_limiter_.allow(from, now)) {
@@ -206,10 +210,11 @@ void Node::on_handshake_init(const Endpoint& from, PacketBuf* buf) {
   h->first_contact = key != &own_mac_key_;
   h->remote_index = remote_index;
   h->endpoint = from;
+  h->link = link;
   h->started_ns = now;
   index_[idx] = Slot{nullptr, h.get()};
   handshakes_[idx] = std::move(h);
-  send_handshake_message(from, PacketType::kHandshakeResp, idx, remote_index, true, msg);
+  send_handshake_message(link, from, PacketType::kHandshakeResp, idx, remote_index, true, msg);
 }
 
 void Node::on_cookie_reply(const Endpoint& from, PacketBuf* buf) {
@@ -275,7 +280,7 @@ bool Node::accept_certificate(Handshake& h, std::span<const uint8_t> payload,
   return true;
 }
 
-void Node::on_handshake_resp(const Endpoint& from, PacketBuf* buf) {
+void Node::on_handshake_resp(const Endpoint& from, PacketBuf* buf, uint8_t link) {
   std::span<const uint8_t> pkt(buf->data(), buf->len);
   if (pkt.size() <= kRespHeaderLen || pkt.size() > kMaxHandshakeLen) {
     ++counters_.drop_malformed;
@@ -318,11 +323,11 @@ void Node::on_handshake_resp(const Endpoint& from, PacketBuf* buf) {
     return;
   }
   h.remote_index = remote_index;
-  send_handshake_message(from, PacketType::kHandshakeFinal, remote_index, 0, false, msg);
-  install_keypair(h, local_index, from);
+  send_handshake_message(link, from, PacketType::kHandshakeFinal, remote_index, 0, false, msg);
+  install_keypair(h, local_index, from, link);
 }
 
-void Node::on_handshake_final(const Endpoint& from, PacketBuf* buf) {
+void Node::on_handshake_final(const Endpoint& from, PacketBuf* buf, uint8_t link) {
   std::span<const uint8_t> pkt(buf->data(), buf->len);
   if (pkt.size() <= kFinalHeaderLen || pkt.size() > kMaxHandshakeLen) {
     ++counters_.drop_malformed;
@@ -347,12 +352,13 @@ void Node::on_handshake_final(const Endpoint& from, PacketBuf* buf) {
     drop_handshake(local_index);
     return;
   }
-  install_keypair(h, local_index, from);
+  install_keypair(h, local_index, from, link);
 }
 
 // Turns a finished handshake into the peer's current keypair. The local
 // index that named the handshake now names the keypair.
-void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& from) {
+void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& from,
+                           uint8_t link) {
   uint64_t now = clock_.now_ns();
   NodeId remote = h.hs.remote_static();
   auto [c1, c2] = h.hs.split();
@@ -416,7 +422,16 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
     peer.current = std::move(kp);
     index_[local_index] = Slot{peer.current.get(), nullptr};
   }
-  if (peer.endpoint != from) peer.endpoint = from;
+  if (peer.endpoint != from || peer.link != link) {
+    peer.endpoint = from;
+    peer.link = link;
+  }
+  // Multi-link: the handshake's way is a path, and each of our links
+  // tries the endpoint that answered.
+  if (links_.size() > 1 || peer.multilink) {
+    add_path(peer, link, from, now);
+    add_link_paths(peer, from, now);
+  }
   peer.last_received_ns = now;
   peer.awaiting_reply_ns = 0;
   peer.last_handshake_ns = now;

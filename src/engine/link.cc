@@ -4,20 +4,79 @@
 
 namespace braid::engine {
 
+namespace {
+
+// Below this a link is not worth pacing down further (64 kbit/s).
+constexpr uint64_t kMinRate = 8000;
+// Loss over this share of an interval's packets cuts the rate; climbing
+// back needs less than the second. In between, it holds.
+constexpr uint64_t kCutLossPermille = 30;
+constexpr uint64_t kClimbLossPermille = 10;
+// Packets an interval must carry for its loss to mean anything.
+constexpr uint64_t kMinAdaptPackets = 10;
+
+uint64_t at_rate(uint64_t rate, uint64_t ns) {
+  return static_cast<uint64_t>(static_cast<unsigned __int128>(rate) * ns / kNsPerSec);
+}
+
+}  // namespace
+
 Link::Link(const LinkConfig& cfg) : cfg_(cfg) {
-  if (cfg_.bandwidth == 0) return;   // unpaced: nothing ever waits
-  uint64_t rate = cfg_.bandwidth;
-  auto at_rate = [rate](uint64_t ns) {
-    return static_cast<uint64_t>(static_cast<unsigned __int128>(rate) * ns / kNsPerSec);
-  };
-  pacer_.emplace(rate, std::max(at_rate(kPacerBurstNs), kPacerMinBurst));
-  max_queued_bytes_ = std::max<uint64_t>(at_rate(kLinkQueueNs), kLinkQueueMinBytes);
+  if (cfg_.bandwidth != 0) pace(cfg_.bandwidth);   // else unpaced: nothing waits
+}
+
+// Sizes only grow (the ring is allocated once per size, never per packet).
+void Link::pace(uint64_t rate) {
+  uint64_t burst = std::max(at_rate(rate, kPacerBurstNs), kPacerMinBurst);
+  if (pacer_)
+    pacer_->set_rate(rate, burst);
+  else
+    pacer_.emplace(rate, burst);
+  uint64_t queue = std::max<uint64_t>(at_rate(rate, kLinkQueueNs), kLinkQueueMinBytes);
+  max_queued_bytes_ = queue;
   // Entries for full-sized datagrams and a good many small ones (ACKs).
-  ring_.resize(std::clamp<size_t>(max_queued_bytes_ / 256, 64, 4096));
+  size_t entries = std::clamp<size_t>(queue / 256, 64, 4096);
+  if (entries > ring_.size() && count_ == 0) {
+    ring_.assign(entries, Item{});
+    head_ = 0;
+  }
 }
 
 uint64_t Link::share() const {
-  return cfg_.bandwidth ? cfg_.bandwidth : uint64_t{cfg_.weight} * 125000;
+  return pacer_ ? pacer_->rate() : uint64_t{cfg_.weight} * 125000;
+}
+
+void Link::adapt(uint64_t sent, uint64_t received, uint64_t now_ns, uint64_t interval_ns) {
+  if (sent < kMinAdaptPackets) return;
+  // Several peers' paths answer over one link: once per interval.
+  if (last_adapt_ns_ != 0 && now_ns - last_adapt_ns_ < interval_ns / 2) return;
+  uint64_t elapsed = last_adapt_ns_ ? now_ns - last_adapt_ns_ : 0;
+  uint64_t bytes = stats.tx_bytes - adapt_tx_bytes_;
+  last_adapt_ns_ = now_ns;
+  adapt_tx_bytes_ = stats.tx_bytes;
+  bool busy = busy_;
+  busy_ = false;
+  if (elapsed == 0) return;
+  uint64_t loss = (sent - std::min(received, sent)) * 1000 / sent;
+  uint64_t sent_rate =
+      static_cast<uint64_t>(static_cast<unsigned __int128>(bytes) * kNsPerSec / elapsed);
+  // The answers after a cut still count packets sent before it: one cut
+  // per two intervals, or a single overload would cut again and again.
+  bool settling = last_cut_ns_ != 0 && now_ns - last_cut_ns_ < 2 * interval_ns;
+  if (loss > kCutLossPermille) {
+    if (settling) return;
+    // What got through, a little under: the queue beyond drains.
+    uint64_t delivered = sent_rate * (1000 - loss) / 1000 * 95 / 100;
+    uint64_t now_rate = rate() ? std::min(rate(), delivered) : delivered;
+    pace(std::max(now_rate, kMinRate));
+    last_cut_ns_ = now_ns;
+  } else if (busy && loss < kClimbLossPermille && pacer_) {
+    // Back towards the bandwidth by a sixteenth of it per interval (within
+    // two seconds from nothing); an unpaced link's by an eighth of its rate.
+    uint64_t next = cfg_.bandwidth ? std::min(rate() + cfg_.bandwidth / 16, cfg_.bandwidth)
+                                   : rate() + rate() / 8;
+    if (next != rate()) pace(next);
+  }
 }
 
 uint64_t Link::backlog_ns(uint32_t wire, uint64_t now_ns) {
@@ -31,15 +90,18 @@ uint64_t Link::backlog_ns(uint32_t wire, uint64_t now_ns) {
 
 bool Link::send_now(uint32_t wire, uint64_t now_ns) {
   if (!pacer_) return true;
-  return count_ == 0 && pacer_->take(wire, now_ns);
+  if (count_ == 0 && pacer_->take(wire, now_ns)) return true;
+  busy_ = true;
+  return false;
 }
 
 void Link::charge(uint32_t wire, uint64_t now_ns) {
   if (pacer_) pacer_->charge(wire, now_ns);
 }
 
-bool Link::enqueue(const Endpoint& to, PacketBuf* buf, uint32_t wire) {
-  if (ring_.empty() || count_ == ring_.size() || queued_bytes_ + wire > max_queued_bytes_) {
+bool Link::enqueue(const Endpoint& to, PacketBuf* buf, uint32_t wire, bool force) {
+  if (ring_.empty() || count_ == ring_.size() ||
+      (!force && queued_bytes_ + wire > max_queued_bytes_)) {
     ++stats.drop_queue;
     return false;
   }

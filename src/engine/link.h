@@ -55,9 +55,22 @@ class Link {
   const LinkConfig& config() const { return cfg_; }
   const std::string& name() const { return cfg_.name; }
   bool paced() const { return pacer_.has_value(); }
-  // Bytes per second the scheduler shares out by: the bandwidth, or for
-  // an unpaced link its weight in units of 1 Mbit/s.
+  // Bytes per second the scheduler shares out by: the rate it is paced
+  // to, or for an unpaced link its weight in units of 1 Mbit/s.
   uint64_t share() const;
+  // The rate it is paced to now (0: unpaced): at most its bandwidth, less
+  // while its paths lose what it sends.
+  uint64_t rate() const { return pacer_ ? pacer_->rate() : 0; }
+
+  // Adapts the rate to what a path over it delivered between two probe
+  // answers: `sent` packets, `received` of them. Loss while the link is
+  // loaded means the link (or the way beyond it) carries less than it is
+  // paced to — a bandwidth set too high, or an uplink that slowed down:
+  // the rate drops to what got through. Without loss while its queue
+  // fills, the rate climbs back by 1/16 per interval, up to the
+  // configured bandwidth (an unpaced link is paced from its first loss on
+  // and climbs without a ceiling).
+  void adapt(uint64_t sent, uint64_t received, uint64_t now_ns, uint64_t interval_ns);
 
   // How long a datagram of `wire` bytes queued now would wait (0: it can
   // go at once).
@@ -68,7 +81,8 @@ class Link {
   // What must not wait (priority lane, control): counted against the rate.
   void charge(uint32_t wire, uint64_t now_ns);
   // Queues a datagram; false when the queue is full (the caller drops it).
-  bool enqueue(const Endpoint& to, PacketBuf* buf, uint32_t wire);
+  // `force`: past the byte limit too, as long as there is an entry free.
+  bool enqueue(const Endpoint& to, PacketBuf* buf, uint32_t wire, bool force = false);
   // Hands every queued datagram the pacer now allows to `send`, in order.
   template <class Send> void drain(uint64_t now_ns, Send send);
   // When the next queued datagram may go (UINT64_MAX: none queued).
@@ -93,8 +107,16 @@ class Link {
     Endpoint to;
     uint32_t wire = 0;
   };
+  void pace(uint64_t rate);
+
   LinkConfig cfg_;
   std::optional<Pacer> pacer_;
+  // Bulk had to wait for the pacer since the last adaptation: the rate,
+  // not the traffic, was the limit.
+  bool busy_ = false;
+  uint64_t last_adapt_ns_ = 0;
+  uint64_t last_cut_ns_ = 0;
+  uint64_t adapt_tx_bytes_ = 0;
   std::vector<Item> ring_;   // sized once; never grows on the data path
   size_t head_ = 0, count_ = 0;
   uint64_t queued_bytes_ = 0, max_queued_bytes_ = 0;
@@ -110,7 +132,7 @@ void Link::drain(uint64_t now_ns, Send send) {
     head_ = (head_ + 1) % ring_.size();
     --count_;
     queued_bytes_ -= out.wire;
-    send(out.to, out.buf);
+    send(out.to, out.buf, out.wire);
   }
 }
 

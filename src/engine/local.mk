@@ -34,5 +34,7 @@ src_engine_libengine_a_SOURCES += src/engine/portmap.h src/engine/portmap.cc
 src_engine_libengine_a_SOURCES += src/engine/local_addrs.h src/engine/local_addrs.cc
 src_engine_libengine_a_SOURCES += src/engine/pacer.h src/engine/pacer.cc
 src_engine_libengine_a_SOURCES += src/engine/path.h src/engine/path.cc
+src_engine_libengine_a_SOURCES += src/engine/link.h src/engine/link.cc
+src_engine_libengine_a_SOURCES += src/engine/multipath.cc
 src_engine_libengine_a_SOURCES += src/engine/priority.h src/engine/priority.cc
 src_engine_libengine_a_SOURCES += src/engine/reorder.h src/engine/reorder.cc

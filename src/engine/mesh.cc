@@ -90,7 +90,7 @@ bool Node::seen_at_own_address(const Peer& peer) const {
 }
 
 template <class Write>
-void Node::send_control(Peer& peer, Write write) {
+void Node::send_control(Peer& peer, Write write, Path* via) {
   if (!peer.current) return;
   PacketBuf* b = pool_.get(kHeadroom);
   if (b == nullptr) {
@@ -106,7 +106,31 @@ void Node::send_control(Peer& peer, Write write) {
   b->len = w.size();
   ++counters_.control_tx;
   counters_.control_bytes_tx += kTransportOverhead + b->len;
-  send_transport(peer, PacketType::kControl, b);
+  send_transport(peer, PacketType::kControl, b, via);
+}
+
+// Multi-link (multipath.cc): a path probe or its answer, over that path.
+void Node::send_path_probe(Peer& peer, Path& path, bool answer, uint32_t seq, uint64_t time_ns,
+                           uint64_t count) {
+  send_control(
+      peer,
+      [&](ByteWriter& w) {
+        w.u8(static_cast<uint8_t>(ControlType::kPathProbe));
+        write_path_probe(PathProbeMsg{answer, seq, time_ns, count}, w);
+      },
+      &path);
+}
+
+// Multi-link: our links' endpoints, for the peer's links to probe.
+void Node::send_links(Peer& peer) {
+  std::vector<LinkEndpoint> all;
+  for (const Link& l : links_)
+    for (const Endpoint& e : l.endpoints) all.push_back({e, l.config().fallback_only});
+  if (all.empty()) return;
+  send_control(peer, [&](ByteWriter& w) {
+    w.u8(static_cast<uint8_t>(ControlType::kLinks));
+    write_links(all, w);
+  });
 }
 
 void Node::send_claims(Peer& peer) {
@@ -175,6 +199,8 @@ void Node::greet(Peer& peer) {
   send_claims(peer);
   // Where we see it: whether it needs keepalives for a NAT.
   send_seen(peer);
+  // Our other links' endpoints, for its links to probe.
+  if (links_.size() > 1) send_links(peer);
   if (!cfg_.claims.empty()) peer.claims_resend_ns = clock_.now_ns() + kClaimsResendNs;
   if (!cfg_.peer_exchange) return;
   send_peer_list(peer);
@@ -194,7 +220,7 @@ void Node::greet(Peer& peer) {
     });
 }
 
-void Node::on_control(Peer& peer, std::span<const uint8_t> msg) {
+void Node::on_control(Peer& peer, std::span<const uint8_t> msg, Path* path) {
   if (msg.empty()) {
     ++counters_.drop_control;
     return;
@@ -216,6 +242,12 @@ void Node::on_control(Peer& peer, std::span<const uint8_t> msg) {
       return;
     case static_cast<uint8_t>(ControlType::kProbe):
       on_probe(peer, body);
+      return;
+    case static_cast<uint8_t>(ControlType::kPathProbe):
+      on_path_probe(peer, body, path);
+      return;
+    case static_cast<uint8_t>(ControlType::kLinks):
+      on_links(peer, body);
       return;
     case static_cast<uint8_t>(ControlType::kSeen): {
       Endpoint at;

@@ -58,15 +58,22 @@ Node::Node(const NodeConfig& cfg, const Clock& clock, BufferPool& pool, NodeOutp
   static const char kPrologue[] = "braid v1";
   prologue_.assign(kPrologue, kPrologue + sizeof kPrologue - 1);
   prologue_.insert(prologue_.end(), cfg_.magic.begin(), cfg_.magic.end());
+  if (cfg_.links.empty()) cfg_.links.emplace_back();   // the implicit link
+  for (const LinkConfig& l : cfg_.links) links_.emplace_back(l);
 }
 
 Node::~Node() {
   for (size_t i = 0; i < stashed_; ++i) pool_.put(stash_[i].buf);
+  for (Link& l : links_) l.clear(pool_);
+  // What waits for reordering goes out now: the buffers return to the pool.
+  for (auto& [id, p] : peers_)
+    if (p->reorder) p->reorder->flush();
 }
 
-void Node::add_target(const std::string& name) {
+void Node::add_target(const std::string& name, int link) {
   Target t;
   t.name = name;
+  t.link = link >= 0 && static_cast<size_t>(link) < links_.size() ? link : -1;
   t.backoff_ns = kConnectBackoffMinNs;
   targets_.push_back(std::move(t));
 }

@@ -20,6 +20,7 @@
 #include "engine/counters.h"
 #include "engine/endpoint.h"
 #include "engine/forward.h"
+#include "engine/link.h"
 #include "engine/peer.h"
 #include "engine/pool.h"
 #include "engine/ratelimit.h"
@@ -35,12 +36,17 @@ class RouterForwarder;
 class NodeOutput {
  public:
   virtual ~NodeOutput() = default;
-  // Takes the buffer; returns it to the pool once sent.
-  virtual void send_udp(const Endpoint& to, PacketBuf* buf) = 0;
+  // Sends over local link `link` (an index into NodeConfig::links; 0
+  // without link sections). Takes the buffer; returns it to the pool once
+  // sent.
+  virtual void send_udp(uint8_t link, const Endpoint& to, PacketBuf* buf) = 0;
   // An inner packet for the device, at buf->data() with at least
   // kTransportHeaderLen bytes of headroom. Takes the buffer (the device
   // side may hold it to coalesce packets before writing).
   virtual void write_device(PacketBuf* buf) = 0;
+  // A link went up (some path over it answers) or down (none does): the
+  // parent runs the status hook.
+  virtual void link_status(uint8_t /*link*/, bool /*up*/) {}
 };
 
 // Where device packets go (forward.h): to every peer, by a learnt
@@ -75,6 +81,13 @@ struct NodeConfig {
   bool peer_exchange = true;
   // Take LAN beacons (beacon.h) of other nodes as hints to connect.
   bool lan_discovery = true;
+  // Multi-link: the local links, by index (empty: one implicit link).
+  std::vector<LinkConfig> links;
+  // Paths carrying traffic are probed this often (path.h).
+  uint64_t probe_interval_ns = 100 * kNsPerMs;
+  // 2: priority-lane packets go over the two fastest paths (the receiver's
+  // replay window drops the second copy).
+  uint8_t priority_copies = 1;
 };
 
 // A node we have heard of (from a peer, a LAN beacon or the state file)
@@ -99,6 +112,9 @@ struct Candidate {
 // with backoff, at the addresses the parent resolved for it.
 struct Target {
   std::string name;
+  // The link to reach it over (a [link] section's peer; -1: any, in turn).
+  int link = -1;
+  uint32_t attempts = 0;
   std::vector<Endpoint> addrs;
   size_t next_addr = 0;
   std::optional<NodeId> node;     // who answered last time
@@ -117,14 +133,25 @@ class Node {
   // Headroom a device packet needs in its buffer for braid's header.
   static constexpr size_t kHeadroom = kTransportHeaderLen;
 
-  void add_target(const std::string& name);
+  void add_target(const std::string& name, int link = -1);
   void set_target_addresses(size_t target, std::vector<Endpoint> addrs);
 
   // A packet read from the device, in buf at offset >= kHeadroom with
   // kTagLen tailroom. Consumes buf.
   void on_device_packet(PacketBuf* buf);
-  // A datagram from the network. Consumes buf.
-  void on_udp_packet(const Endpoint& from, PacketBuf* buf);
+  // A datagram from the network, received on local link `link`. Consumes
+  // buf.
+  void on_udp_packet(const Endpoint& from, PacketBuf* buf, uint8_t link = 0);
+  // Sends what the link pacers now allow and releases reordered packets
+  // whose wait is over; due at next_timer_ns() (UINT64_MAX: nothing
+  // waits), which the event loop keeps a precise timer for.
+  void on_timer();
+  uint64_t next_timer_ns();
+  // The addresses peers reach link `link` at (told to peers so that their
+  // links find ours).
+  void set_link_endpoints(size_t link, std::vector<Endpoint> endpoints);
+  std::vector<Link>& links() { return links_; }
+  const std::vector<Link>& links() const { return links_; }
   // Runs every timer that is due (see timers.cc); call every kTickMs.
   void on_tick();
   // Tells every peer we are leaving.
@@ -208,6 +235,8 @@ class Node {
     // Started at an address a LAN beacon named for a known peer: the
     // answer proves nothing about the peer's own address.
     bool probe = false;
+    // The local link it travels over.
+    uint8_t link = 0;
   };
   // What a local index names: a keypair or a handshake.
   struct Slot {
@@ -220,28 +249,30 @@ class Node {
   uint32_t new_index();
   // peer_key: mac1 keyed by the peer's node id (a renewal of a live
   // session) rather than by the network.
+  // link -1: the peer's link, else the first.
   uint32_t start_initiation(const Endpoint& to, int target, const NodeId* peer,
-                            bool peer_key = false);
+                            bool peer_key = false, int link = -1);
   void send_initiation(Handshake& h, uint32_t index, const std::vector<uint8_t>& msg);
   const MacKey* find_mac1_key(std::span<const uint8_t> pkt) const;
   void on_cookie_reply(const Endpoint& from, PacketBuf* buf);
   bool accept_certificate(Handshake& h, std::span<const uint8_t> payload, const Endpoint& from);
   std::vector<uint8_t> own_payload() const;
-  void on_handshake_init(const Endpoint& from, PacketBuf* buf);
-  void on_handshake_resp(const Endpoint& from, PacketBuf* buf);
-  void on_handshake_final(const Endpoint& from, PacketBuf* buf);
-  void install_keypair(Handshake& hs, uint32_t local_index, const Endpoint& from);
+  void on_handshake_init(const Endpoint& from, PacketBuf* buf, uint8_t link);
+  void on_handshake_resp(const Endpoint& from, PacketBuf* buf, uint8_t link);
+  void on_handshake_final(const Endpoint& from, PacketBuf* buf, uint8_t link);
+  void install_keypair(Handshake& hs, uint32_t local_index, const Endpoint& from, uint8_t link);
   void drop_handshake(uint32_t index);
   // Logs "peer ... connected" once.
   void announce(Peer& peer);
   // A pool buffer of len bytes starting with the magic and type, or
   // nullptr (counted) when none is free.
   PacketBuf* handshake_buffer(PacketType type, size_t len);
-  bool send_handshake_message(const Endpoint& to, PacketType type, uint32_t idx1,
+  bool send_handshake_message(uint8_t link, const Endpoint& to, PacketType type, uint32_t idx1,
                               uint32_t idx2, bool two_indexes, const std::vector<uint8_t>& msg);
 
   // data.cc
-  void send_transport(Peer& peer, PacketType type, PacketBuf* buf);
+  // `via`: the path to send on (probes); otherwise the scheduler picks.
+  void send_transport(Peer& peer, PacketType type, PacketBuf* buf, Path* via = nullptr);
   void send_keepalive(Peer& peer);
   void send_close(Peer& peer);
   // Data waiting for a peer's new keys (kStash*): held, sent, expired.
@@ -250,7 +281,9 @@ class Node {
   void expire_stash(uint64_t now);
   void drop_stash(size_t i);
   // True when it took the buffer.
-  bool on_transport(const Endpoint& from, PacketBuf* buf);
+  bool on_transport(const Endpoint& from, PacketBuf* buf, uint8_t link);
+  // An inner packet that passed every check, to the device.
+  void deliver(PacketBuf* buf);
   void remove_peer(const NodeId& id, const char* why);
   void retire_keypair(std::unique_ptr<Keypair>& kp);
   void demote_current(Peer& peer);
@@ -259,8 +292,10 @@ class Node {
 
   // mesh.cc
   // Control messages: build the body into a pool buffer and seal it.
-  template <class Write> void send_control(Peer& peer, Write write);
-  void on_control(Peer& peer, std::span<const uint8_t> msg);
+  // `via`: the path to send on (path probes); otherwise the fastest.
+  template <class Write> void send_control(Peer& peer, Write write, Path* via = nullptr);
+  // `path`: the one it arrived over (nullptr: a single-path peer).
+  void on_control(Peer& peer, std::span<const uint8_t> msg, Path* path);
   void on_claims(Peer& peer, std::span<const uint8_t> body);
   void on_peers(Peer& peer, std::span<const uint8_t> body);
   void on_introduce(Peer& peer, std::span<const uint8_t> body);
@@ -276,6 +311,38 @@ class Node {
   void timers_candidates(uint64_t now);
   void exchange_round(uint64_t now);
   void send_seen(Peer& peer);
+
+  // multipath.cc
+  Path* find_path(Peer& peer, uint8_t link, const Endpoint& to);
+  Path* add_path(Peer& peer, uint8_t link, const Endpoint& to, uint64_t now);
+  // A packet authenticated from (link, from): counted on its path; a new
+  // way to a multi-link peer becomes a path; false when it is neither (a
+  // single-path peer that moved: roaming).
+  Path* note_path_rx(Peer& peer, uint8_t link, const Endpoint& from, size_t len, uint64_t now);
+  // The path for a packet of `wire` bytes: bulk spread over the usable
+  // paths by their links' rates, everything else on the fastest.
+  Path* choose_path(Peer& peer, bool bulk, uint32_t wire, uint64_t now);
+  Path* fastest_path(Peer& peer, const Path* other = nullptr);
+  // Hands a sealed datagram to the link: bulk goes at once or waits in
+  // the link's queue for its pacer (dropped when that is full); urgent
+  // goes at once, counted against the rate; in-order waits behind what is
+  // queued but is never dropped for want of room (path probes: their
+  // packet counts must match what went before them).
+  enum class LinkSend : uint8_t { kBulk, kUrgent, kInOrder };
+  // False when it was dropped (and the buffer returned).
+  bool send_on_link(uint8_t link, const Endpoint& to, PacketBuf* buf, LinkSend how, uint64_t now);
+  void send_path_probe(Peer& peer, Path& path, bool answer, uint32_t seq, uint64_t time_ns,
+                       uint64_t count);
+  void on_path_probe(Peer& peer, std::span<const uint8_t> body, Path* path);
+  void send_links(Peer& peer);
+  void on_links(Peer& peer, std::span<const uint8_t> body);
+  // Every link's other paths to a new peer, or to its newly told endpoints.
+  void add_link_paths(Peer& peer, const Endpoint& to, uint64_t now);
+  void timers_paths(Peer& peer, uint64_t now);
+  void update_link_status();
+  // Sets the reorder buffer's hold from the usable paths' round trips.
+  void update_hold(Peer& peer);
+  bool multipath(const Peer& peer) const { return peer.paths.size() >= 2; }
 
   // timers.cc
   uint64_t idle_keepalive_ns() const;
@@ -349,6 +416,12 @@ class Node {
   std::vector<MacKey> network_mac_keys_;
   CookieChecker cookie_checker_;
   CookieJar cookie_jar_;
+  std::vector<Link> links_;
+  // Peers whose reorder buffer holds packets (on_timer polls them).
+  std::vector<Peer*> reordering_;
+  // A path changed state: links' up/down is worked out again.
+  bool link_status_due_ = false;
+  uint64_t last_link_check_s_ = 0;
 };
 
 }  // namespace braid::engine

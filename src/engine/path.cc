@@ -67,11 +67,17 @@ bool PathMonitor::on_answer(uint32_t seq, uint64_t echoed_ns, uint64_t peer_rx_p
 }
 
 void PathMonitor::update_loss(uint64_t tx, uint64_t rx) {
+  interval_tx_ = interval_rx_ = 0;
   if (sample_count_ > 0) {
     const Sample& last = samples_[(sample_next_ + kLossWindow - 1) % kLossWindow];
     // The other side counts afresh (it restarted, or sees us at a new
     // address): the old samples compare with nothing.
-    if (rx < last.rx || tx < last.tx) sample_count_ = 0;
+    if (rx < last.rx || tx < last.tx) {
+      sample_count_ = 0;
+    } else {
+      interval_tx_ = tx - last.tx;
+      interval_rx_ = std::min(rx - last.rx, interval_tx_);
+    }
   }
   samples_[sample_next_] = Sample{tx, rx};
   sample_next_ = (sample_next_ + 1) % kLossWindow;
@@ -101,13 +107,17 @@ PathState PathMonitor::judged() const {
 
 bool PathMonitor::check(uint64_t now_ns) {
   if (state_ != PathState::kDown && unanswered_ >= kDownProbes) {
-    // The last kDownProbes probes went unanswered: down once the oldest of
-    // them has had the time the two after it took plus a round trip.
-    const Sent& s = sent_[(next_seq_ - kDownProbes) % kSentRing];
+    // Down once kDownProbes probes in a row are overdue: unanswered for
+    // longer than a round trip (and its variation) should take. Checked at
+    // each probe, that is within about three intervals of the silence.
     uint64_t timeout = std::max<uint64_t>(srtt_ns_ + 4 * rttvar_ns_, 10 * kNsPerMs);
-    uint64_t allowed = (kDownProbes - 1) * interval_ns_ + timeout;
-    if (now_ns - s.at_ns > allowed && now_ns - first_unanswered_ns_ > allowed)
-      set_state(PathState::kDown, now_ns);
+    uint32_t overdue = 0;
+    uint32_t n = std::min<uint32_t>(unanswered_, kSentRing);
+    for (uint32_t i = 1; i <= n; ++i) {
+      const Sent& s = sent_[(next_seq_ - i) % kSentRing];
+      if (now_ns - s.at_ns > timeout) ++overdue;
+    }
+    if (overdue >= kDownProbes) set_state(PathState::kDown, now_ns);
   }
   bool c = changed_;
   changed_ = false;

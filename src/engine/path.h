@@ -69,6 +69,11 @@ class PathMonitor {
   uint64_t last_change_ns() const { return last_change_ns_; }
   uint64_t last_answer_ns() const { return last_answer_ns_; }
   uint32_t unanswered() const { return unanswered_; }
+  // Packets sent over the path and received by the other side between the
+  // two latest answers (0, 0 when the latest starts a new count): what
+  // the link's rate adapts to.
+  uint64_t interval_tx() const { return interval_tx_; }
+  uint64_t interval_rx() const { return interval_rx_; }
   void set_interval(uint64_t interval_ns) { interval_ns_ = interval_ns; }
 
  private:
@@ -110,6 +115,7 @@ class PathMonitor {
   std::array<Sample, kLossWindow> samples_{};
   size_t sample_count_ = 0, sample_next_ = 0;
   uint32_t loss_permille_ = 0;
+  uint64_t interval_tx_ = 0, interval_rx_ = 0;
 };
 
 }  // namespace braid::engine

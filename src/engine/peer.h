@@ -13,6 +13,8 @@
 
 #include "crypto/aead.h"
 #include "engine/endpoint.h"
+#include "engine/path.h"
+#include "engine/reorder.h"
 #include "engine/replay.h"
 #include "identity/cert.h"
 #include "identity/prefix.h"
@@ -62,6 +64,25 @@ struct PeerStats {
   uint64_t handshakes = 0;
 };
 
+// A way to the peer (multi-link): one of our links and one of its
+// endpoints, probed on its own (path.h).
+struct Path {
+  Path(uint8_t link_index, const Endpoint& to, uint64_t interval_ns, PathTolerance tol,
+       uint64_t now_ns)
+      : link(link_index), remote(to), monitor(interval_ns, tol), created_ns(now_ns) {}
+  uint8_t link;
+  Endpoint remote;
+  PathMonitor monitor;
+  uint64_t created_ns;
+  uint64_t tx_packets = 0, tx_bytes = 0;
+  uint64_t rx_packets = 0, rx_bytes = 0;
+  uint64_t last_rx_ns = 0;
+  // The peer's end of it is a fallback-only link (its link list said so).
+  bool remote_fallback = false;
+  // The scheduler's fair-queueing finish tag: bytes sent over its share.
+  uint64_t finish = 0;
+};
+
 class Peer {
  public:
   explicit Peer(const NodeId& id) : id_(id) {}
@@ -76,6 +97,25 @@ class Peer {
   identity::Fingerprint fingerprint{};
 
   Endpoint endpoint;
+  // The link `endpoint` is reached over: handshakes, keepalives and
+  // control messages go this way (the best path, with several).
+  uint8_t link = 0;
+  // Multi-link: every way to the peer. Empty (or one) while both sides
+  // have one link: then `endpoint` is the only path, followed as it roams,
+  // and nothing is probed. Several: each probed, traffic spread over the
+  // usable ones (multipath.cc).
+  static constexpr size_t kMaxPaths = 16;
+  std::vector<Path> paths;
+  // The peer has told us its links' endpoints (it has several): a packet
+  // from a new address is a new path, not a move.
+  bool multilink = false;
+  // The scheduler's virtual time (start tag of the last packet placed).
+  uint64_t vclock = 0;
+  // Restores the order that several paths' delays disturb; created with
+  // the second path. It sequences the counters of the keypair with this
+  // local index (an index, not a pointer: keypairs come and go).
+  std::unique_ptr<ReorderBuffer> reorder;
+  uint32_t reorder_index = 0;
   // The keypair used for sending, and those it replaced, kept for receiving
   // only: the other side may still send under one of them for a while —
   // when both sides initiated at once, or until it sees our new keys

@@ -67,6 +67,13 @@ void Node::on_tick() {
     auto it = peers_.find(id);
     if (it != peers_.end()) timers_peer(*it->second, now);
   }
+  // Links' up and down: at once after a path changed, and every second
+  // for sessions coming and going.
+  if (now / kNsPerSec != last_link_check_s_) {
+    last_link_check_s_ = now / kNsPerSec;
+    link_status_due_ = true;
+  }
+  update_link_status();
 }
 
 // At most 2/5 of peer_timeout: after a lost keepalive the overdue
@@ -104,14 +111,24 @@ void Node::timers_targets(uint64_t now) {
     Target& t = targets_[i];
     if (t.node) {
       auto it = peers_.find(*t.node);
-      if (it != peers_.end() && it->second->current) continue;
+      if (it != peers_.end() && it->second->current) {
+        // A link's own peer, connected over another link: that link's way
+        // to it is one more path.
+        if (t.link >= 0 && (links_.size() > 1 || it->second->multilink))
+          for (const Endpoint& a : t.addrs) add_path(*it->second, static_cast<uint8_t>(t.link), a, now);
+        continue;
+      }
     }
     if (t.addrs.empty() || now < t.next_attempt_ns) continue;
     // An attempt still unanswered when the next is due gives way to it, so
     // the wait follows the backoff rather than kHandshakeTimeoutNs.
     if (t.pending_index != 0) drop_handshake(t.pending_index);
     const Endpoint& to = t.addrs[t.next_addr++ % t.addrs.size()];
-    t.pending_index = start_initiation(to, static_cast<int>(i), nullptr);
+    // Each address over each link in turn, unless the target is a link's.
+    int link = t.link >= 0 ? t.link
+                           : static_cast<int>((t.attempts / t.addrs.size()) % links_.size());
+    ++t.attempts;
+    t.pending_index = start_initiation(to, static_cast<int>(i), nullptr, false, link);
     t.next_attempt_ns = now + t.backoff_ns + jitter();
     t.backoff_ns = std::min(t.backoff_ns * 2, kConnectBackoffMaxNs);
   }
@@ -128,6 +145,7 @@ void Node::timers_peer(Peer& peer, uint64_t now) {
   }
   for (auto& old : peer.retired)
     if (old && now - old->created_ns > kRejectAfterTimeNs) retire_keypair(old);
+  timers_paths(peer, now);
   // (The current keypair stays past kRejectAfterTimeNs: an idle pair's
   // keepalives and control messages go under it.)
   // An unconfirmed renewal: our final message was probably lost; try again.

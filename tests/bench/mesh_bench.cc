@@ -141,7 +141,7 @@ class Mesh;
 class Host final : public engine::NodeOutput {
  public:
   Host(Mesh& mesh, uint32_t index, const engine::NodeConfig& cfg);
-  void send_udp(const engine::Endpoint& to, engine::PacketBuf* buf) override;
+  void send_udp(uint8_t link, const engine::Endpoint& to, engine::PacketBuf* buf) override;
   void write_device(engine::PacketBuf* buf) override;
   engine::Node& node() { return *node_; }
   const engine::Node& node() const { return *node_; }
@@ -208,7 +208,7 @@ Host::Host(Mesh& mesh, uint32_t index, const engine::NodeConfig& cfg)
   node_->set_local_endpoints({address(index)});
 }
 
-void Host::send_udp(const engine::Endpoint& to, engine::PacketBuf* buf) {
+void Host::send_udp(uint8_t /*link*/, const engine::Endpoint& to, engine::PacketBuf* buf) {
   Kind k = kind_of(buf->data(), buf->len);
   sent.bytes[k] += buf->len + kHeaderBytes;
   ++sent.packets[k];

@@ -40,7 +40,7 @@ void path_probe(std::span<const uint8_t> in) {
 }
 
 void links(std::span<const uint8_t> in) {
-  std::vector<Endpoint> eps;
+  std::vector<LinkEndpoint> eps;
   std::string why;
   if (!parse_links(in, &eps, &why)) return;
   if (eps.size() > kMaxLinkEndpoints) abort();

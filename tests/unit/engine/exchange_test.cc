@@ -193,13 +193,15 @@ TEST(PeerExchange, APathProbeRoundTripsInTheDocumentedLayout) {
 }
 
 TEST(PeerExchange, ALinkListRoundTripsAndRefusesWhatNoNodeCouldReach) {
-  std::vector<Endpoint> eps = {v4(9, 3210), v6(0x20, 5, 4000)};
+  std::vector<LinkEndpoint> eps = {{v4(9, 3210), false}, {v6(0x20, 5, 4000), true}};
   std::vector<uint8_t> buf(256);
   ByteWriter w(buf);
   LONGS_EQUAL(2, write_links(eps, w));
   buf.resize(w.size());
-  LONGS_EQUAL(1 + (1 + 4 + 2) + (1 + 16 + 2), buf.size());
-  std::vector<Endpoint> back;
+  LONGS_EQUAL(1 + (1 + 1 + 4 + 2) + (1 + 1 + 16 + 2), buf.size());
+  LONGS_EQUAL(0, buf[1]);
+  LONGS_EQUAL(kLinkFallback, buf[1 + 8]);
+  std::vector<LinkEndpoint> back;
   std::string why;
   CHECK_TEXT(parse_links(buf, &back, &why), why.c_str());
   CHECK(back == eps);
@@ -209,8 +211,12 @@ TEST(PeerExchange, ALinkListRoundTripsAndRefusesWhatNoNodeCouldReach) {
   std::vector<uint8_t> many = {static_cast<uint8_t>(kMaxLinkEndpoints + 1)};
   CHECK(!parse_links(many, &back, &why));
   std::vector<uint8_t> port0 = buf;
-  port0[6] = port0[7] = 0;
+  port0[7] = port0[8] = 0;
   CHECK(!parse_links(port0, &back, &why));
+  std::vector<uint8_t> flags = buf;
+  flags[1] = 2;
+  CHECK(!parse_links(flags, &back, &why));
+  STRCMP_EQUAL("unknown flags", why.c_str());
   for (size_t n = 0; n < buf.size(); ++n) {
     std::vector<uint8_t> cut(buf.begin(), buf.begin() + static_cast<ptrdiff_t>(n));
     CHECK(!parse_links(cut, &back, &why));

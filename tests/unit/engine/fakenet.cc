@@ -15,14 +15,24 @@ namespace braid::engine::test {
 Host::Host(FakeNet& net, int n, const NodeConfig& cfg)
     : net_(net), addr_(FakeNet::address(n)),
       node_(std::make_unique<Node>(cfg, net.clock, net.pool, *this)) {
-  // As the engine's interface scan would: packets to addr_ reach it.
-  node_->set_local_endpoints({addr_});
+  size_t links = std::max<size_t>(cfg.links.size(), 1);
+  for (size_t l = 0; l < links; ++l) {
+    link_addrs_.push_back(FakeNet::link_address(n, static_cast<int>(l)));
+    node_->set_link_endpoints(l, {link_addrs_.back()});
+  }
+  link_datagrams.assign(links, 0);
+  link_bytes.assign(links, 0);
+  // As the engine's interface scan would: packets to its addresses reach it.
+  node_->set_local_endpoints(link_addrs_);
 }
 
 Host::~Host() = default;
 
-void Host::send_udp(const Endpoint& to, PacketBuf* buf) {
-  Datagram d{addr_, to, std::vector<uint8_t>(buf->data(), buf->data() + buf->len)};
+void Host::send_udp(uint8_t link, const Endpoint& to, PacketBuf* buf) {
+  if (link >= link_addrs_.size()) link = 0;
+  ++link_datagrams[link];
+  link_bytes[link] += buf->len;
+  Datagram d{link_addrs_[link], to, std::vector<uint8_t>(buf->data(), buf->data() + buf->len)};
   net_.pool.put(buf);
   ++datagrams_sent;
   net_.send(std::move(d));
@@ -55,8 +65,10 @@ FakeNet::FakeNet() : pool(kBuffers, kBufferSize) {}
 
 FakeNet::~FakeNet() = default;
 
-Endpoint FakeNet::address(int n, uint16_t port) {
-  const uint8_t a[4] = {10, 0, 0, static_cast<uint8_t>(n)};
+Endpoint FakeNet::address(int n, uint16_t port) { return link_address(n, 0, port); }
+
+Endpoint FakeNet::link_address(int n, int link, uint16_t port) {
+  const uint8_t a[4] = {10, static_cast<uint8_t>(link), 0, static_cast<uint8_t>(n)};
   return Endpoint::from_bytes(4, a, port);
 }
 
@@ -75,7 +87,7 @@ Host& FakeNet::add(const NodeConfig& cfg) {
   int n = static_cast<int>(hosts_.size()) + 1;
   hosts_.push_back(std::make_unique<Host>(*this, n, cfg));
   Host& h = *hosts_.back();
-  routes_.emplace_back(h.addr(), &h);
+  for (const Endpoint& e : h.link_addrs()) routes_.emplace_back(e, &h);
   return h;
 }
 
@@ -138,6 +150,21 @@ size_t FakeNet::pump() {
   while (!queue_.empty()) {
     Datagram d = std::move(queue_.front());
     queue_.pop_front();
+    if (latency) {
+      uint64_t due = d.sent_ns + latency(d);
+      if (due > clock.now_ns()) {
+        delayed_.emplace_back(due, std::move(d));
+        continue;
+      }
+    }
+    deliver(std::move(d));
+    ++n;
+  }
+  return n;
+}
+
+void FakeNet::deliver(Datagram d) {
+  {
     Host* h = host_at(d.to);
     for (const Endpoint& e : cut_)
       if (d.to == e) h = nullptr;
@@ -160,14 +187,42 @@ size_t FakeNet::pump() {
     if (b == nullptr || d.bytes.size() > b->capacity) {
       if (b) pool.put(b);
       ++undeliverable;
-      continue;
+      return;
     }
     if (!d.bytes.empty()) memcpy(b->data(), d.bytes.data(), d.bytes.size());
     b->len = d.bytes.size();
-    h->node().on_udp_packet(d.from, b);
-    ++n;
+    uint8_t link = 0;
+    for (size_t l = 0; l < h->link_addrs().size(); ++l)
+      if (h->link_addrs()[l] == d.to) link = static_cast<uint8_t>(l);
+    h->node().on_udp_packet(d.from, b, link);
   }
-  return n;
+}
+
+void FakeNet::settle() {
+  for (int i = 0; i < 20; ++i) {
+    clock.advance_ms(50);
+    for (auto& [due, d] : delayed_) deliver(std::move(d));
+    delayed_.clear();
+    for (auto& h : hosts_) h->node().on_timer();
+    pump();
+  }
+}
+
+void FakeNet::run_fine_ms(uint64_t ms, uint64_t step_ms) {
+  for (uint64_t t = 0; t < ms; t += step_ms) {
+    clock.advance_ms(step_ms);
+    uint64_t now = clock.now_ns();
+    // Due datagrams in the order they fell due.
+    std::stable_sort(delayed_.begin(), delayed_.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    size_t i = 0;
+    for (; i < delayed_.size() && delayed_[i].first <= now; ++i) deliver(std::move(delayed_[i].second));
+    delayed_.erase(delayed_.begin(), delayed_.begin() + static_cast<ptrdiff_t>(i));
+    for (auto& h : hosts_) h->node().on_timer();
+    if (now / (Node::kTickMs * kNsPerMs) != (now - step_ms * kNsPerMs) / (Node::kTickMs * kNsPerMs))
+      for (auto& h : hosts_) h->node().on_tick();
+    pump();
+  }
 }
 
 void FakeNet::tick() {
@@ -216,6 +271,8 @@ void NetTest::setup() {
 void NetTest::teardown() {
   net->filter = nullptr;
   net->pump();
+  // What waits in link queues and reorder buffers goes out first.
+  net->settle();
   LONGS_EQUAL(FakeNet::kBuffers, net->pool.available());
   net.reset();
   log_set_level(saved_level_);

@@ -36,12 +36,21 @@ class Host final : public NodeOutput {
   Host(FakeNet& net, int n, const NodeConfig& cfg);
   ~Host() override;
 
-  void send_udp(const Endpoint& to, PacketBuf* buf) override;
+  void send_udp(uint8_t link, const Endpoint& to, PacketBuf* buf) override;
   void write_device(PacketBuf* buf) override;
 
   Node& node() { return *node_; }
   const Node& node() const { return *node_; }
   const Endpoint& addr() const { return addr_; }
+  // Multi-link: the address of each of its links (link 0's is addr();
+  // link L's is 10.L.0.n). Datagrams carry the sending link's address and
+  // reach the link whose address they are sent to.
+  const std::vector<Endpoint>& link_addrs() const { return link_addrs_; }
+  // Datagrams it sent over each link.
+  std::vector<uint64_t> link_datagrams, link_bytes;
+  // What the node reported with link_status (link -> up), in order.
+  std::vector<std::pair<uint8_t, bool>> link_events;
+  void link_status(uint8_t link, bool up) override { link_events.emplace_back(link, up); }
   // A packet read from the device, handed to the node in a pool buffer.
   void device_packet(const std::vector<uint8_t>& bytes);
   // Makes this node's first target the given host.
@@ -56,6 +65,7 @@ class Host final : public NodeOutput {
  private:
   FakeNet& net_;
   Endpoint addr_;
+  std::vector<Endpoint> link_addrs_;
   std::unique_ptr<Node> node_;
 };
 
@@ -102,6 +112,17 @@ class FakeNet {
   void tick();
   // Moves the clock by ms in kTickMs steps, ticking at each.
   void run_ms(uint64_t ms);
+  // Moves the clock by ms in steps of step_ms: every node's on_timer (its
+  // pacers and reorder buffers) at each step, on_tick every kTickMs, and
+  // datagrams delivered once `latency` says they are due.
+  void run_fine_ms(uint64_t ms, uint64_t step_ms = 1);
+  // Sends what link queues and reorder buffers hold and delivers what is
+  // in flight (a second of quiet without timers).
+  void settle();
+  // One-way delay of a datagram (nullptr: none); used by run_fine_ms.
+  std::function<uint64_t(const Datagram&)> latency;
+  // The address of link `link` of node n (link 0: address(n)).
+  static Endpoint link_address(int n, int link, uint16_t port = kPort);
 
   FakeClock clock;
   BufferPool pool;
@@ -131,6 +152,9 @@ class FakeNet {
   std::vector<std::unique_ptr<Host>> hosts_;
   std::vector<std::pair<Endpoint, Host*>> routes_;
   std::deque<Datagram> queue_;
+  // Datagrams in flight with a latency, and when each is due.
+  std::vector<std::pair<uint64_t, Datagram>> delayed_;
+  void deliver(Datagram d);
 };
 
 // A fake inner packet: a 4-byte sequence number, then `len - 4` bytes of a
