@@ -32,6 +32,7 @@ namespace {
 // Enough buffers for a full receive batch, a full send batch and the
 // copies hub mode makes, with room to spare.
 constexpr size_t kPoolBuffers = 1024;
+constexpr size_t kMultiLinkPoolBuffers = 4096;
 // Device packets read per wake-up before the batch is sent.
 constexpr size_t kDeviceBatch = UdpSocket::kBatch;
 // With offloads one read can be a 64 KiB TCP super-packet: fewer per
@@ -48,7 +49,10 @@ class Engine final : public NodeOutput {
   explicit Engine(UniqueFd ipc);
   int run();
 
-  void send_udp(const Endpoint& to, PacketBuf* buf) override { udp_->queue(to, buf); }
+  void send_udp(uint8_t link, const Endpoint& to, PacketBuf* buf) override {
+    socks_[link < socks_.size() ? link : 0]->queue(to, buf);
+  }
+  void link_status(uint8_t link, bool up) override { report_link(link, up); }
   void write_device(PacketBuf* buf) override;
 
  private:
@@ -58,15 +62,20 @@ class Engine final : public NodeOutput {
   void on_device_readable();
   void read_device_packets();
   void read_device_super_packets();
-  void on_udp_readable();
+  void on_udp_readable(uint8_t link);
   void on_tick();
   void send_beacon();
   void shutdown(int status);
   // Tells the parent that link `index` (0 for the implicit link) went up
   // or down; it runs the status hook. Only once running and after Ready
   // went out: the parent takes LinkStatus in its running state only.
-  // (maybe_unused until the path monitor reports through it.)
-  [[maybe_unused]] void report_link(uint8_t index, bool up);
+  void report_link(uint8_t index, bool up);
+  // Sends every socket's queued datagrams.
+  void flush();
+  // Keeps a precise timer for the node's pacers and reorder buffers.
+  void arm_pacing();
+  void rescan_endpoints();
+  void log_counters();
 
   EventBasePtr base_;
   SystemClock clock_;
@@ -87,12 +96,16 @@ class Engine final : public NodeOutput {
   bool vnet_ = false;
   std::unique_ptr<uint8_t[]> super_buf_;
   std::unique_ptr<GroBatch> gro_;
-  std::unique_ptr<UdpSocket> udp_;
-  // After udp_: destroyed first, while the socket it uses is still open.
+  // One socket per link (index = link; one without link sections).
+  std::vector<std::unique_ptr<UdpSocket>> socks_;
+  std::vector<uint16_t> ports_;
+  // After socks_: destroyed first, while the socket it uses is still open.
   std::unique_ptr<LanBeacon> beacon_;
   std::unique_ptr<Node> node_;
   std::unique_ptr<Event> device_ev_;
-  std::unique_ptr<Event> udp_ev_;
+  std::vector<std::unique_ptr<Event>> udp_evs_;
+  std::unique_ptr<Timer> pace_;
+  uint64_t pace_at_ns_ = UINT64_MAX;
   std::unique_ptr<Timer> tick_;
   // Asks the home gateway to forward udp_port_ (its own worker thread).
   std::unique_ptr<PortMapper> portmap_;
@@ -123,7 +136,7 @@ int Engine::run() {
   ipc::encode(ipc::Hello{static_cast<uint32_t>(getpid())}, &hello);
   channel_->send(ipc::MsgType::kHello, hello);
   event_base_dispatch(base_.get());
-  if (node_) udp_->flush();
+  if (node_) flush();
   return status_;
 }
 
@@ -142,7 +155,8 @@ void Engine::shutdown(int status) {
   if (node_) {
     if (known_peers_) known_peers_->save(*node_, clock_.unix_s());
     node_->close_all();
-    udp_->flush();
+    node_->on_timer();
+    flush();
   }
   // Removes the gateway's mapping: bounded well within the parent's grace
   // period for the engine to exit.
@@ -272,8 +286,19 @@ void Engine::start() {
   size_t mtu = device_info_.mtu;
   size_t frame = mtu + (device_info_.type == ipc::DeviceType::kTap ? kEthernetHeaderLen : 0);
   size_t bufsize = std::max<size_t>(2048, kTransportOverhead + frame + 64);
-  pool_ = std::make_unique<BufferPool>(kPoolBuffers, bufsize);
-  udp_ = std::make_unique<UdpSocket>(std::move(udp_fd_), udp_family_, *pool_);
+  // Multi-link holds packets too: in each link's queue and in each
+  // peer's reorder buffer.
+  pool_ = std::make_unique<BufferPool>(links_.empty() ? kPoolBuffers : kMultiLinkPoolBuffers,
+                                       bufsize);
+  if (udp_fd_) {
+    socks_.push_back(std::make_unique<UdpSocket>(std::move(udp_fd_), udp_family_, *pool_));
+    ports_.push_back(udp_port_);
+  }
+  for (size_t i = 0; i < link_fds_.size(); ++i) {
+    int family = links_[i].family == 4 ? AF_INET : AF_INET6;
+    socks_.push_back(std::make_unique<UdpSocket>(std::move(link_fds_[i]), family, *pool_));
+    ports_.push_back(links_[i].port);
+  }
   ifreq ifr{};
   vnet_ = ioctl(device_fd_.get(), TUNGETIFF, &ifr) == 0 && (ifr.ifr_flags & IFF_VNET_HDR);
   if (vnet_) {
@@ -309,34 +334,66 @@ void Engine::start() {
   }
   nc.claims = claims_;
   nc.lan_discovery = config_.lan_discovery;
+  for (const ipc::LinkInfo& l : links_) {
+    LinkConfig lc;
+    lc.name = l.name;
+    lc.bandwidth = l.bandwidth;
+    lc.weight = l.weight;
+    lc.fallback_only = l.fallback_only;
+    lc.tolerance.loss_permille = l.loss_tolerance_permille;
+    lc.tolerance.latency_ns = uint64_t{l.latency_tolerance_ms} * kNsPerMs;
+    // A dual-stack socket reaches both families; one bound to an IPv6
+    // address fails to send to IPv4, and that path simply never answers.
+    lc.v4 = true;
+    lc.v6 = l.family == 6;
+    nc.links.push_back(lc);
+  }
+  nc.probe_interval_ns = uint64_t{config_.probe_interval_ms} * kNsPerMs;
+  nc.priority_copies = config_.priority_copies;
   for (const auto& c : claims_) log_info("claiming %s", identity::format_prefix(c).c_str());
   node_ = std::make_unique<Node>(nc, clock_, *pool_, *this);
   sodium_memzero(identity_.static_private.data(), identity_.static_private.size());
   sodium_memzero(nc.static_private.data(), nc.static_private.size());
-  for (const auto& name : config_.peers) node_->add_target(name);
+  for (size_t i = 0; i < config_.peers.size(); ++i)
+    node_->add_target(config_.peers[i], i < config_.peer_links.size() && config_.peer_links[i] != 255
+                                            ? config_.peer_links[i]
+                                            : -1);
   if (config_.state_file) {
     known_peers_ = std::make_unique<KnownPeers>("/state/peers");
     known_peers_->load(*node_, clock_.now_ns(), clock_.unix_s());
   }
-  node_->set_local_endpoints(scan_local_endpoints(udp_->fd(), udp_port_));
+  rescan_endpoints();
+  // Beacons and the gateway's port mapping serve the first link (without
+  // link sections, the one socket).
+  int family0 = udp_family_;
+  if (!links_.empty()) family0 = links_[0].family == 4 ? AF_INET : AF_INET6;
   if (config_.lan_discovery) {
-    beacon_ = std::make_unique<LanBeacon>(udp_->fd(), udp_family_, udp_port_,
+    beacon_ = std::make_unique<LanBeacon>(socks_[0]->fd(), family0, ports_[0],
                                           device_info_.ifname);
     send_beacon();
   }
 
   device_ev_ = std::make_unique<Event>(base_.get(), device_fd_.get(), EV_READ | EV_PERSIST,
                                        [this](int, short) { on_device_readable(); });
-  udp_ev_ = std::make_unique<Event>(base_.get(), udp_->fd(), EV_READ | EV_PERSIST,
-                                    [this](int, short) { on_udp_readable(); });
+  for (size_t i = 0; i < socks_.size(); ++i) {
+    udp_evs_.push_back(std::make_unique<Event>(
+        base_.get(), socks_[i]->fd(), EV_READ | EV_PERSIST,
+        [this, i](int, short) { on_udp_readable(static_cast<uint8_t>(i)); }));
+    udp_evs_.back()->add();
+  }
   device_ev_->add();
-  udp_ev_->add();
+  pace_ = std::make_unique<Timer>(base_.get(), [this] {
+    pace_at_ns_ = UINT64_MAX;
+    node_->on_timer();
+    flush();
+    arm_pacing();
+  });
   tick_ = std::make_unique<Timer>(base_.get(), [this] { on_tick(); });
   tick_->start(static_cast<int>(Node::kTickMs));
   log_info("node %s up on %s (mtu %u)", short_id(node_->id()).c_str(),
            device_info_.ifname.c_str(), device_info_.mtu);
-  if (config_.port_forwarding && udp_port_ != 0)
-    portmap_ = std::make_unique<PortMapper>(udp_port_);
+  if (config_.port_forwarding && ports_[0] != 0)
+    portmap_ = std::make_unique<PortMapper>(ports_[0]);
   channel_->send(ipc::MsgType::kReady, {});
 }
 
@@ -345,7 +402,8 @@ void Engine::on_device_readable() {
     read_device_super_packets();
   else
     read_device_packets();
-  udp_->flush();
+  flush();
+  arm_pacing();
 }
 
 void Engine::read_device_super_packets() {
@@ -376,16 +434,41 @@ void Engine::read_device_packets() {
   }
 }
 
-void Engine::on_udp_readable() {
+void Engine::on_udp_readable(uint8_t link) {
   // Bounded so the device side gets its turn under a flood.
   for (int round = 0; round < 4; ++round) {
-    size_t n = udp_->receive([this](const Endpoint& from, PacketBuf* b) {
-      node_->on_udp_packet(from, b);
+    size_t n = socks_[link]->receive([this, link](const Endpoint& from, PacketBuf* b) {
+      node_->on_udp_packet(from, b, link);
     });
     if (n < UdpSocket::kBatch) break;
   }
   if (gro_) gro_->flush();
-  udp_->flush();
+  flush();
+  arm_pacing();
+}
+
+void Engine::flush() {
+  for (auto& s : socks_) s->flush();
+}
+
+void Engine::arm_pacing() {
+  uint64_t at = node_->next_timer_ns();
+  if (at == UINT64_MAX || at >= pace_at_ns_) return;
+  uint64_t now = clock_.now_ns();
+  pace_at_ns_ = at;
+  // Rounded up: early, the pacer would still have nothing to give.
+  pace_->start_us(at > now ? (at - now + 999) / 1000 : 0);
+}
+
+void Engine::rescan_endpoints() {
+  std::vector<Endpoint> all;
+  for (size_t i = 0; i < socks_.size(); ++i) {
+    const char* ifname = i < links_.size() ? links_[i].ifname.c_str() : nullptr;
+    std::vector<Endpoint> mine = scan_local_endpoints(socks_[i]->fd(), ports_[i], ifname);
+    all.insert(all.end(), mine.begin(), mine.end());
+    if (!links_.empty()) node_->set_link_endpoints(i, std::move(mine));
+  }
+  node_->set_local_endpoints(std::move(all));
 }
 
 void Engine::write_device(PacketBuf* buf) {
@@ -412,41 +495,71 @@ void Engine::on_tick() {
   if (ticks_ % kBeaconTicks == kBeaconTicks - 1) {
     // Addresses change (DHCP, roaming): what decides whether a peer sees
     // us through a NAT is rescanned as often as beacons go.
-    node_->set_local_endpoints(scan_local_endpoints(udp_->fd(), udp_port_));
+    rescan_endpoints();
     if (beacon_) send_beacon();
   }
   // With -v -v the counters are logged every ten seconds: the quickest way
   // to see why packets go missing.
-  if (++ticks_ % 100 == 0 && log_level() >= LogLevel::kDebug) {
-    const Counters& c = node_->counters();
-    log_debug("counters: rx %llu tx %llu dev-rx %llu dev-tx %llu drops: foreign %llu "
-              "malformed %llu index %llu auth %llu replay %llu expired %llu no-peer %llu "
-              "no-buffer %llu rate %llu mac %llu unauthorized %llu; cookies sent %llu "
-              "received %llu; handshakes ok %llu failed %llu refused %llu; send errors %llu; "
-              "device errors %llu malformed %llu; truncated %llu; mesh: no-route %llu "
-              "control rx %llu tx %llu bad %llu claims-refused %llu learnt %llu beacons %llu "
-              "candidates %zu; held for new keys %llu dropped %llu",
-              (unsigned long long)c.rx_packets, (unsigned long long)udp_->sent(),
-              (unsigned long long)c.device_rx, (unsigned long long)c.device_tx,
-              (unsigned long long)c.drop_foreign, (unsigned long long)c.drop_malformed,
-              (unsigned long long)c.drop_unknown_index, (unsigned long long)c.drop_auth,
-              (unsigned long long)c.drop_replay, (unsigned long long)c.drop_expired,
-              (unsigned long long)c.drop_no_peer, (unsigned long long)c.drop_no_buffer,
-              (unsigned long long)c.drop_rate_limited, (unsigned long long)c.drop_mac,
-              (unsigned long long)c.drop_unauthorized, (unsigned long long)c.cookie_sent,
-              (unsigned long long)c.cookie_received, (unsigned long long)c.handshake_ok,
-              (unsigned long long)c.handshake_failed, (unsigned long long)c.handshake_refused,
-              (unsigned long long)udp_->send_errors(),
-              (unsigned long long)device_errors_, (unsigned long long)device_malformed_,
-              (unsigned long long)udp_->truncated(), (unsigned long long)c.drop_no_route,
-              (unsigned long long)c.control_rx, (unsigned long long)c.control_tx,
-              (unsigned long long)c.drop_control, (unsigned long long)c.claims_refused,
-              (unsigned long long)c.peers_learnt, (unsigned long long)c.beacons_rx,
-              node_->candidates().size(), (unsigned long long)c.stashed,
-              (unsigned long long)c.drop_stash);
-  }
-  udp_->flush();
+  if (++ticks_ % 100 == 0 && log_level() >= LogLevel::kDebug) log_counters();
+  flush();
+  arm_pacing();
   tick_->start(static_cast<int>(Node::kTickMs));
+}
+
+void Engine::log_counters() {
+  uint64_t sent = 0, send_errors = 0, truncated = 0;
+  for (auto& s : socks_) {
+    sent += s->sent();
+    send_errors += s->send_errors();
+    truncated += s->truncated();
+  }
+  const Counters& c = node_->counters();
+  log_debug("counters: rx %llu tx %llu dev-rx %llu dev-tx %llu drops: foreign %llu "
+            "malformed %llu index %llu auth %llu replay %llu expired %llu no-peer %llu "
+            "no-buffer %llu rate %llu mac %llu unauthorized %llu; cookies sent %llu "
+            "received %llu; handshakes ok %llu failed %llu refused %llu; send errors %llu; "
+            "device errors %llu malformed %llu; truncated %llu; mesh: no-route %llu "
+            "control rx %llu tx %llu bad %llu claims-refused %llu learnt %llu beacons %llu "
+            "candidates %zu; held for new keys %llu dropped %llu; link queues full %llu, path "
+            "changes %llu",
+            (unsigned long long)c.rx_packets, (unsigned long long)sent,
+            (unsigned long long)c.device_rx, (unsigned long long)c.device_tx,
+            (unsigned long long)c.drop_foreign, (unsigned long long)c.drop_malformed,
+            (unsigned long long)c.drop_unknown_index, (unsigned long long)c.drop_auth,
+            (unsigned long long)c.drop_replay, (unsigned long long)c.drop_expired,
+            (unsigned long long)c.drop_no_peer, (unsigned long long)c.drop_no_buffer,
+            (unsigned long long)c.drop_rate_limited, (unsigned long long)c.drop_mac,
+            (unsigned long long)c.drop_unauthorized, (unsigned long long)c.cookie_sent,
+            (unsigned long long)c.cookie_received, (unsigned long long)c.handshake_ok,
+            (unsigned long long)c.handshake_failed, (unsigned long long)c.handshake_refused,
+            (unsigned long long)send_errors,
+            (unsigned long long)device_errors_, (unsigned long long)device_malformed_,
+            (unsigned long long)truncated, (unsigned long long)c.drop_no_route,
+            (unsigned long long)c.control_rx, (unsigned long long)c.control_tx,
+            (unsigned long long)c.drop_control, (unsigned long long)c.claims_refused,
+            (unsigned long long)c.peers_learnt, (unsigned long long)c.beacons_rx,
+            node_->candidates().size(), (unsigned long long)c.stashed,
+            (unsigned long long)c.drop_stash, (unsigned long long)c.drop_link_queue,
+            (unsigned long long)c.path_changes);
+  // Multi-link: each link and each path to each peer.
+  if (links_.empty()) return;
+  for (const Link& l : node_->links())
+    log_debug("link %s: %s tx %llu pkts %llu bytes rx %llu pkts %llu bytes, queue %zu, "
+              "dropped %llu", l.name().c_str(), l.up ? "up" : "down",
+              (unsigned long long)l.stats.tx_packets, (unsigned long long)l.stats.tx_bytes,
+              (unsigned long long)l.stats.rx_packets, (unsigned long long)l.stats.rx_bytes,
+              l.queued(), (unsigned long long)l.stats.drop_queue);
+  for (const Peer* p : node_->peers())
+    for (const Path& path : p->paths)
+      log_debug("path %s %s -> %s: %s rtt %llu.%03llu ms var %llu.%03llu loss %u.%u%% tx %llu "
+                "rx %llu", p->name().c_str(), node_->links()[path.link].name().c_str(),
+                path.remote.str().c_str(), path_state_name(path.monitor.state()),
+                (unsigned long long)(path.monitor.srtt_ns() / kNsPerMs),
+                (unsigned long long)(path.monitor.srtt_ns() / 1000 % 1000),
+                (unsigned long long)(path.monitor.rttvar_ns() / kNsPerMs),
+                (unsigned long long)(path.monitor.rttvar_ns() / 1000 % 1000),
+                path.monitor.loss_permille() / 10, path.monitor.loss_permille() % 10,
+                (unsigned long long)path.tx_packets, (unsigned long long)path.rx_packets);
 }
 
 }  // namespace
