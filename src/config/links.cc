@@ -143,6 +143,15 @@ std::string bind_key(const LinkSpec& link) {
   return canonical_ip(link.bind, &canonical) ? canonical : link.bind;
 }
 
+// Whether the kernel would refuse the second of two sockets on one port:
+// their addresses overlap (the same, or either on all addresses) and no
+// two different devices keep them apart.
+bool sockets_overlap(const LinkSpec& a, const LinkSpec& b) {
+  bool same_address = a.bind.empty() || b.bind.empty() || bind_key(a) == bind_key(b);
+  bool same_device = a.device.empty() || b.device.empty() || a.device == b.device;
+  return same_address && same_device;
+}
+
 }  // namespace
 
 LinkHeader parse_link_header(std::string_view section, std::string* name) {
@@ -182,10 +191,10 @@ std::string check_links(const Config& cfg, size_t* at) {
       if (links[j].name == links[i].name)
         return quoted(links[i]) + " is defined twice: link names must be unique";
       uint16_t other_port = links[j].port != 0 ? links[j].port : cfg.port;
-      if (bind_key(links[j]) == bind_key(links[i]) && links[j].device == links[i].device &&
-          other_port == port)
-        return quoted(links[i]) + ": same bind, device and port as " + quoted(links[j]) +
-               ": each link needs a socket of its own";
+      if (other_port == port && sockets_overlap(links[i], links[j]))
+        return quoted(links[i]) + ": port " + std::to_string(port) + " is taken by " +
+               quoted(links[j]) + " (two links share a port only with different bind "
+               "addresses or different devices): give one of them another port";
     }
   }
   bool all_fallback = !links.empty();

@@ -34,7 +34,8 @@ std::span<const LinkKey> link_keys();
 const LinkKey* find_link_key(std::string_view name);
 
 // The rules for each link and for the links together (names unique, no
-// two sockets alike, not every link a fallback). "" when they hold; else
+// two sockets the kernel would refuse on one port, not every link a
+// fallback). "" when they hold; else
 // the message, which names the link, and *at is the index of the link at
 // fault so the file parser can name its line.
 std::string check_links(const Config& cfg, size_t* at);

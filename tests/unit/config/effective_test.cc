@@ -91,6 +91,7 @@ Config unusual_links() {
   LinkSpec backup;
   backup.name = "123456789012345";
   backup.device = "wwan0";
+  backup.port = 2;  // lte takes the [network] port on its address
   c.links = {fibre, lte, backup};
   return c;
 }
