@@ -51,7 +51,36 @@ check_bad() {  # LINE TEXT: a file whose error is on LINE
 check_bad 5 $'[device]\ntype = tun\n\n[network]\nprot = 3210\n[security]\nshared_key = k'
 check_bad 2 $'[device]\ntype = tunn\n[security]\nshared_key = k'
 check_bad 1 $'[nosuchsection]\n[security]\nshared_key = k'
+# [link NAME] sections: a link without bind or device is reported at its
+# header, a bad value at its line, a port two links cannot share at the
+# second link's header.
+check_bad 3 $'[security]\nshared_key = k\n[link lte]\nbandwidth = 20mbit'
+check_bad 4 $'[security]\nshared_key = k\n[link lte]\ndevice = wwan0/1'
+check_bad 6 $'[security]\nshared_key = k\n[link fibre]\nbind = 192.0.2.10\n\n[link lte]\ndevice = wwan0'
+check_bad 2 $'[security]\n[link "bad name"]\nshared_key = k'
 log "bad files: FILE:LINE named, non-zero exit"
+
+# The issue's multi-link example reads back with its links last.
+cat >"$work/links.conf" <<'CONF'
+[security]
+shared_key = k
+[link "fibre"]
+bind = 192.0.2.10
+port = 3211
+bandwidth = 100mbit
+[link "lte"]
+device = wwan0
+bandwidth = 20000kbit
+[link "backup"]
+device = eth2
+fallback_only = yes
+CONF
+out=$("$BRAID" -n --config "$work/links.conf" 2>&1) || fail "braid -n refused the links example: $out"
+for want in '[link "fibre"]' 'bandwidth = 100mbit' '[link "lte"]' 'bandwidth = 20mbit' \
+            '[link "backup"]' 'fallback_only = yes'; do
+  grep -qF -- "$want" <<<"$out" || fail "effective config lacks '$want'"
+done
+log "link sections printed back"
 
 rc=0; "$BRAID" -n --config "$work/does-not-exist.conf" >/dev/null 2>&1 || rc=$?
 [[ $rc -ne 0 ]] || fail "braid -n accepted a missing --config file"
