@@ -69,10 +69,11 @@ void Node::send_transport(Peer& peer, PacketType type, PacketBuf* buf, Path* via
     peer.last_data_ns = now;
     if (peer.awaiting_reply_ns == 0) peer.awaiting_reply_ns = now;
   }
-  // Bulk is paced and spread; the priority lane, keepalives and control
-  // messages go at once over the fastest path. Probes keep their place.
+  // Bulk is paced and spread; the priority lane, keepalives, control
+  // messages and path probes go at once (probes over their own path,
+  // the rest over the fastest): they measure the path, not our queue.
   bool bulk = data && !is_priority({buf->data(), buf->len}, cfg_.tap);
-  LinkSend how = via ? LinkSend::kInOrder : bulk ? LinkSend::kBulk : LinkSend::kUrgent;
+  LinkSend how = bulk ? LinkSend::kBulk : LinkSend::kUrgent;
   Path* path = via ? via : choose_path(peer, bulk, wire_bytes(buf->len + kTransportOverhead, true), now);
   uint64_t counter = kp->send_counter++;
   size_t len = buf->len;
@@ -311,6 +312,7 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf, uint8_t link) {
     if (kp.local_index != peer.reorder_index && &kp == peer.current.get()) {
       peer.reorder->flush();
       peer.reorder_index = kp.local_index;
+      for (Path& p : peer.paths) p.bulk_max = p.bulk_rx_ns = 0;
     }
     sequenced = kp.local_index == peer.reorder_index;
   }
@@ -334,6 +336,7 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf, uint8_t link) {
   buf->len = len;
   if (hold) {
     peer.reorder->push(h.counter, buf, now);
+    if (path) note_bulk(peer, *path, h.counter, now);
     if (peer.reorder->held() > 0 &&
         std::find(reordering_.begin(), reordering_.end(), &peer) == reordering_.end())
       reordering_.push_back(&peer);

@@ -549,7 +549,16 @@ void Engine::log_counters() {
               (unsigned long long)l.stats.tx_packets, (unsigned long long)l.stats.tx_bytes,
               (unsigned long long)l.stats.rx_packets, (unsigned long long)l.stats.rx_bytes,
               l.queued(), (unsigned long long)l.stats.drop_queue);
-  for (const Peer* p : node_->peers())
+  for (const Peer* p : node_->peers()) {
+    if (p->reorder) {
+      const ReorderBuffer::Stats& r = p->reorder->stats();
+      log_debug("reorder %s: hold %llu ms, held %zu; in order %llu, reordered %llu, late %llu, "
+                "gaps given up %llu, overflow %llu", p->name().c_str(),
+                (unsigned long long)(p->reorder->hold() / kNsPerMs), p->reorder->held(),
+                (unsigned long long)r.in_order, (unsigned long long)r.reordered,
+                (unsigned long long)r.late, (unsigned long long)r.gaps_skipped,
+                (unsigned long long)r.overflow);
+    }
     for (const Path& path : p->paths)
       log_debug("path %s %s -> %s: %s rtt %llu.%03llu ms var %llu.%03llu loss %u.%u%% tx %llu "
                 "rx %llu", p->name().c_str(), node_->links()[path.link].name().c_str(),
@@ -560,6 +569,7 @@ void Engine::log_counters() {
                 (unsigned long long)(path.monitor.rttvar_ns() / 1000 % 1000),
                 path.monitor.loss_permille() / 10, path.monitor.loss_permille() % 10,
                 (unsigned long long)path.tx_packets, (unsigned long long)path.rx_packets);
+  }
 }
 
 }  // namespace

@@ -32,6 +32,9 @@ constexpr uint64_t kMaxHoldNs = 500 * kNsPerMs;
 constexpr uint64_t kForgetPathNs = 120 * kNsPerSec;
 // Data within this long makes a peer's paths active: probed every interval.
 constexpr uint64_t kActiveNs = 1 * kNsPerSec;
+// A path that brought bulk data within this long is one the peer spreads
+// its traffic over (note_bulk).
+constexpr uint64_t kBulkPathActiveNs = 100 * kNsPerMs;
 // Fixed-point scale of the fair-queueing tags (bytes x scale / share).
 constexpr uint64_t kTagScale = 1000000;
 
@@ -154,15 +157,8 @@ bool Node::send_on_link(uint8_t link, const Endpoint& to, PacketBuf* buf, LinkSe
       break;
     case LinkSend::kBulk:
       now_ok = l.send_now(wire, now);
-      if (!now_ok && !l.enqueue(to, buf, wire, false)) {
+      if (!now_ok && !l.enqueue(to, buf, wire)) {
         ++counters_.drop_link_queue;
-        pool_.put(buf);
-        return false;
-      }
-      break;
-    case LinkSend::kInOrder:
-      now_ok = l.send_now(wire, now);
-      if (!now_ok && !l.enqueue(to, buf, wire, true)) {
         pool_.put(buf);
         return false;
       }
@@ -219,7 +215,8 @@ void Node::on_path_probe(Peer& peer, std::span<const uint8_t> body, Path* path) 
   }
   uint64_t now = clock_.now_ns();
   if (path->monitor.on_answer(m.seq, m.time_ns, m.count, now))
-    links_[path->link].adapt(path->monitor.interval_tx(), path->monitor.interval_rx(), now,
+    links_[path->link].adapt(path->monitor.interval_tx(), path->monitor.interval_rx(),
+                             path->monitor.last_rtt_ns(), path->monitor.min_rtt_ns(), now,
                              cfg_.probe_interval_ns);
 }
 
@@ -263,17 +260,52 @@ void Node::update_hold(Peer& peer) {
     var = std::max(var, p.monitor.rttvar_ns());
   }
   uint64_t hold = usable < 2 ? kHoldMarginNs : hi - lo + 2 * var + kHoldMarginNs;
-  peer.reorder->set_hold(std::min(hold, kMaxHoldNs));
+  peer.reorder->set_hold(std::min(hold + peer.reorder_extra_ns, kMaxHoldNs));
+}
+
+// Bulk data leaves the peer in counter order over each path (its link
+// queues are FIFO, and so, nearly always, is the way): once every path
+// that carries bulk has delivered a counter above a gap, the gap's packet
+// is lost, not late, and waiting out the hold for it would only stall the
+// session. (Urgent packets overtake queues, so only bulk counts here.)
+void Node::note_bulk(Peer& peer, Path& path, uint64_t counter, uint64_t now) {
+  path.bulk_max = std::max(path.bulk_max, counter);
+  path.bulk_rx_ns = now;
+  if (peer.reorder->held() == 0) return;
+  uint64_t lowest = UINT64_MAX;
+  for (const Path& p : peer.paths)
+    if (p.bulk_rx_ns != 0 && now - p.bulk_rx_ns <= kBulkPathActiveNs)
+      lowest = std::min(lowest, p.bulk_max);
+  if (lowest != UINT64_MAX) peer.reorder->give_up_below(lowest);
+}
+
+// Our probes' round trips say how far apart our paths are, not how long
+// the peer's packets wait in its queues and its providers' on the way
+// here: a packet that arrives after its gap was given up says the hold
+// was too short. The extra doubles then, and fades by 1/64 a tick.
+void Node::adapt_hold(Peer& peer) {
+  if (!peer.reorder) return;
+  uint64_t late = peer.reorder->stats().late;
+  if (late != peer.reorder_late) {
+    peer.reorder_late = late;
+    peer.reorder_extra_ns = std::min(std::max(2 * peer.reorder_extra_ns, 10 * kNsPerMs), kMaxHoldNs);
+  } else {
+    peer.reorder_extra_ns -= peer.reorder_extra_ns / 64;
+  }
+  update_hold(peer);
 }
 
 void Node::timers_paths(Peer& peer, uint64_t now) {
   if (!multipath(peer) || !peer.current) return;
+  adapt_hold(peer);
   bool active = peer.last_data_ns != 0 && now - peer.last_data_ns < kActiveNs;
   bool changed = false;
   for (size_t i = 0; i < peer.paths.size(); ++i) {
     Path& p = peer.paths[i];
     if (now >= p.monitor.next_probe_ns(active)) {
-      uint64_t count = p.tx_packets;
+      // The probe goes ahead of what waits for the link's pacer: it counts
+      // only what went before it.
+      uint64_t count = p.tx_packets - links_[p.link].queued_to(p.remote);
       uint32_t seq = p.monitor.on_sent(now, count);
       send_path_probe(peer, peer.paths[i], false, seq, now, count);
     }

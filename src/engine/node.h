@@ -325,10 +325,8 @@ class Node {
   Path* fastest_path(Peer& peer, const Path* other = nullptr);
   // Hands a sealed datagram to the link: bulk goes at once or waits in
   // the link's queue for its pacer (dropped when that is full); urgent
-  // goes at once, counted against the rate; in-order waits behind what is
-  // queued but is never dropped for want of room (path probes: their
-  // packet counts must match what went before them).
-  enum class LinkSend : uint8_t { kBulk, kUrgent, kInOrder };
+  // goes at once, counted against the rate.
+  enum class LinkSend : uint8_t { kBulk, kUrgent };
   // False when it was dropped (and the buffer returned).
   bool send_on_link(uint8_t link, const Endpoint& to, PacketBuf* buf, LinkSend how, uint64_t now);
   void send_path_probe(Peer& peer, Path& path, bool answer, uint32_t seq, uint64_t time_ns,
@@ -340,8 +338,13 @@ class Node {
   void add_link_paths(Peer& peer, const Endpoint& to, uint64_t now);
   void timers_paths(Peer& peer, uint64_t now);
   void update_link_status();
-  // Sets the reorder buffer's hold from the usable paths' round trips.
+  // Sets the reorder buffer's hold from the usable paths' round trips,
+  // plus what late arrivals have shown the peer's queues add.
   void update_hold(Peer& peer);
+  void adapt_hold(Peer& peer);
+  // Bulk data `counter` arrived over `path`: gaps below what every path
+  // in use has passed are losses, given up at once.
+  void note_bulk(Peer& peer, Path& path, uint64_t counter, uint64_t now);
   bool multipath(const Peer& peer) const { return peer.paths.size() >= 2; }
 
   // timers.cc

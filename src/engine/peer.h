@@ -79,6 +79,10 @@ struct Path {
   uint64_t last_rx_ns = 0;
   // The peer's end of it is a fallback-only link (its link list said so).
   bool remote_fallback = false;
+  // The highest counter of bulk data (which the peer's link queue keeps
+  // in order) of the sequenced session received over it, and when.
+  uint64_t bulk_max = 0;
+  uint64_t bulk_rx_ns = 0;
   // The scheduler's fair-queueing finish tag: bytes sent over its share.
   uint64_t finish = 0;
 };
@@ -116,6 +120,10 @@ class Peer {
   // local index (an index, not a pointer: keypairs come and go).
   std::unique_ptr<ReorderBuffer> reorder;
   uint32_t reorder_index = 0;
+  // Hold beyond the paths' spread that late arrivals have asked for, and
+  // the buffer's count of them when last looked at (multipath.cc).
+  uint64_t reorder_extra_ns = 0;
+  uint64_t reorder_late = 0;
   // The keypair used for sending, and those it replaced, kept for receiving
   // only: the other side may still send under one of them for a while —
   // when both sides initiated at once, or until it sees our new keys

@@ -162,6 +162,13 @@ void ReorderBuffer::poll(uint64_t now_ns) {
   }
 }
 
+void ReorderBuffer::give_up_below(uint64_t counter) {
+  if (held_ == 0 || counter <= next_) return;
+  stats_.gaps_lost += skip_to(counter);
+  release_run();
+  trim_arrivals();
+}
+
 uint64_t ReorderBuffer::deadline() const {
   if (held_ == 0) return UINT64_MAX;
   uint64_t oldest = slots_[arrivals_[arrivals_head_] & mask_].arrival_ns;

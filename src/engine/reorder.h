@@ -36,6 +36,7 @@ class ReorderBuffer {
     uint64_t gaps_skipped = 0;  // gaps given up because their hold ran out
     uint64_t overflow = 0;      // pushes `slots` or more ahead: places given up early
     uint64_t duplicates = 0;    // a counter already held: its buffer went back to the pool
+    uint64_t gaps_lost = 0;     // gaps given up early by give_up_below
   };
 
   // slots: how far ahead of the next expected counter a packet may be
@@ -59,6 +60,11 @@ class ReorderBuffer {
   // Gives up every gap behind which something has waited hold_ns or
   // longer, releasing what follows in order.
   void poll(uint64_t now_ns);
+  // Every counter below `counter` not yet arrived is lost (the caller
+  // knows: each path has delivered a later one, and paths keep order):
+  // gives up those gaps now rather than after the hold. Nothing happens
+  // while nothing is held.
+  void give_up_below(uint64_t counter);
   // When poll() has something to do next: the oldest held arrival plus the
   // hold (UINT64_MAX: nothing held).
   uint64_t deadline() const;

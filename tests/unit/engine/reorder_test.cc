@@ -460,3 +460,39 @@ TEST(ReorderBuffer, ShuffledPacketsWithLossAreOutOfOrderOnlyWhenCountedLate) {
                              r.stats.in_order + r.stats.reordered + r.stats.late);
   }
 }
+
+TEST(ReorderBuffer, GapsBelowWhatEveryPathHasPassedAreGivenUpAtOnce) {
+  Harness h(64, 100 * kNsPerMs);
+  h.push(0, kT0);
+  h.push(2, kT0);   // 1 missing
+  h.push(3, kT0);
+  h.push(5, kT0);   // 4 missing
+  check_equal({0}, h.take());
+  // Every path is past 4: 1 and 4 are lost, well before the hold.
+  h.rb.give_up_below(5);
+  check_equal({2, 3, 5}, h.take());
+  UNSIGNED_LONGLONGS_EQUAL(2, h.rb.stats().gaps_lost);
+  LONGS_EQUAL(0, h.rb.held());
+  // Below what was released, or with nothing held: nothing happens.
+  h.rb.give_up_below(3);
+  h.rb.give_up_below(100);
+  h.push(6, kT0);
+  check_equal({6}, h.take());
+  // A late one is still delivered.
+  h.push(4, kT0);
+  check_equal({4}, h.take());
+  LONGS_EQUAL(kBuffers, h.pool.available());
+}
+
+TEST(ReorderBuffer, GivingUpBelowAGapStillHoldsWhatIsPastIt) {
+  Harness h(64, 100 * kNsPerMs);
+  h.push(0, kT0);
+  h.push(2, kT0);
+  h.push(5, kT0);
+  h.rb.give_up_below(3);   // 1 lost; 3 and 4 may still come
+  check_equal({0, 2}, h.take());
+  LONGS_EQUAL(1, h.rb.held());
+  h.push(3, kT0);
+  h.push(4, kT0);
+  check_equal({3, 4, 5}, h.take());
+}
