@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/log.h"
+
 namespace braid::engine {
 
 namespace {
@@ -46,7 +48,8 @@ uint64_t Link::share() const {
   return pacer_ ? pacer_->rate() : uint64_t{cfg_.weight} * 125000;
 }
 
-void Link::adapt(uint64_t sent, uint64_t received, uint64_t now_ns, uint64_t interval_ns) {
+void Link::adapt(uint64_t sent, uint64_t received, uint64_t rtt_ns, uint64_t min_rtt_ns,
+                 uint64_t now_ns, uint64_t interval_ns) {
   if (sent < kMinAdaptPackets) return;
   // Several peers' paths answer over one link: once per interval.
   if (last_adapt_ns_ != 0 && now_ns - last_adapt_ns_ < interval_ns / 2) return;
@@ -63,18 +66,31 @@ void Link::adapt(uint64_t sent, uint64_t received, uint64_t now_ns, uint64_t int
   // The answers after a cut still count packets sent before it: one cut
   // per two intervals, or a single overload would cut again and again.
   bool settling = last_cut_ns_ != 0 && now_ns - last_cut_ns_ < 2 * interval_ns;
+  uint64_t queue_limit = std::max(kQueueDelayNs, min_rtt_ns / 2);
+  uint64_t queueing = min_rtt_ns != UINT64_MAX && rtt_ns > min_rtt_ns ? rtt_ns - min_rtt_ns : 0;
   if (loss > kCutLossPermille) {
     if (settling) return;
-    // What got through, a little under: the queue beyond drains.
+    // What got through, a little under, so that the queue beyond drains;
+    // never less than half the rate at once (the rate measured over a
+    // stretch that was partly idle says little).
     uint64_t delivered = sent_rate * (1000 - loss) / 1000 * 95 / 100;
-    uint64_t now_rate = rate() ? std::min(rate(), delivered) : delivered;
+    uint64_t now_rate = rate() ? std::clamp(delivered, rate() / 2, rate()) : delivered;
     pace(std::max(now_rate, kMinRate));
     last_cut_ns_ = now_ns;
-  } else if (busy && loss < kClimbLossPermille && pacer_) {
-    // Back towards the bandwidth by a sixteenth of it per interval (within
-    // two seconds from nothing); an unpaced link's by an eighth of its rate.
-    uint64_t next = cfg_.bandwidth ? std::min(rate() + cfg_.bandwidth / 16, cfg_.bandwidth)
-                                   : rate() + rate() / 8;
+    log_debug("link %s: %llu kbit/s (loss %llu.%llu%%)", name().c_str(),
+              static_cast<unsigned long long>(rate() * 8 / 1000),
+              static_cast<unsigned long long>(loss / 10), static_cast<unsigned long long>(loss % 10));
+  } else if (queueing > queue_limit && pacer_) {
+    if (settling || !busy) return;
+    pace(std::max(rate() - rate() / 8, kMinRate));
+    last_cut_ns_ = now_ns;
+    log_debug("link %s: %llu kbit/s (queueing %llu ms)", name().c_str(),
+              static_cast<unsigned long long>(rate() * 8 / 1000),
+              static_cast<unsigned long long>(queueing / kNsPerMs));
+  } else if (busy && loss < kClimbLossPermille && queueing < queue_limit / 4 && pacer_) {
+    // Back towards the bandwidth by a thirty-second per interval.
+    uint64_t next = rate() + std::max<uint64_t>(rate() / 32, kMinRate);
+    if (cfg_.bandwidth) next = std::min(next, cfg_.bandwidth);
     if (next != rate()) pace(next);
   }
 }
@@ -99,9 +115,9 @@ void Link::charge(uint32_t wire, uint64_t now_ns) {
   if (pacer_) pacer_->charge(wire, now_ns);
 }
 
-bool Link::enqueue(const Endpoint& to, PacketBuf* buf, uint32_t wire, bool force) {
+bool Link::enqueue(const Endpoint& to, PacketBuf* buf, uint32_t wire) {
   if (ring_.empty() || count_ == ring_.size() ||
-      (!force && queued_bytes_ + wire > max_queued_bytes_)) {
+      queued_bytes_ + wire > max_queued_bytes_) {
     ++stats.drop_queue;
     return false;
   }
@@ -109,6 +125,13 @@ bool Link::enqueue(const Endpoint& to, PacketBuf* buf, uint32_t wire, bool force
   ++count_;
   queued_bytes_ += wire;
   return true;
+}
+
+size_t Link::queued_to(const Endpoint& to) const {
+  size_t n = 0;
+  for (size_t i = 0; i < count_; ++i)
+    if (ring_[(head_ + i) % ring_.size()].to == to) ++n;
+  return n;
 }
 
 uint64_t Link::next_ready_ns(uint64_t now_ns) {

@@ -42,6 +42,8 @@ inline uint32_t wire_bytes(size_t payload, bool v4) {
 // traffic would wait behind it.
 constexpr uint64_t kLinkQueueNs = 25 * kNsPerMs;
 constexpr size_t kLinkQueueMinBytes = 64 * 1024;
+// Queueing delay beyond a link that eases its rate (multi-link adapt()).
+constexpr uint64_t kQueueDelayNs = 5 * kNsPerMs;
 // Pacing bursts: a few milliseconds at the rate (the event loop's timers
 // are that coarse), never less than two full datagrams.
 constexpr uint64_t kPacerBurstNs = 3 * kNsPerMs;
@@ -70,7 +72,15 @@ class Link {
   // fills, the rate climbs back by 1/16 per interval, up to the
   // configured bandwidth (an unpaced link is paced from its first loss on
   // and climbs without a ceiling).
-  void adapt(uint64_t sent, uint64_t received, uint64_t now_ns, uint64_t interval_ns);
+  // A queue building beyond the link (the round trip `rtt` over the
+  // path's least, `min_rtt`, by more than that least and at least
+  // kQueueDelayNs) is the same news before any loss: the rate eases by an
+  // eighth, and climbs only while no such queue shows.
+  void adapt(uint64_t sent, uint64_t received, uint64_t rtt_ns, uint64_t min_rtt_ns,
+             uint64_t now_ns, uint64_t interval_ns);
+  // Datagrams to `to` waiting in the queue (a path probe, which does not
+  // wait, counts only what went before it).
+  size_t queued_to(const Endpoint& to) const;
 
   // How long a datagram of `wire` bytes queued now would wait (0: it can
   // go at once).
@@ -81,8 +91,7 @@ class Link {
   // What must not wait (priority lane, control): counted against the rate.
   void charge(uint32_t wire, uint64_t now_ns);
   // Queues a datagram; false when the queue is full (the caller drops it).
-  // `force`: past the byte limit too, as long as there is an entry free.
-  bool enqueue(const Endpoint& to, PacketBuf* buf, uint32_t wire, bool force = false);
+  bool enqueue(const Endpoint& to, PacketBuf* buf, uint32_t wire);
   // Hands every queued datagram the pacer now allows to `send`, in order.
   template <class Send> void drain(uint64_t now_ns, Send send);
   // When the next queued datagram may go (UINT64_MAX: none queued).

@@ -43,6 +43,8 @@ bool PathMonitor::on_answer(uint32_t seq, uint64_t echoed_ns, uint64_t peer_rx_p
   const Sent& s = sent_[seq % kSentRing];
   if (seq == 0 || s.seq != seq || s.at_ns != echoed_ns || echoed_ns > now_ns) return false;
   uint64_t rtt = now_ns - echoed_ns;
+  last_rtt_ns_ = rtt;
+  min_rtt_ns_ = std::min(min_rtt_ns_, rtt);
   if (srtt_ns_ == 0) {
     srtt_ns_ = std::max<uint64_t>(rtt, 1);
     rttvar_ns_ = rtt / 2;
@@ -128,7 +130,10 @@ void PathMonitor::set_state(PathState s, uint64_t now_ns) {
   state_ = s;
   last_change_ns_ = now_ns;
   changed_ = true;
-  if (s == PathState::kDown) sample_count_ = 0;
+  if (s == PathState::kDown) {
+    sample_count_ = 0;
+    min_rtt_ns_ = UINT64_MAX;   // it may come back another way
+  }
 }
 
 }  // namespace braid::engine

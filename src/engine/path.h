@@ -64,6 +64,10 @@ class PathMonitor {
   bool usable() const { return state_ != PathState::kDown; }
   bool ever_up() const { return ever_up_; }
   uint64_t srtt_ns() const { return srtt_ns_; }
+  // The latest round trip, and the least since the path came up: their
+  // difference is what queues on the way add now.
+  uint64_t last_rtt_ns() const { return last_rtt_ns_; }
+  uint64_t min_rtt_ns() const { return min_rtt_ns_; }
   uint64_t rttvar_ns() const { return rttvar_ns_; }
   uint32_t loss_permille() const { return loss_permille_; }
   uint64_t last_change_ns() const { return last_change_ns_; }
@@ -107,6 +111,8 @@ class PathMonitor {
 
   uint64_t srtt_ns_ = 0;
   uint64_t rttvar_ns_ = 0;
+  uint64_t last_rtt_ns_ = 0;
+  uint64_t min_rtt_ns_ = UINT64_MAX;
 
   // (tx at probe, rx the other side counted at it) of the latest answers.
   struct Sample {
