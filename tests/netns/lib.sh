@@ -583,7 +583,7 @@ ml_hooks() { printf '%s/hooks-%s.log' "$NETNS_WORK" "$1"; }
 # ml_start NODE LINK... [-- PEER...]: braid on NODE, a tun node of the
 # shared-key test network with its overlay address from its index, from a
 # config file (ml_conf NODE) with a [link NAME] section for each LINK,
-# written NAME,DEVICE,BANDWIDTH[,PEER] (PEER: that link's own remote
+# written NAME,DEVICE,BANDWIDTH[,PEER] (BANDWIDTH wN: unpaced, weight N; PEER: that link's own remote
 # endpoint), and PEERs as [network] peers. Probes every 100 ms; the status
 # hook writes to ml_hooks NODE.
 ml_start() {
@@ -599,7 +599,13 @@ ml_start() {
     for peer in "${peers[@]}"; do printf 'peers = %s\n' "$peer"; done
     for spec in "${links[@]}"; do
       IFS=, read -r name dev bw peer <<<"$spec"
-      printf '[link %s]\ndevice = %s\nbandwidth = %s\n' "$name" "$dev" "$bw"
+      printf '[link %s]\ndevice = %s\n' "$name" "$dev"
+      # BW is a bandwidth (50mbit), or wN for an unpaced link of weight N.
+      if [[ $bw == w* ]]; then
+        printf 'weight = %s\n' "${bw#w}"
+      else
+        printf 'bandwidth = %s\n' "$bw"
+      fi
       [[ -z $peer ]] || printf 'peers = %s\n' "$peer"
     done
   } >"$conf"
