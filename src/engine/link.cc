@@ -68,8 +68,24 @@ void Link::adapt(uint64_t sent, uint64_t received, uint64_t rtt_ns, uint64_t min
   bool settling = last_cut_ns_ != 0 && now_ns - last_cut_ns_ < 2 * interval_ns;
   uint64_t queue_limit = std::max(kQueueDelayNs, min_rtt_ns / 2);
   uint64_t queueing = min_rtt_ns != UINT64_MAX && rtt_ns > min_rtt_ns ? rtt_ns - min_rtt_ns : 0;
-  if (loss > kCutLossPermille) {
+  // Loss that a cut did not lower does not come from the rate (a radio
+  // link's, a lossy path's): it is taken as the link's own and only loss
+  // beyond it cuts. It fades as lower loss is measured.
+  if (loss < random_loss_) random_loss_ -= (random_loss_ - loss + 15) / 16;
+  if (loss > random_loss_ + kCutLossPermille) {
     if (settling) return;
+    if (last_cut_ns_ != 0 && now_ns - last_cut_ns_ < 4 * interval_ns && loss * 10 >= cut_loss_ * 7) {
+      random_loss_ = loss;
+      pace(pre_cut_rate_);
+      last_cut_ns_ = 0;
+      log_debug("link %s: loss %llu.%llu%% does not follow its rate; back to %llu kbit/s",
+                name().c_str(), static_cast<unsigned long long>(loss / 10),
+                static_cast<unsigned long long>(loss % 10),
+                static_cast<unsigned long long>(rate() * 8 / 1000));
+      return;
+    }
+    pre_cut_rate_ = rate() ? rate() : std::max(sent_rate, kMinRate);
+    cut_loss_ = loss;
     // What got through, a little under, so that the queue beyond drains;
     // never less than half the rate at once (the rate measured over a
     // stretch that was partly idle says little).

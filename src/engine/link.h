@@ -65,17 +65,19 @@ class Link {
   uint64_t rate() const { return pacer_ ? pacer_->rate() : 0; }
 
   // Adapts the rate to what a path over it delivered between two probe
-  // answers: `sent` packets, `received` of them. Loss while the link is
-  // loaded means the link (or the way beyond it) carries less than it is
-  // paced to — a bandwidth set too high, or an uplink that slowed down:
-  // the rate drops to what got through. Without loss while its queue
-  // fills, the rate climbs back by 1/16 per interval, up to the
-  // configured bandwidth (an unpaced link is paced from its first loss on
-  // and climbs without a ceiling).
-  // A queue building beyond the link (the round trip `rtt` over the
-  // path's least, `min_rtt`, by more than that least and at least
-  // kQueueDelayNs) is the same news before any loss: the rate eases by an
-  // eighth, and climbs only while no such queue shows.
+  // answers: `sent` packets, `received` of them. Loss over 3% while the
+  // link is loaded means the link (or the way beyond it) carries less than
+  // it is paced to — a bandwidth set too high, or an uplink that slowed
+  // down: the rate drops to what got through (at most halving at once,
+  // and once per two intervals, since the next answers still count what
+  // was sent before). A queue building beyond the link — the round trip
+  // `rtt` over the path's least `min_rtt` by more than kQueueDelayNs (or
+  // half that least) — is the same news before any loss: the rate eases
+  // by an eighth. While neither shows and the link's own queue fills, the
+  // rate climbs back by a thirty-second per interval, up to the configured
+  // bandwidth; an unpaced link is paced from its first loss on and climbs
+  // without a ceiling. Loss that a cut does not lower is the link's own
+  // (radio, a lossy way): the cut is undone and only loss beyond it cuts.
   void adapt(uint64_t sent, uint64_t received, uint64_t rtt_ns, uint64_t min_rtt_ns,
              uint64_t now_ns, uint64_t interval_ns);
   // Datagrams to `to` waiting in the queue (a path probe, which does not
@@ -125,6 +127,11 @@ class Link {
   bool busy_ = false;
   uint64_t last_adapt_ns_ = 0;
   uint64_t last_cut_ns_ = 0;
+  // The rate before the last cut, and the loss that made it.
+  uint64_t pre_cut_rate_ = 0;
+  uint64_t cut_loss_ = 0;
+  // Loss per mille that the rate does not explain (see adapt()).
+  uint64_t random_loss_ = 0;
   uint64_t adapt_tx_bytes_ = 0;
   std::vector<Item> ring_;   // sized once; never grows on the data path
   size_t head_ = 0, count_ = 0;

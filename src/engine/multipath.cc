@@ -267,15 +267,25 @@ void Node::update_hold(Peer& peer) {
 // queues are FIFO, and so, nearly always, is the way): once every path
 // that carries bulk has delivered a counter above a gap, the gap's packet
 // is lost, not late, and waiting out the hold for it would only stall the
-// session. (Urgent packets overtake queues, so only bulk counts here.)
+// session. Only while every path the peer may spread bulk over (the
+// usable ones of the best kind) has brought some lately: a packet may be
+// on its way over one that has not. (Urgent packets overtake queues, so
+// only bulk counts here.)
 void Node::note_bulk(Peer& peer, Path& path, uint64_t counter, uint64_t now) {
   path.bulk_max = std::max(path.bulk_max, counter);
   path.bulk_rx_ns = now;
   if (peer.reorder->held() == 0) return;
+  int best = 3;
+  for (const Path& p : peer.paths) {
+    int t = tier(p, links_[p.link]);
+    if (t >= 0) best = std::min(best, t);
+  }
   uint64_t lowest = UINT64_MAX;
-  for (const Path& p : peer.paths)
-    if (p.bulk_rx_ns != 0 && now - p.bulk_rx_ns <= kBulkPathActiveNs)
-      lowest = std::min(lowest, p.bulk_max);
+  for (const Path& p : peer.paths) {
+    if (tier(p, links_[p.link]) != best) continue;
+    if (p.bulk_rx_ns == 0 || now - p.bulk_rx_ns > kBulkPathActiveNs) return;
+    lowest = std::min(lowest, p.bulk_max);
+  }
   if (lowest != UINT64_MAX) peer.reorder->give_up_below(lowest);
 }
 

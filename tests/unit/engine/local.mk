@@ -26,6 +26,7 @@ tests_unit_braid_unit_SOURCES += tests/unit/engine/local_addrs_test.cc
 tests_unit_braid_unit_SOURCES += tests/unit/engine/portmap_test.cc
 tests_unit_braid_unit_SOURCES += tests/unit/engine/pacer_test.cc
 tests_unit_braid_unit_SOURCES += tests/unit/engine/path_test.cc
+tests_unit_braid_unit_SOURCES += tests/unit/engine/link_test.cc
 tests_unit_braid_unit_SOURCES += tests/unit/engine/node_multilink_test.cc
 tests_unit_braid_unit_SOURCES += tests/unit/engine/priority_test.cc
 tests_unit_braid_unit_SOURCES += tests/unit/engine/reorder_test.cc

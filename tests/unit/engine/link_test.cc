@@ -1,0 +1,159 @@
+// A local link: paced to its bandwidth with a bounded queue, and its rate
+// adapted to what its paths deliver.
+#include "engine/link.h"
+
+#include "common/clock.h"
+#include "engine/pool.h"
+
+// Last: its new/delete macros must not reach the standard headers.
+#include <CppUTest/TestHarness.h>
+
+using namespace braid;
+using namespace braid::engine;
+
+namespace {
+
+constexpr uint64_t kRate = 1000000;   // 8 Mbit/s
+constexpr uint64_t kInterval = 100 * kNsPerMs;
+constexpr uint64_t kRtt = 1 * kNsPerMs;
+
+LinkConfig paced(uint64_t rate) {
+  LinkConfig c;
+  c.name = "test";
+  c.bandwidth = rate;
+  return c;
+}
+
+// One probe interval at `offered` bytes/s over link `l`, whose wire
+// carries `capacity` bytes/s and then loses `random` of what it carries;
+// ends with an answer's adaptation.
+void interval(Link& l, BufferPool& pool, uint64_t& now, uint64_t offered, uint64_t capacity,
+              double random = 0, uint64_t rtt = kRtt) {
+  const uint32_t wire = 1000;
+  uint64_t sent = 0;
+  Endpoint to = Endpoint::from_bytes(4, reinterpret_cast<const uint8_t*>("\x0a\x00\x00\x02"), 1);
+  for (uint64_t t = 0; t < kInterval; t += kNsPerMs) {
+    for (uint64_t i = 0; i < offered / 1000 / wire; ++i) {
+      if (l.send_now(wire, now)) {
+        l.stats.tx_bytes += wire;
+        ++sent;
+      } else {
+        PacketBuf* b = pool.get(0);
+        if (b && !l.enqueue(to, b, wire)) pool.put(b);
+      }
+    }
+    l.drain(now, [&](const Endpoint&, PacketBuf* b, uint32_t w) {
+      l.stats.tx_bytes += w;
+      ++sent;
+      pool.put(b);
+    });
+    now += kNsPerMs;
+  }
+  uint64_t carried = std::min<uint64_t>(sent, capacity * kInterval / kNsPerSec / wire);
+  l.adapt(sent, static_cast<uint64_t>(static_cast<double>(carried) * (1 - random)), rtt, kRtt, now,
+          kInterval);
+}
+
+}  // namespace
+
+TEST_GROUP(Link) {
+  BufferPool pool{4096, 64};
+  uint64_t now = 10 * kNsPerSec;
+  void teardown() override {}
+};
+
+TEST(Link, AnUnpacedLinkSendsEverythingAtOnce) {
+  Link l(LinkConfig{});
+  CHECK_FALSE(l.paced());
+  UNSIGNED_LONGLONGS_EQUAL(0, l.backlog_ns(1500, now));
+  CHECK_TRUE(l.send_now(1500, now));
+  UNSIGNED_LONGLONGS_EQUAL(125000, l.share());
+}
+
+TEST(Link, APacedLinkQueuesWhatItsRateCannotSendAndDropsPastItsQueue) {
+  Link l(paced(kRate));
+  CHECK_TRUE(l.paced());
+  Endpoint to;
+  size_t queued = 0, dropped = 0;
+  for (int i = 0; i < 200; ++i) {
+    if (l.send_now(1000, now)) continue;
+    PacketBuf* b = pool.get(0);
+    if (l.enqueue(to, b, 1000))
+      ++queued;
+    else
+      pool.put(b), ++dropped;
+  }
+  CHECK(queued > 0 && dropped > 0);
+  // About kLinkQueueNs at its rate, and at least kLinkQueueMinBytes.
+  CHECK(queued * 1000 <= std::max<uint64_t>(kRate * kLinkQueueNs / kNsPerSec, kLinkQueueMinBytes));
+  CHECK(l.backlog_ns(1000, now) > 0);
+  l.clear(pool);
+  LONGS_EQUAL(4096, pool.available());
+}
+
+TEST(Link, LossCutsTheRateToWhatGotThroughAndItClimbsBackToTheBandwidth) {
+  Link l(paced(kRate));
+  for (int i = 0; i < 3; ++i) interval(l, pool, now, 2 * kRate, 2 * kRate);
+  UNSIGNED_LONGLONGS_EQUAL(kRate, l.rate());
+  // The wire carries only 60% of the bandwidth set.
+  for (int i = 0; i < 20; ++i) interval(l, pool, now, 2 * kRate, kRate * 6 / 10);
+  CHECK_TEXT(l.rate() < 0.65 * kRate, std::to_string(l.rate()).c_str());
+  CHECK_TEXT(l.rate() > 0.45 * kRate, std::to_string(l.rate()).c_str());
+  // The wire is back to full speed: so is the rate, never past the bandwidth.
+  for (int i = 0; i < 60; ++i) interval(l, pool, now, 2 * kRate, 2 * kRate);
+  UNSIGNED_LONGLONGS_EQUAL(kRate, l.rate());
+  l.clear(pool);
+}
+
+TEST(Link, LossThatACutDoesNotLowerIsTheLinksOwnAndKeepsItsRate) {
+  Link l(paced(kRate));
+  for (int i = 0; i < 3; ++i) interval(l, pool, now, 2 * kRate, 2 * kRate);
+  // 8% lost whatever the rate (a radio link): one cut, undone.
+  for (int i = 0; i < 30; ++i) interval(l, pool, now, 2 * kRate, 2 * kRate, 0.08);
+  CHECK_TEXT(l.rate() > 0.9 * kRate, std::to_string(l.rate()).c_str());
+  l.clear(pool);
+}
+
+TEST(Link, OneLossyIntervalCutsOnceNotOnEveryAnswerThatFollows) {
+  Link l(paced(kRate));
+  interval(l, pool, now, 2 * kRate, 2 * kRate);
+  interval(l, pool, now, 2 * kRate, 2 * kRate);
+  interval(l, pool, now, 2 * kRate, kRate / 2);
+  uint64_t after_cut = l.rate();
+  CHECK(after_cut < kRate);
+  CHECK(after_cut >= kRate / 2);   // never more than halved at once
+  // Answers counting packets sent before the cut still show its loss.
+  now += kInterval;
+  l.adapt(200, 100, kRtt, kRtt, now, kInterval);
+  UNSIGNED_LONGLONGS_EQUAL(after_cut, l.rate());
+  l.clear(pool);
+}
+
+TEST(Link, AQueueBeyondTheLinkEasesItsRateBeforeAnyLoss) {
+  Link l(paced(kRate));
+  interval(l, pool, now, 2 * kRate, 2 * kRate);
+  interval(l, pool, now, 2 * kRate, 2 * kRate, 0, kRtt + 20 * kNsPerMs);
+  UNSIGNED_LONGLONGS_EQUAL(kRate - kRate / 8, l.rate());
+  l.clear(pool);
+}
+
+TEST(Link, AnUnpacedLinkIsPacedFromItsFirstLoss) {
+  Link l(LinkConfig{});
+  interval(l, pool, now, 2 * kRate, 4 * kRate);
+  interval(l, pool, now, 2 * kRate, kRate);
+  CHECK_TRUE(l.paced());
+  CHECK(l.rate() > 0 && l.rate() < 2 * kRate);
+  l.clear(pool);
+}
+
+TEST(Link, ALightlyLoadedLinkDoesNotClimb) {
+  Link l(paced(kRate));
+  interval(l, pool, now, 2 * kRate, kRate / 2);
+  interval(l, pool, now, 2 * kRate, kRate / 2);
+  uint64_t r = l.rate();
+  CHECK(r < kRate);
+  // Well within the rate: the rate was not the limit, so no reason to climb.
+  for (int i = 0; i < 20; ++i) interval(l, pool, now, r / 4, 2 * kRate);
+  UNSIGNED_LONGLONGS_EQUAL(r, l.rate());
+  l.clear(pool);
+}
