@@ -1,6 +1,6 @@
 # The benchmark is run by hand, as root: `make bench` or
 # tests/bench/bench.sh (see doc/performance.md). Not part of `make check`.
-EXTRA_DIST += tests/bench/bench.sh doc/performance.md
+EXTRA_DIST += tests/bench/bench.sh doc/performance.md tests/bench/multilink_bench.sh
 
 bench: src/frontend/braid
 	BRAID='$(abs_top_builddir)/src/frontend/braid' bash $(srcdir)/tests/bench/bench.sh
@@ -25,3 +25,11 @@ tests_bench_mesh_bench_LDADD = $(BRAID_LIBS) $(BRAID_EXTERNAL_LIBS)
 
 bench-mesh: tests/bench/mesh_bench
 	tests/bench/mesh_bench
+
+# Multi-link: aggregation, wrong weights and bandwidths, failover stalls,
+# ping under load and a lossy second link, over two tbf-shaped links; run
+# by hand as root: `make bench-multilink` (see doc/performance.md).
+bench-multilink: src/frontend/braid tests/netns/braid-impair
+	BRAID='$(abs_top_builddir)/src/frontend/braid' \
+	BRAID_IMPAIR='$(abs_top_builddir)/tests/netns/braid-impair' \
+	bash $(srcdir)/tests/bench/multilink_bench.sh
