@@ -66,6 +66,15 @@ netns_require() {
 # directory and the cleanup trap.
 netns_init() {
   netns_require
+  # `make -j check` runs tests side by side. Those that measure throughput
+  # against a baseline taken in the same run (NETNS_EXCLUSIVE=1) run alone:
+  # they hold this lock exclusively, every other test shares it.
+  exec {NETNS_LOCK_FD}>"${TMPDIR:-/tmp}/braid-netns.lock"
+  if [[ ${NETNS_EXCLUSIVE:-0} == 1 ]]; then
+    flock -x "$NETNS_LOCK_FD"
+  else
+    flock -s "$NETNS_LOCK_FD"
+  fi
   NETNS_PREFIX="brd-$$"
   NETNS_WORK=$(mktemp -d "${TMPDIR:-/tmp}/braid-netns.XXXXXX")
   trap netns_cleanup EXIT

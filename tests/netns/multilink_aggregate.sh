@@ -14,6 +14,8 @@
 #
 # Environment: ML_RATE1, ML_RATE2 (the link rates, Mbit/s: 50 and 25),
 # ML_SECONDS (the overlay runs, 10).
+# Measures throughput: runs alone (see netns_init).
+NETNS_EXCLUSIVE=1
 . "$(dirname "$0")/lib.sh"
 netns_init
 

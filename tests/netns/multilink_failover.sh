@@ -9,6 +9,8 @@
 # link_up for link two. The run is retried once when a measurement misses.
 #
 # Environment: ML_RATE1, ML_RATE2 (Mbit/s: 50 and 25).
+# Measures throughput: runs alone (see netns_init).
+NETNS_EXCLUSIVE=1
 . "$(dirname "$0")/lib.sh"
 netns_init
 

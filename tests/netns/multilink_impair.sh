@@ -13,6 +13,8 @@
 #
 # Environment: ML_RATE1, ML_RATE2 (Mbit/s: 50 and 25), ML_SECONDS (10),
 # ML_DELAY (ms, 30), ML_LOSS (percent, 1).
+# Measures throughput: runs alone (see netns_init).
+NETNS_EXCLUSIVE=1
 . "$(dirname "$0")/lib.sh"
 netns_init
 

@@ -7,6 +7,8 @@
 # same pings beside a raw stream over link one. Retried once on a miss.
 #
 # Environment: ML_RATE1, ML_RATE2 (Mbit/s: 50 and 25), ML_PRIO_MS (5).
+# Measures throughput: runs alone (see netns_init).
+NETNS_EXCLUSIVE=1
 . "$(dirname "$0")/lib.sh"
 netns_init
 
