@@ -259,6 +259,12 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf, uint8_t link) {
   // Only after authentication, so forgeries cannot move the window.
   if (!kp.replay.accept(h.counter)) {
     ++counters_.drop_replay;
+    // A redundant copy (priority_copies = 2) arrived over its path all the
+    // same: counted there, or that path's loss figure would count it lost.
+    if (Path* p = find_path(*kp.peer, link, from)) {
+      ++p->rx_packets;
+      p->rx_bytes += len;
+    }
     if (log_allowed())
       log_debug("packet from %s replayed or too old (counter %llu); dropped",
                 from.str().c_str(), static_cast<unsigned long long>(h.counter));
@@ -317,7 +323,10 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf, uint8_t link) {
     sequenced = kp.local_index == peer.reorder_index;
   }
   bool hold = sequenced && data && !is_priority({body, len}, cfg_.tap);
-  if (sequenced && !hold) peer.reorder->push(h.counter, nullptr, now);
+  if (sequenced && !hold) {
+    peer.reorder->push(h.counter, nullptr, now);
+    note_held(peer);
+  }
   if (h.type == PacketType::kControl) {
     on_control(peer, {body, len}, path);   // may remove the peer
     return false;
@@ -337,9 +346,7 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf, uint8_t link) {
   if (hold) {
     peer.reorder->push(h.counter, buf, now);
     if (path) note_bulk(peer, *path, h.counter, now);
-    if (peer.reorder->held() > 0 &&
-        std::find(reordering_.begin(), reordering_.end(), &peer) == reordering_.end())
-      reordering_.push_back(&peer);
+    note_held(peer);
     return true;
   }
   deliver(buf);

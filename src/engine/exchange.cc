@@ -116,6 +116,7 @@ bool parse_path_probe(std::span<const uint8_t> body, PathProbeMsg* out, std::str
   out->seq = r.u32();
   out->time_ns = r.u64();
   out->count = r.u64();
+  if (out->seq == 0) return fail(why, "sequence number 0");
   return true;
 }
 

@@ -34,14 +34,18 @@ void Link::pace(uint64_t rate) {
     pacer_->set_rate(rate, burst);
   else
     pacer_.emplace(rate, burst);
-  uint64_t queue = std::max<uint64_t>(at_rate(rate, kLinkQueueNs), kLinkQueueMinBytes);
-  max_queued_bytes_ = queue;
-  // Entries for full-sized datagrams and a good many small ones (ACKs).
-  size_t entries = std::clamp<size_t>(queue / 256, 64, 4096);
-  if (entries > ring_.size() && count_ == 0) {
-    ring_.assign(entries, Item{});
-    head_ = 0;
-  }
+  max_queued_bytes_ = std::max({at_rate(rate, kLinkQueueNs),
+                                 std::min<uint64_t>(at_rate(rate, kLinkQueueMaxNs), kLinkQueueMinBytes),
+                                 uint64_t{4 * 1600}});
+  // Once, when pacing starts: entries for many small datagrams (ACKs).
+  if (ring_.empty()) ring_.assign(kLinkQueueEntries, Item{});
+}
+
+bool Link::take(uint32_t wire, uint64_t now_ns) {
+  if (wire <= pacer_->burst()) return pacer_->take(wire, now_ns);
+  if (pacer_->available(now_ns) < pacer_->burst()) return false;
+  pacer_->charge(wire, now_ns);
+  return true;
 }
 
 uint64_t Link::share() const {
@@ -50,16 +54,17 @@ uint64_t Link::share() const {
 
 void Link::adapt(uint64_t sent, uint64_t received, uint64_t rtt_ns, uint64_t min_rtt_ns,
                  uint64_t now_ns, uint64_t interval_ns) {
-  if (sent < kMinAdaptPackets) return;
   // Several peers' paths answer over one link: once per interval.
   if (last_adapt_ns_ != 0 && now_ns - last_adapt_ns_ < interval_ns / 2) return;
+  // The rate sent is measured from one answer to the next, quiet ones
+  // included, or a stretch of quiet would read as a slow link.
   uint64_t elapsed = last_adapt_ns_ ? now_ns - last_adapt_ns_ : 0;
   uint64_t bytes = stats.tx_bytes - adapt_tx_bytes_;
   last_adapt_ns_ = now_ns;
   adapt_tx_bytes_ = stats.tx_bytes;
   bool busy = busy_;
   busy_ = false;
-  if (elapsed == 0) return;
+  if (elapsed == 0 || sent < kMinAdaptPackets) return;
   uint64_t loss = (sent - std::min(received, sent)) * 1000 / sent;
   uint64_t sent_rate =
       static_cast<uint64_t>(static_cast<unsigned __int128>(bytes) * kNsPerSec / elapsed);
@@ -90,7 +95,8 @@ void Link::adapt(uint64_t sent, uint64_t received, uint64_t rtt_ns, uint64_t min
     // never less than half the rate at once (the rate measured over a
     // stretch that was partly idle says little).
     uint64_t delivered = sent_rate * (1000 - loss) / 1000 * 95 / 100;
-    uint64_t now_rate = rate() ? std::clamp(delivered, rate() / 2, rate()) : delivered;
+    uint64_t now_rate = rate() ? std::clamp(delivered, rate() / 2, rate())
+                               : std::max(delivered, sent_rate / 2);
     pace(std::max(now_rate, kMinRate));
     last_cut_ns_ = now_ns;
     log_debug("link %s: %llu kbit/s (loss %llu.%llu%%)", name().c_str(),
@@ -103,7 +109,11 @@ void Link::adapt(uint64_t sent, uint64_t received, uint64_t rtt_ns, uint64_t min
     log_debug("link %s: %llu kbit/s (queueing %llu ms)", name().c_str(),
               static_cast<unsigned long long>(rate() * 8 / 1000),
               static_cast<unsigned long long>(queueing / kNsPerMs));
-  } else if (busy && loss < kClimbLossPermille && queueing < queue_limit / 4 && pacer_) {
+  } else if (loss < kClimbLossPermille && queueing < queue_limit / 4 && pacer_ &&
+             (busy || !cfg_.bandwidth || sent_rate >= rate() / 2)) {
+    // (A link paced only since its loss climbs while loss-free even when
+    // an unpaced sibling takes the traffic: nothing else would ever
+    // lift it.)
     // Back towards the bandwidth by a thirty-second per interval.
     uint64_t next = rate() + std::max<uint64_t>(rate() / 32, kMinRate);
     if (cfg_.bandwidth) next = std::min(next, cfg_.bandwidth);
@@ -122,7 +132,7 @@ uint64_t Link::backlog_ns(uint32_t wire, uint64_t now_ns) {
 
 bool Link::send_now(uint32_t wire, uint64_t now_ns) {
   if (!pacer_) return true;
-  if (count_ == 0 && pacer_->take(wire, now_ns)) return true;
+  if (count_ == 0 && take(wire, now_ns)) return true;
   busy_ = true;
   return false;
 }
@@ -152,7 +162,7 @@ size_t Link::queued_to(const Endpoint& to) const {
 
 uint64_t Link::next_ready_ns(uint64_t now_ns) {
   if (count_ == 0 || !pacer_) return UINT64_MAX;
-  return pacer_->ready_at(ring_[head_].wire, now_ns);
+  return pacer_->ready_at(std::min<uint64_t>(ring_[head_].wire, pacer_->burst()), now_ns);
 }
 
 void Link::clear(BufferPool& pool) {

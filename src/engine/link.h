@@ -39,9 +39,13 @@ inline uint32_t wire_bytes(size_t payload, bool v4) {
 // Datagrams a paced link holds while its pacer waits: about this long at
 // its rate, so that TCP meets a queue it can fill (and a drop when it
 // overfills it) here rather than at the provider, where interactive
-// traffic would wait behind it.
+// traffic would wait behind it. A slow link holds more time's worth, up to
+// kLinkQueueMaxNs or kLinkQueueMinBytes, whichever is less (a TCP flow
+// needs a few packets of queue), and never less than four datagrams.
 constexpr uint64_t kLinkQueueNs = 25 * kNsPerMs;
+constexpr uint64_t kLinkQueueMaxNs = 100 * kNsPerMs;
 constexpr size_t kLinkQueueMinBytes = 64 * 1024;
+constexpr size_t kLinkQueueEntries = 4096;
 // Queueing delay beyond a link that eases its rate (multi-link adapt()).
 constexpr uint64_t kQueueDelayNs = 5 * kNsPerMs;
 // Pacing bursts: a few milliseconds at the rate (the event loop's timers
@@ -119,6 +123,9 @@ class Link {
     uint32_t wire = 0;
   };
   void pace(uint64_t rate);
+  // The pacer's take, for a datagram larger than its burst too (a jumbo
+  // MTU on a slow link): it goes once the bucket is full, into debt.
+  bool take(uint32_t wire, uint64_t now_ns);
 
   LinkConfig cfg_;
   std::optional<Pacer> pacer_;
@@ -142,7 +149,7 @@ template <class Send>
 void Link::drain(uint64_t now_ns, Send send) {
   while (count_ > 0) {
     Item& it = ring_[head_];
-    if (pacer_ && !pacer_->take(it.wire, now_ns)) return;
+    if (pacer_ && !take(it.wire, now_ns)) return;
     Item out = it;
     it = Item{};
     head_ = (head_ + 1) % ring_.size();

@@ -30,6 +30,12 @@ constexpr uint64_t kMaxHoldNs = 500 * kNsPerMs;
 // endpoint) is forgotten; it comes back if the peer's packets arrive over
 // it or its endpoint is told again.
 constexpr uint64_t kForgetPathNs = 120 * kNsPerSec;
+// A path is not given up to make room for another before it has had this
+// long to answer (several probes).
+constexpr uint64_t kMinPathAgeNs = 2 * kNsPerSec;
+// Link lists from one peer: at most one in this long (each may add paths
+// that are then probed).
+constexpr uint64_t kLinkListIntervalNs = 1 * kNsPerSec;
 // Data within this long makes a peer's paths active: probed every interval.
 constexpr uint64_t kActiveNs = 1 * kNsPerSec;
 // A path that brought bulk data within this long is one the peer spreads
@@ -62,12 +68,14 @@ Path* Node::add_path(Peer& peer, uint8_t link, const Endpoint& to, uint64_t now)
   if (link >= links_.size() || !reaches(links_[link].config(), to)) return nullptr;
   if (Path* p = find_path(peer, link, to)) return p;
   if (peer.paths.size() >= Peer::kMaxPaths) {
-    // The path down longest makes room; a usable one never does.
+    // The path down longest makes room; a usable one never does, nor the
+    // one handshakes go by, nor one too young to have been tried.
+    auto since = [](const Path& p) { return std::max(p.monitor.last_change_ns(), p.created_ns); };
     auto victim = peer.paths.end();
     for (auto it = peer.paths.begin(); it != peer.paths.end(); ++it)
-      if (!it->monitor.usable() &&
-          (victim == peer.paths.end() ||
-           it->monitor.last_change_ns() < victim->monitor.last_change_ns()))
+      if (!it->monitor.usable() && !(it->link == peer.link && it->remote == peer.endpoint) &&
+          now - it->created_ns > kMinPathAgeNs &&
+          (victim == peer.paths.end() || since(*it) < since(*victim)))
         victim = it;
     if (victim == peer.paths.end()) return nullptr;
     peer.paths.erase(victim);
@@ -230,6 +238,11 @@ void Node::on_links(Peer& peer, std::span<const uint8_t> body) {
     return;
   }
   uint64_t now = clock_.now_ns();
+  if (peer.links_heard_ns != 0 && now - peer.links_heard_ns < kLinkListIntervalNs) {
+    ++counters_.drop_control;
+    return;
+  }
+  peer.links_heard_ns = now;
   peer.multilink = true;
   if (peer.paths.empty()) add_path(peer, peer.link, peer.endpoint, now);
   for (const LinkEndpoint& e : eps) {
@@ -280,11 +293,15 @@ void Node::note_bulk(Peer& peer, Path& path, uint64_t counter, uint64_t now) {
     int t = tier(p, links_[p.link]);
     if (t >= 0) best = std::min(best, t);
   }
+  // (Every path that brought bulk lately counts, whatever we think of
+  // it: the peer spreads by its own view of the paths.)
   uint64_t lowest = UINT64_MAX;
   for (const Path& p : peer.paths) {
-    if (tier(p, links_[p.link]) != best) continue;
-    if (p.bulk_rx_ns == 0 || now - p.bulk_rx_ns > kBulkPathActiveNs) return;
-    lowest = std::min(lowest, p.bulk_max);
+    bool recent = p.bulk_rx_ns != 0 && now - p.bulk_rx_ns <= kBulkPathActiveNs;
+    if (recent)
+      lowest = std::min(lowest, p.bulk_max);
+    else if (tier(p, links_[p.link]) == best)
+      return;
   }
   if (lowest != UINT64_MAX) peer.reorder->give_up_below(lowest);
 }

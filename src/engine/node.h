@@ -5,6 +5,7 @@
 // wire several nodes to a fake network with a fake clock.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <optional>
@@ -345,6 +346,12 @@ class Node {
   // Bulk data `counter` arrived over `path`: gaps below what every path
   // in use has passed are losses, given up at once.
   void note_bulk(Peer& peer, Path& path, uint64_t counter, uint64_t now);
+  // Its reorder buffer holds something: on_timer polls it.
+  void note_held(Peer& peer) {
+    if (peer.reorder->held() > 0 &&
+        std::find(reordering_.begin(), reordering_.end(), &peer) == reordering_.end())
+      reordering_.push_back(&peer);
+  }
   bool multipath(const Peer& peer) const { return peer.paths.size() >= 2; }
 
   // timers.cc

@@ -44,6 +44,13 @@ bool PathMonitor::on_answer(uint32_t seq, uint64_t echoed_ns, uint64_t peer_rx_p
   if (seq == 0 || s.seq != seq || s.at_ns != echoed_ns || echoed_ns > now_ns) return false;
   uint64_t rtt = now_ns - echoed_ns;
   last_rtt_ns_ = rtt;
+  if (min_window_ns_ == 0) {
+    min_window_ns_ = now_ns;
+  } else if (now_ns - min_window_ns_ >= kMinRttWindowNs) {
+    prev_min_rtt_ns_ = min_rtt_ns_;
+    min_rtt_ns_ = UINT64_MAX;
+    min_window_ns_ = now_ns;
+  }
   min_rtt_ns_ = std::min(min_rtt_ns_, rtt);
   if (srtt_ns_ == 0) {
     srtt_ns_ = std::max<uint64_t>(rtt, 1);
@@ -132,7 +139,8 @@ void PathMonitor::set_state(PathState s, uint64_t now_ns) {
   changed_ = true;
   if (s == PathState::kDown) {
     sample_count_ = 0;
-    min_rtt_ns_ = UINT64_MAX;   // it may come back another way
+    min_rtt_ns_ = prev_min_rtt_ns_ = UINT64_MAX;   // it may come back another way
+    min_window_ns_ = 0;
   }
 }
 

@@ -8,6 +8,7 @@
 // node feeds it times.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -38,6 +39,8 @@ constexpr uint32_t kDownProbes = 3;
 // is not 10% loss of a path carrying thousands.
 constexpr size_t kLossWindow = 10;
 constexpr uint64_t kMinLossSample = 20;
+// The least round trip is kept over two windows of this length.
+constexpr uint64_t kMinRttWindowNs = 10 * kNsPerSec;
 
 class PathMonitor {
  public:
@@ -64,10 +67,11 @@ class PathMonitor {
   bool usable() const { return state_ != PathState::kDown; }
   bool ever_up() const { return ever_up_; }
   uint64_t srtt_ns() const { return srtt_ns_; }
-  // The latest round trip, and the least since the path came up: their
-  // difference is what queues on the way add now.
+  // The latest round trip, and the least of the last 10 to 20 s: their
+  // difference is what queues on the way add now. (Windowed: a route that
+  // got longer for good is not a queue for ever.)
   uint64_t last_rtt_ns() const { return last_rtt_ns_; }
-  uint64_t min_rtt_ns() const { return min_rtt_ns_; }
+  uint64_t min_rtt_ns() const { return std::min(min_rtt_ns_, prev_min_rtt_ns_); }
   uint64_t rttvar_ns() const { return rttvar_ns_; }
   uint32_t loss_permille() const { return loss_permille_; }
   uint64_t last_change_ns() const { return last_change_ns_; }
@@ -112,7 +116,9 @@ class PathMonitor {
   uint64_t srtt_ns_ = 0;
   uint64_t rttvar_ns_ = 0;
   uint64_t last_rtt_ns_ = 0;
-  uint64_t min_rtt_ns_ = UINT64_MAX;
+  uint64_t min_rtt_ns_ = UINT64_MAX;       // this window's least
+  uint64_t prev_min_rtt_ns_ = UINT64_MAX;  // the window before's
+  uint64_t min_window_ns_ = 0;             // when this window began
 
   // (tx at probe, rx the other side counted at it) of the latest answers.
   struct Sample {

@@ -113,6 +113,7 @@ class Peer {
   // The peer has told us its links' endpoints (it has several): a packet
   // from a new address is a new path, not a move.
   bool multilink = false;
+  uint64_t links_heard_ns = 0;   // its last link list (bounded: one a second)
   // The scheduler's virtual time (start tag of the last packet placed).
   uint64_t vclock = 0;
   // Restores the order that several paths' delays disturb; created with

@@ -185,6 +185,9 @@ TEST(PeerExchange, APathProbeRoundTripsInTheDocumentedLayout) {
   std::string why;
   CHECK_TEXT(parse_path_probe(buf, &back, &why), why.c_str());
   CHECK(back.answer && back.seq == m.seq && back.time_ns == m.time_ns && back.count == 99);
+  std::vector<uint8_t> seq0 = buf;
+  seq0[1] = seq0[2] = seq0[3] = seq0[4] = 0;
+  CHECK(!parse_path_probe(seq0, &back, &why));
   buf[0] = 2;
   CHECK(!parse_path_probe(buf, &back, &why));
   STRCMP_EQUAL("unknown flags", why.c_str());

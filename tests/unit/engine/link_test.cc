@@ -31,9 +31,11 @@ void interval(Link& l, BufferPool& pool, uint64_t& now, uint64_t offered, uint64
               double random = 0, uint64_t rtt = kRtt) {
   const uint32_t wire = 1000;
   uint64_t sent = 0;
+  double carry = 0;
   Endpoint to = Endpoint::from_bytes(4, reinterpret_cast<const uint8_t*>("\x0a\x00\x00\x02"), 1);
   for (uint64_t t = 0; t < kInterval; t += kNsPerMs) {
-    for (uint64_t i = 0; i < offered / 1000 / wire; ++i) {
+    carry += static_cast<double>(offered) / 1000.0 / wire;
+    for (; carry >= 1; carry -= 1) {
       if (l.send_now(wire, now)) {
         l.stats.tx_bytes += wire;
         ++sent;
@@ -150,10 +152,37 @@ TEST(Link, ALightlyLoadedLinkDoesNotClimb) {
   Link l(paced(kRate));
   interval(l, pool, now, 2 * kRate, kRate / 2);
   interval(l, pool, now, 2 * kRate, kRate / 2);
+  // What waited in the queue drains (at most 100 ms of it).
+  interval(l, pool, now, 0, 2 * kRate);
+  interval(l, pool, now, 0, 2 * kRate);
+  LONGS_EQUAL(0, l.queued());
   uint64_t r = l.rate();
   CHECK(r < kRate);
   // Well within the rate: the rate was not the limit, so no reason to climb.
   for (int i = 0; i < 20; ++i) interval(l, pool, now, r / 4, 2 * kRate);
   UNSIGNED_LONGLONGS_EQUAL(r, l.rate());
   l.clear(pool);
+}
+
+TEST(Link, ADatagramLargerThanTheBurstStillLeavesOnceTheBucketIsFull) {
+  Link l(paced(125000));   // 1 Mbit/s: a 3200-byte burst
+  Endpoint to;
+  // Empty the bucket, then queue a jumbo datagram and a small one.
+  while (l.send_now(1000, now)) {
+  }
+  PacketBuf* jumbo = pool.get(0);
+  PacketBuf* small = pool.get(0);
+  CHECK_TRUE(l.enqueue(to, jumbo, 9000));
+  CHECK_TRUE(l.enqueue(to, small, 100));
+  uint64_t ready = l.next_ready_ns(now);
+  CHECK(ready != UINT64_MAX);
+  size_t sent = 0;
+  for (int i = 0; i < 200 && l.queued() > 0; ++i) {
+    now += 10 * kNsPerMs;
+    l.drain(now, [&](const Endpoint&, PacketBuf* b, uint32_t) {
+      ++sent;
+      pool.put(b);
+    });
+  }
+  LONGS_EQUAL(2, sent);
 }

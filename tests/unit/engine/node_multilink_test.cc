@@ -281,3 +281,25 @@ TEST(NodeMultilink, ALinkThatCarriesLessThanItsBandwidthIsPacedDownToWhatGetsThr
   double delivered = static_cast<double>(b->written.size() - got) * 1200;
   CHECK_TEXT(delivered > 0.85 * (kFibre + kLte) * 1200 / 1275, std::to_string(delivered).c_str());
 }
+
+TEST(NodeMultilink, RedundantPriorityCopiesDoNotMakeTheSecondPathLookLossy) {
+  net->latency = [](const Datagram& d) {
+    return link_of(d.from) == 0 ? 10 * kNsPerMs : 5 * kNsPerMs;
+  };
+  NodeConfig ca = two_links(1);
+  ca.priority_copies = 2;
+  pair(ca, two_links(2));
+  net->run_fine_ms(2000, 5);
+  size_t before = b->written.size();
+  for (uint32_t i = 0; i < 1000; ++i) {
+    a->device_packet(icmp_packet(i));
+    net->run_fine_ms(2, 1);
+  }
+  net->run_fine_ms(500, 5);
+  // Each ping once (the second copy dropped), and both paths still up.
+  LONGS_EQUAL(1000, b->written.size() - before);
+  CHECK(b->node().counters().drop_replay >= 900);
+  for (const Path& p : a->peer_of(*b)->paths)
+    if (link_of(p.remote) == p.link) CHECK_TEXT(p.monitor.state() == PathState::kUp,
+                                                path_state_name(p.monitor.state()));
+}

@@ -181,3 +181,20 @@ TEST(PathMonitor, SrttFollowsRfc6298) {
   UNSIGNED_LONGLONGS_EQUAL(57500 * 1000ull, m.rttvar_ns());
   UNSIGNED_LONGLONGS_EQUAL(90 * kNsPerMs, m.srtt_ns());
 }
+
+TEST(PathMonitor, TheLeastRoundTripIsForgottenAfterItsWindows) {
+  PathMonitor m(kInterval, PathTolerance{});
+  uint64_t now = kNsPerSec;
+  auto probe = [&](uint64_t rtt) {
+    uint32_t s = m.on_sent(now, 0);
+    m.on_answer(s, now, 0, now + rtt);
+    now += kInterval;
+  };
+  probe(5 * kNsPerMs);
+  UNSIGNED_LONGLONGS_EQUAL(5 * kNsPerMs, m.min_rtt_ns());
+  // The route gets longer for good: 25 ms from now on.
+  for (int i = 0; i < 150; ++i) probe(25 * kNsPerMs);   // 15 s
+  UNSIGNED_LONGLONGS_EQUAL(5 * kNsPerMs, m.min_rtt_ns());
+  for (int i = 0; i < 100; ++i) probe(25 * kNsPerMs);   // 10 s more
+  UNSIGNED_LONGLONGS_EQUAL(25 * kNsPerMs, m.min_rtt_ns());
+}
