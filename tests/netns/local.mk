@@ -58,4 +58,5 @@ NETNS_TESTS += tests/netns/impair.sh
 NETNS_TESTS += tests/netns/multilink_aggregate.sh \
 	tests/netns/multilink_failover.sh \
 	tests/netns/multilink_priority.sh \
-	tests/netns/multilink_impair.sh
+	tests/netns/multilink_impair.sh \
+	tests/netns/multilink_readdress.sh
