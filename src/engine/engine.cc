@@ -543,9 +543,12 @@ void Engine::log_counters() {
             (unsigned long long)c.path_changes);
   // Multi-link: each link and each path to each peer.
   if (links_.empty()) return;
+  uint64_t now = clock_.now_ns();
   for (const Link& l : node_->links())
-    log_debug("link %s: %s tx %llu pkts %llu bytes rx %llu pkts %llu bytes, queue %zu, "
-              "dropped %llu", l.name().c_str(), l.up ? "up" : "down",
+    log_debug("link %s: %s, paced at %llu kbit/s (0: not paced), tx %llu pkts %llu bytes rx "
+              "%llu pkts %llu bytes, queue %zu, dropped %llu",
+              l.name().c_str(), l.up ? "up" : "down",
+              (unsigned long long)(l.rate() * 8 / 1000),
               (unsigned long long)l.stats.tx_packets, (unsigned long long)l.stats.tx_bytes,
               (unsigned long long)l.stats.rx_packets, (unsigned long long)l.stats.rx_bytes,
               l.queued(), (unsigned long long)l.stats.drop_queue);
@@ -560,15 +563,19 @@ void Engine::log_counters() {
                 (unsigned long long)r.overflow);
     }
     for (const Path& path : p->paths)
-      log_debug("path %s %s -> %s: %s rtt %llu.%03llu ms var %llu.%03llu loss %u.%u%% tx %llu "
-                "rx %llu", p->name().c_str(), node_->links()[path.link].name().c_str(),
+      log_debug("path %s %s -> %s: %s for %llu s, rtt %llu.%03llu ms var %llu.%03llu loss "
+                "%u.%u%% tx %llu pkts %llu bytes rx %llu pkts %llu bytes",
+                p->name().c_str(), node_->links()[path.link].name().c_str(),
                 path.remote.str().c_str(), path_state_name(path.monitor.state()),
+                (unsigned long long)((now - std::max(path.monitor.last_change_ns(),
+                                                     path.created_ns)) / kNsPerSec),
                 (unsigned long long)(path.monitor.srtt_ns() / kNsPerMs),
                 (unsigned long long)(path.monitor.srtt_ns() / 1000 % 1000),
                 (unsigned long long)(path.monitor.rttvar_ns() / kNsPerMs),
                 (unsigned long long)(path.monitor.rttvar_ns() / 1000 % 1000),
                 path.monitor.loss_permille() / 10, path.monitor.loss_permille() % 10,
-                (unsigned long long)path.tx_packets, (unsigned long long)path.rx_packets);
+                (unsigned long long)path.tx_packets, (unsigned long long)path.tx_bytes,
+                (unsigned long long)path.rx_packets, (unsigned long long)path.rx_bytes);
   }
 }
 
