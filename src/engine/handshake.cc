@@ -428,7 +428,7 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
   }
   // Multi-link: the handshake's way is a path, and each of our links
   // tries the endpoint that answered.
-  if (links_.size() > 1 || peer.multilink) {
+  if (multilink(peer)) {
     add_path(peer, link, from, now);
     add_link_paths(peer, from, now);
   }

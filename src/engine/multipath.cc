@@ -99,7 +99,7 @@ void Node::add_link_paths(Peer& peer, const Endpoint& to, uint64_t now) {
 Path* Node::note_path_rx(Peer& peer, uint8_t link, const Endpoint& from, size_t len,
                          uint64_t now) {
   Path* p = find_path(peer, link, from);
-  if (p == nullptr && (peer.multilink || links_.size() > 1)) {
+  if (p == nullptr && multilink(peer)) {
     // The way the session came first, then this new one.
     if (peer.paths.empty()) add_path(peer, peer.link, peer.endpoint, now);
     p = add_path(peer, link, from, now);

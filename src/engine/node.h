@@ -353,6 +353,9 @@ class Node {
       reordering_.push_back(&peer);
   }
   bool multipath(const Peer& peer) const { return peer.paths.size() >= 2; }
+  // Either side has several links: every way between them is a path of
+  // its own (a new source is a new path, not a move).
+  bool multilink(const Peer& peer) const { return links_.size() > 1 || peer.multilink; }
 
   // timers.cc
   uint64_t idle_keepalive_ns() const;

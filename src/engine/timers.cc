@@ -114,7 +114,7 @@ void Node::timers_targets(uint64_t now) {
       if (it != peers_.end() && it->second->current) {
         // A link's own peer, connected over another link: that link's way
         // to it is one more path.
-        if (t.link >= 0 && (links_.size() > 1 || it->second->multilink))
+        if (t.link >= 0 && multilink(*it->second))
           for (const Endpoint& a : t.addrs) add_path(*it->second, static_cast<uint8_t>(t.link), a, now);
         continue;
       }
