@@ -40,7 +40,7 @@ Endpoint address(uint8_t n) {
 class Sink final : public NodeOutput {
  public:
   explicit Sink(BufferPool& pool) : pool_(pool) {}
-  void send_udp(const Endpoint& to, PacketBuf* buf) override {
+  void send_udp(uint8_t /*link*/, const Endpoint& to, PacketBuf* buf) override {
     if (record) sent.emplace_back(to, std::vector<uint8_t>(buf->data(), buf->data() + buf->len));
     pool_.put(buf);
   }
