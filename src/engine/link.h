@@ -98,8 +98,14 @@ class Link {
   void charge(uint32_t wire, uint64_t now_ns);
   // Queues a datagram; false when the queue is full (the caller drops it).
   bool enqueue(const Endpoint& to, PacketBuf* buf, uint32_t wire);
-  // Hands every queued datagram the pacer now allows to `send`, in order.
+  // Hands every queued datagram the pacer now allows to `send`, in order
+  // (and counts it sent).
   template <class Send> void drain(uint64_t now_ns, Send send);
+  // A datagram went out at once.
+  void count_sent(uint32_t wire) {
+    ++stats.tx_packets;
+    stats.tx_bytes += wire;
+  }
   // When the next queued datagram may go (UINT64_MAX: none queued).
   uint64_t next_ready_ns(uint64_t now_ns);
   // Returns every queued buffer to the pool.
@@ -155,6 +161,7 @@ void Link::drain(uint64_t now_ns, Send send) {
     head_ = (head_ + 1) % ring_.size();
     --count_;
     queued_bytes_ -= out.wire;
+    count_sent(out.wire);
     send(out.to, out.buf, out.wire);
   }
 }

@@ -173,8 +173,7 @@ bool Node::send_on_link(uint8_t link, const Endpoint& to, PacketBuf* buf, LinkSe
       break;
   }
   if (now_ok) {
-    ++l.stats.tx_packets;
-    l.stats.tx_bytes += wire;
+    l.count_sent(wire);
     out_.send_udp(link, to, buf);
   }
   return true;
@@ -183,10 +182,7 @@ bool Node::send_on_link(uint8_t link, const Endpoint& to, PacketBuf* buf, LinkSe
 void Node::on_timer() {
   uint64_t now = clock_.now_ns();
   for (size_t i = 0; i < links_.size(); ++i) {
-    Link& l = links_[i];
-    l.drain(now, [&](const Endpoint& to, PacketBuf* b, uint32_t wire) {
-      ++l.stats.tx_packets;
-      l.stats.tx_bytes += wire;
+    links_[i].drain(now, [&](const Endpoint& to, PacketBuf* b, uint32_t) {
       out_.send_udp(static_cast<uint8_t>(i), to, b);
     });
   }

@@ -37,15 +37,14 @@ void interval(Link& l, BufferPool& pool, uint64_t& now, uint64_t offered, uint64
     carry += static_cast<double>(offered) / 1000.0 / wire;
     for (; carry >= 1; carry -= 1) {
       if (l.send_now(wire, now)) {
-        l.stats.tx_bytes += wire;
+        l.count_sent(wire);
         ++sent;
       } else {
         PacketBuf* b = pool.get(0);
         if (b && !l.enqueue(to, b, wire)) pool.put(b);
       }
     }
-    l.drain(now, [&](const Endpoint&, PacketBuf* b, uint32_t w) {
-      l.stats.tx_bytes += w;
+    l.drain(now, [&](const Endpoint&, PacketBuf* b, uint32_t) {
       ++sent;
       pool.put(b);
     });
