@@ -2,32 +2,31 @@
 // nothing else of our environment; its exit status comes back.
 #include "priv/hooks.h"
 
-#include <CppUTest/TestHarness.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
-#include <unistd.h>
+
+#include "hook_output.h"
+
+// Last: its new/delete macros must not reach the standard headers.
+#include <CppUTest/TestHarness.h>
 
 using namespace braid::priv;
 
 TEST_GROUP(Hooks) {
+  std::unique_ptr<test::HookOutput> out;
   std::string path;
   void setup() override {
-    char tmpl[] = "/tmp/braid-hook-XXXXXX";
-    int fd = mkstemp(tmpl);
-    close(fd);
-    path = tmpl;
+    out = std::make_unique<test::HookOutput>();
+    path = out->path;
   }
-  void teardown() override { unlink(path.c_str()); }
-  std::string contents() {
-    std::ifstream f(path);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-  }
+  void teardown() override { out.reset(); }
+  std::string contents() { return out->contents(); }
 };
 
 TEST(Hooks, EmptyCommandSucceedsWithoutRunning) { LONGS_EQUAL(0, run_hook("", "tun0", "ifup")); }

@@ -3,33 +3,32 @@
 // from the parent's own names, a bounded queue, and a bounded drain.
 #include "priv/status_hook.h"
 
-#include <CppUTest/TestHarness.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
+
+#include "hook_output.h"
+
+// Last: its new/delete macros must not reach the standard headers.
+#include <CppUTest/TestHarness.h>
 
 using namespace braid::priv;
 
 TEST_GROUP(StatusHook) {
+  std::unique_ptr<test::HookOutput> out;
   std::string path;
   void setup() override {
-    char tmpl[] = "/tmp/braid-status-XXXXXX";
-    int fd = mkstemp(tmpl);
-    close(fd);
-    path = tmpl;
+    out = std::make_unique<test::HookOutput>();
+    path = out->path;
   }
-  void teardown() override { unlink(path.c_str()); }
-  std::string contents() {
-    std::ifstream f(path);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-  }
+  void teardown() override { out.reset(); }
+  std::string contents() { return out->contents(); }
   // Appends what the hook sees to the file.
   std::string recorder() {
     return "echo \"$BRAID_EVENT [$BRAID_LINK] $IFNAME $BRAID_TEST_SECRET\" >> " + path;
