@@ -1,6 +1,8 @@
-// Helpers for the config tests: a mutable argv and temporary files.
+// Helpers for the config tests: parsing a file's text, a mutable argv and
+// temporary files.
 #pragma once
 
+#include <CppUTest/TestHarness.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,7 +12,24 @@
 #include <string_view>
 #include <vector>
 
+#include "config/settings.h"
+
 namespace braid::config::testing {
+
+// Parses text as file "t.conf" over *cfg; returns the error message, ""
+// on success (a refusal always says why).
+inline std::string parse(std::string_view text, Config* cfg) {
+  std::string error;
+  if (parse_ini_text(text, "t.conf", cfg, &error)) return "";
+  CHECK(!error.empty());
+  return error;
+}
+
+// The same over the defaults.
+inline std::string parse_error(std::string_view text) {
+  Config cfg;
+  return parse(text, &cfg);
+}
 
 // argv for load(), with "braid" as argv[0].
 class Argv {

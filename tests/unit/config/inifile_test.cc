@@ -5,23 +5,13 @@
 #include <sodium.h>
 
 #include "config/settings.h"
+#include "fixtures.h"
 
 using namespace braid::config;
+using braid::config::testing::parse;
+using braid::config::testing::parse_error;
 
 namespace {
-
-// Parses text as file "t.conf"; returns the error message, "" on success.
-std::string parse(std::string_view text, Config* cfg) {
-  std::string error;
-  if (parse_ini_text(text, "t.conf", cfg, &error)) return "";
-  CHECK(!error.empty());
-  return error;
-}
-
-std::string parse_error(std::string_view text) {
-  Config cfg;
-  return parse(text, &cfg);
-}
 
 }  // namespace
 

@@ -7,22 +7,13 @@
 
 #include "config/settings.h"
 #include "config/value.h"
+#include "fixtures.h"
 
 using namespace braid::config;
+using braid::config::testing::parse;
+using braid::config::testing::parse_error;
 
 namespace {
-
-std::string parse(std::string_view text, Config* cfg) {
-  std::string error;
-  if (parse_ini_text(text, "t.conf", cfg, &error)) return "";
-  CHECK(!error.empty());
-  return error;
-}
-
-std::string parse_error(std::string_view text) {
-  Config cfg;
-  return parse(text, &cfg);
-}
 
 Config keyed() {
   Config c;
@@ -30,7 +21,7 @@ Config keyed() {
   return c;
 }
 
-LinkSpec link(std::string name, std::string device) {
+LinkSpec link_spec(std::string name, std::string device) {
   LinkSpec l;
   l.name = std::move(name);
   l.device = std::move(device);
@@ -244,7 +235,7 @@ TEST(ConfigLinks, NotEveryLinkMayBeAFallback) {
 
 TEST(ConfigLinks, FileLinksReplaceEarlierOnesAndOtherwiseKeepThem) {
   Config c;
-  c.links = {link("old", "eth9")};
+  c.links = {link_spec("old", "eth9")};
   STRCMP_EQUAL("", parse("[network]\nport = 1\n", &c).c_str());
   LONGS_EQUAL(1, c.links.size());
   STRCMP_EQUAL("", parse("[link new]\ndevice = eth1\n", &c).c_str());
@@ -316,7 +307,7 @@ TEST(ConfigLinks, BandwidthIsPrintedInAFormThatReadsBack) {
 
 TEST(ConfigLinks, ValidateChecksLinksBuiltInCode) {
   Config c = keyed();
-  c.links = {link("a", "eth0"), link("b", "eth1")};
+  c.links = {link_spec("a", "eth0"), link_spec("b", "eth1")};
   STRCMP_EQUAL("", validate_error(c).c_str());
   Config bad = c;
   bad.links[1].name = "a";
@@ -355,7 +346,7 @@ TEST(ConfigLinks, ValidateChecksLinksBuiltInCode) {
   bad.links[0].fallback_only = bad.links[1].fallback_only = true;
   CHECK(validate_error(bad).starts_with("every link is fallback_only"));
   bad = c;
-  bad.links.resize(9, link("x", "y"));
+  bad.links.resize(9, link_spec("x", "y"));
   for (size_t i = 0; i < bad.links.size(); ++i) bad.links[i].name = "l" + std::to_string(i);
   STRCMP_EQUAL("too many [link] sections (9): at most 8", validate_error(bad).c_str());
 }
@@ -382,7 +373,7 @@ TEST(ConfigLinks, ValidateChecksTheMultiLinkNetworkKeys) {
 TEST(ConfigLinks, AListenAddressDoesNotMixWithLinks) {
   Config c = keyed();
   c.listen_address = "192.0.2.1";
-  c.links = {link("a", "eth0")};
+  c.links = {link_spec("a", "eth0")};
   CHECK(validate_error(c).starts_with("port = 192.0.2.1:3210 names an address"));
   c.listen_address = "";
   STRCMP_EQUAL("", validate_error(c).c_str());
