@@ -89,6 +89,14 @@ struct NodeConfig {
   // 2: priority-lane packets go over the two fastest paths (the receiver's
   // replay window drops the second copy).
   uint8_t priority_copies = 1;
+  // Relaying and routing (route_table.h): forward other nodes' packets
+  // and tell peers the routes we have (no: only our own, as an end node).
+  bool relay = true;
+  // Direct sessions kept at most (0: no bound); the rest are reached by
+  // routing. Every tunnel_refresh the direct session carrying least
+  // traffic makes way for one to a random node.
+  uint32_t max_peers = 0;
+  uint64_t tunnel_refresh_ns = 300 * kNsPerSec;
 };
 
 // A node we have heard of (from a peer, a LAN beacon or the state file)
