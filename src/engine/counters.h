@@ -42,6 +42,13 @@ struct Counters {
   uint64_t drop_stash = 0;          // held data dropped: too much, or no keys within 5 s
   uint64_t drop_link_queue = 0;     // a paced link's queue was full (bulk data)
   uint64_t path_changes = 0;        // multi-link: paths going up, degraded or down
+  uint64_t relayed_tx = 0;          // our packets sent through a relay
+  uint64_t relayed_rx = 0;          // packets for us that came through relays
+  uint64_t forwarded = 0;           // other nodes' packets relayed on
+  uint64_t forwarded_bytes = 0;
+  uint64_t drop_relay = 0;          // relayed packet not from a peer, looped back, or relay = no
+  uint64_t drop_hop_limit = 0;      // relayed packet out of hops
+  uint64_t route_changes = 0;       // selected routes that changed (next hop or reachability)
 };
 
 }  // namespace braid::engine

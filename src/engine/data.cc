@@ -47,15 +47,23 @@ void Node::on_device_packet(PacketBuf* buf) {
 }
 
 // Seals buf (inner packet at data(), kHeadroom in front, kTagLen behind)
-// for the peer's current keypair and sends it over `via` or the path the
-// scheduler picks (multipath.cc). Consumes buf.
-void Node::send_transport(Peer& peer, PacketType type, PacketBuf* buf, Path* via) {
+// for the peer's current keypair and sends it over `via`, the path the
+// scheduler picks (multipath.cc), or through a relay when the peer has no
+// working direct way (relay.cc). Consumes buf.
+void Node::send_transport(Peer& peer, PacketType type, PacketBuf* buf, Path* via, bool direct) {
   Keypair* kp = peer.current.get();
   uint64_t now = clock_.now_ns();
   bool data = type == PacketType::kData && buf->len > 0;
   if (kp == nullptr || kp->send_counter > kMaxCounter || buf->head < kTransportHeaderLen ||
       buf->tailroom() < kTagLen) {
     ++counters_.drop_expired;
+    pool_.put(buf);
+    return;
+  }
+  bool unreachable = false;
+  Peer* hop = via || direct ? nullptr : relay_hop(peer, &unreachable);
+  if (unreachable || (direct && !peer.direct())) {
+    ++counters_.drop_no_route;
     pool_.put(buf);
     return;
   }
@@ -74,7 +82,9 @@ void Node::send_transport(Peer& peer, PacketType type, PacketBuf* buf, Path* via
   // the rest over the fastest): they measure the path, not our queue.
   bool bulk = data && !is_priority({buf->data(), buf->len}, cfg_.tap);
   LinkSend how = bulk ? LinkSend::kBulk : LinkSend::kUrgent;
-  Path* path = via ? via : choose_path(peer, bulk, wire_bytes(buf->len + kTransportOverhead, true), now);
+  Path* path = hop ? nullptr
+               : via ? via
+                     : choose_path(peer, bulk, wire_bytes(buf->len + kTransportOverhead, true), now);
   uint64_t counter = kp->send_counter++;
   size_t len = buf->len;
   buf->head -= kTransportHeaderLen;
@@ -83,9 +93,16 @@ void Node::send_transport(Peer& peer, PacketType type, PacketBuf* buf, Path* via
   uint8_t* body = header + kTransportHeaderLen;
   kp->send.seal(counter, {header, kTransportHeaderLen}, body, len, body + len);
   buf->len = kTransportHeaderLen + len + kp->send.tag_len();
-  peer.last_sent_ns = now;
+  // (A hello that tests a direct way the peer's traffic no longer takes
+  // keeps nothing alive for that traffic: it is not counted as sent.)
+  if (!direct || routes_.reachable(peer.id())) peer.last_sent_ns = now;
   ++peer.stats.tx_packets;
   peer.stats.tx_bytes += len;
+  if (hop) {
+    ++peer.stats.relayed_tx;
+    send_relayed(peer.id(), buf, how, hop);
+    return;
+  }
   uint8_t link = path ? path->link : peer.link;
   const Endpoint& to = path ? path->remote : peer.endpoint;
   // Redundant priority lane: the same sealed packet over a second path;
@@ -199,6 +216,9 @@ void Node::on_udp_packet(const Endpoint& from, PacketBuf* buf, uint8_t link) {
     case static_cast<uint8_t>(PacketType::kHandshakeFinal):
       on_handshake_final(from, buf, link);
       break;
+    case static_cast<uint8_t>(PacketType::kRelay):
+      if (on_relay(from, buf, link)) return;
+      break;
     case static_cast<uint8_t>(PacketType::kCookieReply):
       on_cookie_reply(from, buf);
       break;
@@ -223,7 +243,11 @@ void Node::on_udp_packet(const Endpoint& from, PacketBuf* buf, uint8_t link) {
   pool_.put(buf);
 }
 
-bool Node::on_transport(const Endpoint& from, PacketBuf* buf, uint8_t link) {
+bool Node::on_transport(const Endpoint& from, PacketBuf* buf, uint8_t link,
+                        const NodeId* relay_src) {
+  // Through relays: `from` is the last relay's address, nothing about
+  // the peer's own way.
+  bool relayed = relay_src != nullptr;
   TransportHeader h;
   // The tag's length is the network's (every session uses the configured
   // cipher), so a short packet is malformed before any lookup, in the
@@ -261,7 +285,7 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf, uint8_t link) {
     ++counters_.drop_replay;
     // A redundant copy (priority_copies = 2) arrived over its path all the
     // same: counted there, or that path's loss figure would count it lost.
-    if (Path* p = find_path(*kp.peer, link, from)) {
+    if (Path* p = relayed ? nullptr : find_path(*kp.peer, link, from)) {
       ++p->rx_packets;
       p->rx_bytes += len;
     }
@@ -287,7 +311,12 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf, uint8_t link) {
   } else if (&kp != peer.current.get()) {
     settle_crossed(peer, kp);
   }
-  note_inbound(peer, now);
+  if (relayed) {
+    ++peer.stats.relayed_rx;
+  } else {
+    note_inbound(peer, now);
+    peer.direct_rx_ns = now;
+  }
   peer.last_received_ns = now;
   peer.awaiting_reply_ns = 0;
   if (data) {
@@ -300,11 +329,11 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf, uint8_t link) {
   // its list of them has not arrived yet): that is a new path, not a move.
   bool path_probe = h.type == PacketType::kControl && len >= 1 &&
                     body[0] == static_cast<uint8_t>(ControlType::kPathProbe);
-  if (path_probe) peer.multilink = true;
-  Path* path = note_path_rx(peer, link, from, len, now);
+  if (path_probe && !relayed) peer.multilink = true;
+  Path* path = relayed ? nullptr : note_path_rx(peer, link, from, len, now);
   // Roaming: the session follows its latest authenticated source (with
   // several paths each is probed instead, and the best one leads).
-  if (path == nullptr && (peer.endpoint != from || peer.link != link)) {
+  if (!relayed && path == nullptr && (peer.endpoint != from || peer.link != link)) {
     if (log_allowed()) log_info("peer %s moved to %s", peer.name().c_str(), from.str().c_str());
     peer.endpoint = from;
     peer.link = link;
@@ -328,7 +357,7 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf, uint8_t link) {
     note_held(peer);
   }
   if (h.type == PacketType::kControl) {
-    on_control(peer, {body, len}, path);   // may remove the peer
+    on_control(peer, {body, len}, path, relayed);   // may remove the peer
     return false;
   }
   if (!data) return false;  // keepalive
@@ -409,6 +438,7 @@ void Node::remove_peer(const NodeId& id, const char* why) {
   for (size_t i = stashed_; i-- > 0;)
     if (stash_[i].peer == id) drop_stash(i);
   forwarder_->peer_removed(&peer);
+  routes_.remove_neighbour(id, clock_.now_ns());
   if (peer.reorder) peer.reorder->flush();
   std::erase(reordering_, &peer);
   for (auto& [idx, h] : handshakes_)

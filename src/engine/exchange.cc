@@ -1,6 +1,7 @@
 // Peer-exchange message bodies: exact encoders and strict parsers.
 #include "engine/exchange.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace braid::engine {
@@ -154,6 +155,65 @@ bool parse_links(std::span<const uint8_t> body, std::vector<LinkEndpoint>* out,
   }
   if (!r.done()) return fail(why, "trailing bytes");
   return true;
+}
+
+size_t write_routes(const Hello& hello, std::span<const RouteEntry> entries, ByteWriter& out) {
+  size_t n = std::min(entries.size(), kMaxRouteEntries);
+  out.u8(0);
+  out.u16(hello.seq);
+  out.u16(hello.interval_cs);
+  out.u32(hello.time_us);
+  out.u32(hello.echo_us);
+  out.u32(hello.held_us);
+  out.u8(static_cast<uint8_t>(n));
+  for (size_t i = 0; i < n; ++i) {
+    out.bytes(entries[i].dest);
+    out.u16(entries[i].seqno);
+    out.u16(entries[i].metric);
+  }
+  return n;
+}
+
+bool parse_routes(std::span<const uint8_t> body, Hello* hello, std::vector<RouteEntry>* out,
+                  std::string* why) {
+  out->clear();
+  ByteReader r(body);
+  uint8_t flags = r.u8();
+  hello->seq = r.u16();
+  hello->interval_cs = r.u16();
+  hello->time_us = r.u32();
+  hello->echo_us = r.u32();
+  hello->held_us = r.u32();
+  uint8_t count = r.u8();
+  if (!r.ok()) return fail(why, "truncated header");
+  if (flags != 0) return fail(why, "unknown flags");
+  if (count > kMaxRouteEntries) return fail(why, "too many entries");
+  if (body.size() != kRoutesHeaderLen + count * kRouteEntryLen) return fail(why, "wrong length");
+  out->resize(count);
+  for (RouteEntry& e : *out) {
+    auto id = r.bytes(e.dest.size());
+    memcpy(e.dest.data(), id.data(), e.dest.size());
+    e.seqno = r.u16();
+    e.metric = r.u16();
+  }
+  return r.ok() && r.done();
+}
+
+void write_route_request(const RouteRequestMsg& m, ByteWriter& out) {
+  out.bytes(m.dest);
+  out.u16(m.seqno);
+  out.u8(m.hops);
+}
+
+bool parse_route_request(std::span<const uint8_t> body, RouteRequestMsg* out, std::string* why) {
+  if (body.size() != kRouteRequestLen) return fail(why, "wrong length");
+  ByteReader r(body);
+  auto id = r.bytes(out->dest.size());
+  memcpy(out->dest.data(), id.data(), out->dest.size());
+  out->seqno = r.u16();
+  out->hops = r.u8();
+  if (out->hops == 0 || out->hops > kMaxHops) return fail(why, "bad hop count");
+  return r.ok() && r.done();
 }
 
 }  // namespace braid::engine

@@ -7,6 +7,10 @@
 //   kSeen:       family u8 (4|6), address (4|16 bytes), port u16
 //   kPathProbe:  flags u8 (bit 0: answer), seq u32, time u64, count u64
 //   kLinks:      count u8, count x { flags u8, family u8 (4|6), address, port u16 }
+//   kRoutes:     flags u8 (0), seq u16, interval u16 (cs), time u32 (us),
+//                echo u32 (us), held u32 (us), count u8,
+//                count x { node_id[32], seqno u16, metric u16 }
+//   kRouteRequest: node_id[32], seqno u16, hops u8
 //
 // A kPeers entry is where the sender sees that node: for a node behind a
 // NAT, its public mapping, which is what a third node must send to. The
@@ -24,6 +28,7 @@
 #include "common/bytes.h"
 #include "engine/endpoint.h"
 #include "engine/peer.h"
+#include "engine/route_table.h"
 
 namespace braid::engine {
 
@@ -93,5 +98,40 @@ size_t write_links(std::span<const LinkEndpoint> endpoints, ByteWriter& out);
 // unshareable endpoint, or trailing bytes.
 bool parse_links(std::span<const uint8_t> body, std::vector<LinkEndpoint>* out,
                  std::string* why);
+
+// Routing. Every kRoutes message is a hello too: `seq` counts the
+// sender's messages to this neighbour (gaps are losses), `interval` is
+// how often it sends them, `time` its clock, and `echo`/`held` the time
+// of the last message it received from the receiver and how long ago
+// that was: the receiver's round trip with no clocks to synchronise.
+struct Hello {
+  uint16_t seq = 0;
+  uint16_t interval_cs = 0;   // centiseconds: up to 655 s
+  uint32_t time_us = 0;
+  uint32_t echo_us = 0;   // 0: nothing to echo yet
+  uint32_t held_us = 0;
+  bool operator==(const Hello&) const = default;
+};
+// Entries per message: 32 fill about 1.2 KiB, inside any MTU.
+constexpr size_t kMaxRouteEntries = 32;
+constexpr size_t kRoutesHeaderLen = 1 + 2 + 2 + 4 + 4 + 4 + 1;
+constexpr size_t kRouteEntryLen = 32 + 2 + 2;
+constexpr size_t kRouteRequestLen = 32 + 2 + 1;
+// Appends a kRoutes body with up to kMaxRouteEntries entries; returns
+// how many it wrote.
+size_t write_routes(const Hello& hello, std::span<const RouteEntry> entries, ByteWriter& out);
+// False with *why for unknown flags, a count past kMaxRouteEntries or a
+// wrong length.
+bool parse_routes(std::span<const uint8_t> body, Hello* hello, std::vector<RouteEntry>* out,
+                  std::string* why);
+struct RouteRequestMsg {
+  NodeId dest{};
+  uint16_t seqno = 0;
+  uint8_t hops = 0;
+  bool operator==(const RouteRequestMsg&) const = default;
+};
+void write_route_request(const RouteRequestMsg& m, ByteWriter& out);
+// False with *why for a wrong length or a hop count of 0 or past kMaxHops.
+bool parse_route_request(std::span<const uint8_t> body, RouteRequestMsg* out, std::string* why);
 
 }  // namespace braid::engine

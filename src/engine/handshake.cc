@@ -42,7 +42,8 @@ std::vector<uint8_t> Node::own_payload() const {
 }
 
 PacketBuf* Node::handshake_buffer(PacketType type, size_t len) {
-  PacketBuf* b = pool_.get(0);
+  // (Room in front for a relay header.)
+  PacketBuf* b = pool_.get(kRelayOverhead);
   if (b == nullptr || b->capacity < len) {
     if (b) pool_.put(b);
     ++counters_.drop_no_buffer;
@@ -56,7 +57,8 @@ PacketBuf* Node::handshake_buffer(PacketType type, size_t len) {
 
 bool Node::send_handshake_message(uint8_t link, const Endpoint& to, PacketType type, uint32_t idx1,
                                   uint32_t idx2, bool two_indexes,
-                                  const std::vector<uint8_t>& msg) {
+                                  const std::vector<uint8_t>& msg,
+                                  const std::optional<NodeId>& relay) {
   size_t header = kPrefixLen + kIndexLen * (two_indexes ? 2 : 1);
   PacketBuf* b = handshake_buffer(type, header + msg.size());
   if (b == nullptr) return false;
@@ -64,6 +66,7 @@ bool Node::send_handshake_message(uint8_t link, const Endpoint& to, PacketType t
   put_be32(p + kPrefixLen, idx1);
   if (two_indexes) put_be32(p + kPrefixLen + kIndexLen, idx2);
   memcpy(p + header, msg.data(), msg.size());
+  if (relay) return send_relayed(*relay, b, LinkSend::kUrgent);
   send_on_link(link, to, b, LinkSend::kUrgent, clock_.now_ns());
   return true;
 }
@@ -81,12 +84,16 @@ void Node::send_initiation(Handshake& h, uint32_t index, const std::vector<uint8
   std::span<uint8_t> pkt(p, len);
   write_mac1(pkt, h.mac_key);
   memcpy(h.sent_mac1.data(), p + len - kInitMacsLen, kMacLen);
+  if (h.relay) {
+    send_relayed(*h.relay, b, LinkSend::kUrgent);
+    return;
+  }
   if (const auto* cookie = cookie_jar_.find(h.endpoint, clock_.now_ns())) write_mac2(pkt, *cookie);
   send_on_link(h.link, h.endpoint, b, LinkSend::kUrgent, clock_.now_ns());
 }
 
 uint32_t Node::start_initiation(const Endpoint& to, int target, const NodeId* peer,
-                                bool peer_key, int link) {
+                                bool peer_key, int link, const NodeId* relay_to) {
   auto hs = new_handshake_state(true);
   if (!hs) return 0;
   std::vector<uint8_t> msg;
@@ -98,6 +105,7 @@ uint32_t Node::start_initiation(const Endpoint& to, int target, const NodeId* pe
   h->endpoint = to;
   h->started_ns = clock_.now_ns();
   h->target = target;
+  if (relay_to) h->relay = *relay_to;
   if (link >= 0 && static_cast<size_t>(link) < links_.size()) h->link = static_cast<uint8_t>(link);
   if (peer) {
     h->peer = *peer;
@@ -115,7 +123,10 @@ uint32_t Node::start_initiation(const Endpoint& to, int target, const NodeId* pe
   index_[idx] = Slot{nullptr, h.get()};
   handshakes_[idx] = std::move(h);
   send_initiation(ref, idx, msg);
-  log_debug("handshake initiation %08x to %s", idx, to.str().c_str());
+  if (relay_to)
+    log_debug("handshake initiation %08x to node %s through relays", idx, short_id(*relay_to).c_str());
+  else
+    log_debug("handshake initiation %08x to %s", idx, to.str().c_str());
   return idx;
 }
 
@@ -128,11 +139,13 @@ void Node::drop_handshake(uint32_t index) {
     targets_[h.target].pending_index = 0;
   if (h.candidate) {
     auto c = candidates_.find(*h.candidate);
-    if (c != candidates_.end() && c->second.pending_index == index) c->second.pending_index = 0;
+      if (c != candidates_.end() && c->second.pending_index == index) c->second.pending_index = 0;
+    if (c != candidates_.end() && c->second.relay_index == index) c->second.relay_index = 0;
   }
   if (h.peer) {
     auto p = peers_.find(*h.peer);
     if (p != peers_.end() && p->second->rekey_index == index) p->second->rekey_index = 0;
+    if (p != peers_.end() && p->second->direct_index == index) p->second->direct_index = 0;
   }
   index_.erase(index);
   handshakes_.erase(it);
@@ -150,7 +163,11 @@ const MacKey* Node::find_mac1_key(std::span<const uint8_t> pkt) const {
 // The order of the checks is the order of their cost: length, one hash
 // (mac1), the load test and a cookie hash (mac2), the per-source budget,
 // and only then the Noise message with its Diffie-Hellmans.
-void Node::on_handshake_init(const Endpoint& from, PacketBuf* buf, uint8_t link) {
+// Through relays (relay_src), the address is the last relay's: no cookie
+// is asked (the relay is a peer, and its address is what the rate limit
+// counts), and the answer goes back through relays.
+void Node::on_handshake_init(const Endpoint& from, PacketBuf* buf, uint8_t link,
+                             const NodeId* relay_src) {
   ++counters_.handshake_init_rx;
   std::span<const uint8_t> pkt(buf->data(), buf->len);
   // One length per network: e, and with a PSK the tag of the empty
@@ -176,7 +193,7 @@ void Node::on_handshake_init(const Endpoint& from, PacketBuf* buf, uint8_t link)
     return;
   }
   uint64_t now = clock_.now_ns();
-  if (cookie_checker_.note_initiation(now) && !cookie_checker_.check(pkt, from, now)) {
+  if (cookie_checker_.note_initiation(now) && !relay_src && !cookie_checker_.check(pkt, from, now)) {
     PacketBuf* b = handshake_buffer(PacketType::kCookieReply, kCookieReplyLen);
     if (b == nullptr) return;
     cookie_checker_.make_reply(pkt, from, *key, cfg_.magic,
@@ -212,9 +229,12 @@ void Node::on_handshake_init(const Endpoint& from, PacketBuf* buf, uint8_t link)
   h->endpoint = from;
   h->link = link;
   h->started_ns = now;
+  if (relay_src) h->relay = *relay_src;
+  std::optional<NodeId> relay = h->relay;
   index_[idx] = Slot{nullptr, h.get()};
   handshakes_[idx] = std::move(h);
-  send_handshake_message(link, from, PacketType::kHandshakeResp, idx, remote_index, true, msg);
+  send_handshake_message(link, from, PacketType::kHandshakeResp, idx, remote_index, true, msg,
+                         relay);
 }
 
 void Node::on_cookie_reply(const Endpoint& from, PacketBuf* buf) {
@@ -280,7 +300,8 @@ bool Node::accept_certificate(Handshake& h, std::span<const uint8_t> payload,
   return true;
 }
 
-void Node::on_handshake_resp(const Endpoint& from, PacketBuf* buf, uint8_t link) {
+void Node::on_handshake_resp(const Endpoint& from, PacketBuf* buf, uint8_t link,
+                             const NodeId* relay_src) {
   std::span<const uint8_t> pkt(buf->data(), buf->len);
   if (pkt.size() <= kRespHeaderLen || pkt.size() > kMaxHandshakeLen) {
     ++counters_.drop_malformed;
@@ -311,6 +332,12 @@ void Node::on_handshake_resp(const Endpoint& from, PacketBuf* buf, uint8_t link)
     drop_handshake(local_index);
     return;
   }
+  // Through relays, the node we addressed answers, and only it.
+  if ((h.relay && remote != *h.relay) || (relay_src && remote != *relay_src)) {
+    ++counters_.drop_auth;
+    h.hs = std::move(saved);
+    return;
+  }
   // Anyone who saw our initiation can answer it with a valid Noise message
   // of its own key: a refused certificate must not cancel the genuine
   // response either.
@@ -323,11 +350,15 @@ void Node::on_handshake_resp(const Endpoint& from, PacketBuf* buf, uint8_t link)
     return;
   }
   h.remote_index = remote_index;
-  send_handshake_message(link, from, PacketType::kHandshakeFinal, remote_index, 0, false, msg);
-  install_keypair(h, local_index, from, link);
+  std::optional<NodeId> relay;
+  if (relay_src) relay = *relay_src;
+  send_handshake_message(link, from, PacketType::kHandshakeFinal, remote_index, 0, false, msg,
+                         relay);
+  install_keypair(h, local_index, from, link, relay_src != nullptr);
 }
 
-void Node::on_handshake_final(const Endpoint& from, PacketBuf* buf, uint8_t link) {
+void Node::on_handshake_final(const Endpoint& from, PacketBuf* buf, uint8_t link,
+                              const NodeId* relay_src) {
   std::span<const uint8_t> pkt(buf->data(), buf->len);
   if (pkt.size() <= kFinalHeaderLen || pkt.size() > kMaxHandshakeLen) {
     ++counters_.drop_malformed;
@@ -348,17 +379,24 @@ void Node::on_handshake_final(const Endpoint& from, PacketBuf* buf, uint8_t link
     h.hs = std::move(saved);
     return;
   }
-  if (h.hs.remote_static() == id_ || !accept_certificate(h, payload, from)) {
+  // Through relays: the node the initiation said it came from, and the
+  // final message the same way.
+  bool relayed = h.relay.has_value();
+  if (h.hs.remote_static() == id_ || relayed != (relay_src != nullptr) ||
+      (relayed && (h.hs.remote_static() != *h.relay || *relay_src != *h.relay)) ||
+      !accept_certificate(h, payload, from)) {
     drop_handshake(local_index);
     return;
   }
-  install_keypair(h, local_index, from, link);
+  install_keypair(h, local_index, from, link, relayed);
 }
 
 // Turns a finished handshake into the peer's current keypair. The local
 // index that named the handshake now names the keypair.
+// Through relays (`relayed`), `from` is a relay's address: the peer's
+// direct way, if it has one, stays as it was.
 void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& from,
-                           uint8_t link) {
+                           uint8_t link, bool relayed) {
   uint64_t now = clock_.now_ns();
   NodeId remote = h.hs.remote_static();
   auto [c1, c2] = h.hs.split();
@@ -384,12 +422,17 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
   drop_handshake(local_index);   // h is gone from here on
   // Heard of as one node, answered as another: what we were told of it
   // was wrong; the node that answered is a peer like any other.
+  // (Reached through relays, where it was heard of is still worth
+  // trying directly: routing.cc timers_direct.)
+  std::optional<Endpoint> hint;
+  if (auto c = candidates_.find(remote); c != candidates_.end() && !c->second.endpoints.empty())
+    hint = c->second.endpoints.front();
   if (candidate) candidates_.erase(*candidate);
   candidates_.erase(remote);
 
   auto& slot = peers_[remote];
   bool is_new = !slot;
-  bool moved = !is_new && slot->endpoint != from;
+  bool moved = !relayed && !is_new && slot->endpoint != from;
   if (is_new) slot = std::make_unique<Peer>(remote);
   Peer& peer = *slot;
   // Each handshake shows the certificate afresh: a renewed one replaces
@@ -422,13 +465,18 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
     peer.current = std::move(kp);
     index_[local_index] = Slot{peer.current.get(), nullptr};
   }
-  if (peer.endpoint != from || peer.link != link) {
+  if (!relayed && (peer.endpoint != from || peer.link != link)) {
     peer.endpoint = from;
     peer.link = link;
   }
+  if (!relayed) peer.direct_rx_ns = now;
+  if (relayed && !peer.direct() && hint && !peer.direct_hint) {
+    peer.direct_hint = hint;
+    peer.direct_next_ns = now;
+  }
   // Multi-link: the handshake's way is a path, and each of our links
   // tries the endpoint that answered.
-  if (multilink(peer)) {
+  if (!relayed && multilink(peer)) {
     add_path(peer, link, from, now);
     add_link_paths(peer, from, now);
   }
@@ -437,7 +485,7 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
   peer.last_handshake_ns = now;
   ++peer.stats.handshakes;
   ++counters_.handshake_ok;
-  if (!initiator && !is_new) note_inbound(peer, now);
+  if (!initiator && !is_new && !relayed) note_inbound(peer, now);
   // Our probe's handshake answered: the peer is alive, so the packet it
   // sent after the quiet was filtered on the way to us.
   if (initiator && peer.seen_us_at) {
@@ -492,7 +540,10 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
 void Node::announce(Peer& peer) {
   if (peer.announced) return;
   peer.announced = true;
-  log_info("peer %s connected at %s", peer.name().c_str(), peer.endpoint.str().c_str());
+  if (peer.direct())
+    log_info("peer %s connected at %s", peer.name().c_str(), peer.endpoint.str().c_str());
+  else
+    log_info("peer %s connected through relays", peer.name().c_str());
   greet(peer);
 }
 

@@ -24,8 +24,10 @@ src_engine_libengine_a_SOURCES = \
 	src/engine/peer.h \
 	src/engine/pool.h src/engine/pool.cc \
 	src/engine/ratelimit.h src/engine/ratelimit.cc \
+	src/engine/relay.cc \
 	src/engine/replay.h src/engine/replay.cc \
 	src/engine/route_table.h src/engine/route_table.cc \
+	src/engine/routing.cc \
 	src/engine/timers.h src/engine/timers.cc \
 	src/engine/udp.h src/engine/udp.cc \
 	src/engine/wire.h src/engine/wire.cc

@@ -90,7 +90,7 @@ bool Node::seen_at_own_address(const Peer& peer) const {
 }
 
 template <class Write>
-void Node::send_control(Peer& peer, Write write, Path* via) {
+void Node::send_control(Peer& peer, Write write, Path* via, bool direct) {
   if (!peer.current) return;
   PacketBuf* b = pool_.get(kHeadroom);
   if (b == nullptr) {
@@ -106,7 +106,11 @@ void Node::send_control(Peer& peer, Write write, Path* via) {
   b->len = w.size();
   ++counters_.control_tx;
   counters_.control_bytes_tx += kTransportOverhead + b->len;
-  send_transport(peer, PacketType::kControl, b, via);
+  send_transport(peer, PacketType::kControl, b, via, direct);
+}
+
+void Node::send_control_msg(Peer& peer, std::span<const uint8_t> msg, bool direct) {
+  send_control(peer, [&](ByteWriter& w) { w.bytes(msg); }, nullptr, direct);
 }
 
 // Multi-link (multipath.cc): a path probe or its answer, over that path.
@@ -197,10 +201,13 @@ void Node::send_seen(Peer& peer) {
 void Node::greet(Peer& peer) {
   // An empty list goes once: a restarted node may have claimed more before.
   send_claims(peer);
-  // Where we see it: whether it needs keepalives for a NAT.
-  send_seen(peer);
-  // Our other links' endpoints, for its links to probe.
-  if (links_.size() > 1) send_links(peer);
+  // Where we see it: whether it needs keepalives for a NAT; our other
+  // links' endpoints, for its links to probe (not through relays: they
+  // are about the direct way).
+  if (peer.direct()) {
+    send_seen(peer);
+    if (links_.size() > 1) send_links(peer);
+  }
   if (!cfg_.claims.empty()) peer.claims_resend_ns = clock_.now_ns() + kClaimsResendNs;
   if (!cfg_.peer_exchange) return;
   send_peer_list(peer);
@@ -220,8 +227,18 @@ void Node::greet(Peer& peer) {
     });
 }
 
-void Node::on_control(Peer& peer, std::span<const uint8_t> msg, Path* path) {
+void Node::on_control(Peer& peer, std::span<const uint8_t> msg, Path* path, bool relayed) {
   if (msg.empty()) {
+    ++counters_.drop_control;
+    return;
+  }
+  // What is about the direct way between us makes no sense through
+  // relays; only neighbours route.
+  if (relayed && (msg[0] == static_cast<uint8_t>(ControlType::kSeen) ||
+                  msg[0] == static_cast<uint8_t>(ControlType::kProbe) ||
+                  msg[0] == static_cast<uint8_t>(ControlType::kLinks) ||
+                  msg[0] == static_cast<uint8_t>(ControlType::kRoutes) ||
+                  msg[0] == static_cast<uint8_t>(ControlType::kRouteRequest))) {
     ++counters_.drop_control;
     return;
   }
@@ -248,6 +265,12 @@ void Node::on_control(Peer& peer, std::span<const uint8_t> msg, Path* path) {
       return;
     case static_cast<uint8_t>(ControlType::kLinks):
       on_links(peer, body);
+      return;
+    case static_cast<uint8_t>(ControlType::kRoutes):
+      on_routes(peer, body);
+      return;
+    case static_cast<uint8_t>(ControlType::kRouteRequest):
+      on_route_request(peer, body);
       return;
     case static_cast<uint8_t>(ControlType::kSeen): {
       Endpoint at;
@@ -345,12 +368,26 @@ void Node::learn_peer(const NodeId& id, const Endpoint& at, const NodeId* via, b
   // What a peer tells must be an address anyone could send to; a LAN
   // beacon's source may be IPv6 link-local (the endpoint keeps its scope).
   if (id == id_ || !at.valid() || at.sa.sin6_port == 0 || (via && !shareable(at))) return;
-  // A configured peer's address has its own retry loop.
-  for (const Target& t : targets_)
-    if (std::find(t.addrs.begin(), t.addrs.end(), at) != t.addrs.end()) return;
   uint64_t now = clock_.now_ns();
   auto p = peers_.find(id);
-  if (p != peers_.end() && p->second->current) return;
+  // A peer reached through relays: where it may be reached directly,
+  // tried now and then (routing.cc timers_direct).
+  if (p != peers_.end() && p->second->current) {
+    Peer& peer = *p->second;
+    if (!peer.direct() && peer.direct_hint != at) {
+      peer.direct_hint = at;
+      peer.direct_backoff_ns = 0;
+      peer.direct_next_ns = now;
+    }
+    return;
+  }
+  // A configured peer's address has its own retry loop (which learns the
+  // node id there, to try it through relays too).
+  for (Target& t : targets_)
+    if (std::find(t.addrs.begin(), t.addrs.end(), at) != t.addrs.end()) {
+      if (!t.node && via) t.node = id;
+      return;
+    }
   auto it = candidates_.find(id);
   if (it == candidates_.end()) {
     if (candidates_.size() >= kMaxCandidates) return;
@@ -436,9 +473,22 @@ void Node::timers_candidates(uint64_t now) {
       done.push_back(id);
       continue;
     }
-    if (now < c.next_attempt_ns || c.endpoints.empty()) continue;
+    // Through relays: a node that direct attempts have not reached, or
+    // any node once we keep as many direct sessions as max_peers allows.
+    bool direct_full = cfg_.max_peers != 0 && direct_peers() >= cfg_.max_peers;
+    if ((direct_full || c.attempts >= kRelayAfterAttempts) && now >= c.relay_next_ns &&
+        routes_.next_hop(id) && attempts < kCandidateAttemptsPerTick) {
+      ++attempts;
+      if (c.relay_index) drop_handshake(c.relay_index);
+      const NodeId& target = id;
+      c.relay_index = start_initiation(Endpoint{}, -1, nullptr, false, -1, &target);
+      if (c.relay_index) handshakes_[c.relay_index]->candidate = id;
+      c.relay_next_ns = now + kRelayRetryNs + jitter(kRetryJitterNs);
+    }
+    if (direct_full || now < c.next_attempt_ns || c.endpoints.empty()) continue;
     if (attempts == kCandidateAttemptsPerTick) continue;   // the rest next tick
     ++attempts;
+    ++c.attempts;
     c.last_attempt_ns = now;
     if (c.pending_index) drop_handshake(c.pending_index);
     const Endpoint& to = c.endpoints[c.next_endpoint++ % c.endpoints.size()];
@@ -463,6 +513,7 @@ void Node::timers_candidates(uint64_t now) {
   for (const NodeId& id : done) {
     auto it = candidates_.find(id);
     if (it->second.pending_index) drop_handshake(it->second.pending_index);
+    if (it->second.relay_index) drop_handshake(it->second.relay_index);
     candidates_.erase(it);
   }
 }

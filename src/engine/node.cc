@@ -18,6 +18,12 @@ std::unique_ptr<Forwarder> make_forwarder(const NodeConfig& cfg) {
   return std::make_unique<HubForwarder>();
 }
 
+NodeId public_id(const std::array<uint8_t, 32>& static_private) {
+  NodeId id;
+  crypto_scalarmult_base(id.data(), static_private.data());
+  return id;
+}
+
 }  // namespace
 
 std::string short_id(const NodeId& id) {
@@ -27,7 +33,10 @@ std::string short_id(const NodeId& id) {
 Node::Node(const NodeConfig& cfg, const Clock& clock, BufferPool& pool, NodeOutput& out)
     : cfg_(cfg), clock_(clock), pool_(pool), out_(out),
       forwarder_(make_forwarder(cfg)), log_limiter_(10, 1000),
-      cookie_checker_(cfg.under_load_inits_per_sec) {
+      cookie_checker_(cfg.under_load_inits_per_sec),
+      // A random first seqno: a restarted node's announcements are not
+      // taken for old ones (and any it lags behind are caught up on).
+      routes_(public_id(cfg.static_private), static_cast<uint16_t>(randombytes_random())) {
   if (cfg_.forward == ForwardMode::kRouter) router_ = static_cast<RouterForwarder*>(forwarder_.get());
   crypto_scalarmult_base(id_.data(), cfg_.static_private.data());
   own_mac_key_ = derive_mac_key(cfg_.magic, id_);

@@ -20,11 +20,13 @@
 #include "engine/cookie.h"
 #include "engine/counters.h"
 #include "engine/endpoint.h"
+#include "engine/exchange.h"
 #include "engine/forward.h"
 #include "engine/link.h"
 #include "engine/peer.h"
 #include "engine/pool.h"
 #include "engine/ratelimit.h"
+#include "engine/route_table.h"
 #include "engine/timers.h"
 #include "engine/wire.h"
 #include "identity/cert.h"
@@ -112,6 +114,9 @@ struct Candidate {
   uint64_t last_attempt_ns = 0;
   uint64_t backoff_ns = 0;
   uint32_t pending_index = 0;        // initiation under way (0: none)
+  uint32_t attempts = 0;             // direct attempts so far
+  uint32_t relay_index = 0;          // an initiation through relays (0: none)
+  uint64_t relay_next_ns = 0;
   // The peer that told us, which can introduce us (hole punching).
   std::optional<NodeId> via;
   uint64_t introduced_ns = 0;
@@ -139,8 +144,9 @@ class Node {
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
-  // Headroom a device packet needs in its buffer for braid's header.
-  static constexpr size_t kHeadroom = kTransportHeaderLen;
+  // Headroom a device packet needs in its buffer for braid's headers
+  // (a relayed packet's too).
+  static constexpr size_t kHeadroom = kTransportHeaderLen + kRelayOverhead;
 
   void add_target(const std::string& name, int link = -1);
   void set_target_addresses(size_t target, std::vector<Endpoint> addrs);
@@ -197,6 +203,9 @@ class Node {
 
   const NodeId& id() const { return id_; }
   const Counters& counters() const { return counters_; }
+  const RouteTable& routes() const { return routes_; }
+  // Direct sessions (not through relays).
+  size_t direct_peers() const;
   size_t peer_count() const { return peers_.size(); }
   const Peer* find_peer(const NodeId& id) const;
   // Peers with a usable session.
@@ -246,6 +255,8 @@ class Node {
     bool probe = false;
     // The local link it travels over.
     uint8_t link = 0;
+    // It travels through relays, to or from this node (nullopt: direct).
+    std::optional<NodeId> relay;
   };
   // What a local index names: a keypair or a handshake.
   struct Slot {
@@ -259,17 +270,25 @@ class Node {
   // peer_key: mac1 keyed by the peer's node id (a renewal of a live
   // session) rather than by the network.
   // link -1: the peer's link, else the first.
+  // relay_to: through relays to this node (to is then unused); without
+  // it, a peer's renewal goes through relays when the peer's traffic does.
   uint32_t start_initiation(const Endpoint& to, int target, const NodeId* peer,
-                            bool peer_key = false, int link = -1);
+                            bool peer_key = false, int link = -1,
+                            const NodeId* relay_to = nullptr);
   void send_initiation(Handshake& h, uint32_t index, const std::vector<uint8_t>& msg);
   const MacKey* find_mac1_key(std::span<const uint8_t> pkt) const;
   void on_cookie_reply(const Endpoint& from, PacketBuf* buf);
   bool accept_certificate(Handshake& h, std::span<const uint8_t> payload, const Endpoint& from);
   std::vector<uint8_t> own_payload() const;
-  void on_handshake_init(const Endpoint& from, PacketBuf* buf, uint8_t link);
-  void on_handshake_resp(const Endpoint& from, PacketBuf* buf, uint8_t link);
-  void on_handshake_final(const Endpoint& from, PacketBuf* buf, uint8_t link);
-  void install_keypair(Handshake& hs, uint32_t local_index, const Endpoint& from, uint8_t link);
+  // relay_src: it came through relays from this node (nullptr: directly).
+  void on_handshake_init(const Endpoint& from, PacketBuf* buf, uint8_t link,
+                         const NodeId* relay_src = nullptr);
+  void on_handshake_resp(const Endpoint& from, PacketBuf* buf, uint8_t link,
+                         const NodeId* relay_src = nullptr);
+  void on_handshake_final(const Endpoint& from, PacketBuf* buf, uint8_t link,
+                          const NodeId* relay_src = nullptr);
+  void install_keypair(Handshake& hs, uint32_t local_index, const Endpoint& from, uint8_t link,
+                       bool relayed);
   void drop_handshake(uint32_t index);
   // Logs "peer ... connected" once.
   void announce(Peer& peer);
@@ -277,11 +296,14 @@ class Node {
   // nullptr (counted) when none is free.
   PacketBuf* handshake_buffer(PacketType type, size_t len);
   bool send_handshake_message(uint8_t link, const Endpoint& to, PacketType type, uint32_t idx1,
-                              uint32_t idx2, bool two_indexes, const std::vector<uint8_t>& msg);
+                              uint32_t idx2, bool two_indexes, const std::vector<uint8_t>& msg,
+                              const std::optional<NodeId>& relay);
 
   // data.cc
   // `via`: the path to send on (probes); otherwise the scheduler picks.
-  void send_transport(Peer& peer, PacketType type, PacketBuf* buf, Path* via = nullptr);
+  // `direct`: never through relays (hellos, which test the direct way).
+  void send_transport(Peer& peer, PacketType type, PacketBuf* buf, Path* via = nullptr,
+                      bool direct = false);
   void send_keepalive(Peer& peer);
   void send_close(Peer& peer);
   // Data waiting for a peer's new keys (kStash*): held, sent, expired.
@@ -290,7 +312,8 @@ class Node {
   void expire_stash(uint64_t now);
   void drop_stash(size_t i);
   // True when it took the buffer.
-  bool on_transport(const Endpoint& from, PacketBuf* buf, uint8_t link);
+  bool on_transport(const Endpoint& from, PacketBuf* buf, uint8_t link,
+                    const NodeId* relay_src = nullptr);
   // An inner packet that passed every check, to the device.
   void deliver(PacketBuf* buf);
   void remove_peer(const NodeId& id, const char* why);
@@ -302,9 +325,13 @@ class Node {
   // mesh.cc
   // Control messages: build the body into a pool buffer and seal it.
   // `via`: the path to send on (path probes); otherwise the fastest.
-  template <class Write> void send_control(Peer& peer, Write write, Path* via = nullptr);
-  // `path`: the one it arrived over (nullptr: a single-path peer).
-  void on_control(Peer& peer, std::span<const uint8_t> msg, Path* path);
+  template <class Write>
+  void send_control(Peer& peer, Write write, Path* via = nullptr, bool direct = false);
+  // A control message built elsewhere (type byte first).
+  void send_control_msg(Peer& peer, std::span<const uint8_t> msg, bool direct);
+  // `path`: the one it arrived over (nullptr: a single-path peer);
+  // `relayed`: it came through relays.
+  void on_control(Peer& peer, std::span<const uint8_t> msg, Path* path, bool relayed);
   void on_claims(Peer& peer, std::span<const uint8_t> body);
   void on_peers(Peer& peer, std::span<const uint8_t> body);
   void on_introduce(Peer& peer, std::span<const uint8_t> body);
@@ -364,6 +391,43 @@ class Node {
   // Either side has several links: every way between them is a path of
   // its own (a new source is a new path, not a move).
   bool multilink(const Peer& peer) const { return links_.size() > 1 || peer.multilink; }
+
+  // relay.cc
+  // The peer to send through to reach `peer` (nullptr: directly). Sets
+  // *unreachable when there is neither a direct way nor a route.
+  Peer* relay_hop(Peer& peer, bool* unreachable);
+  // Wraps a complete packet (at buf->data(), kRelayOverhead of headroom)
+  // for node `dst` and sends it to the next hop. Consumes buf; false
+  // when it was dropped (no route).
+  bool send_relayed(const NodeId& dst, PacketBuf* buf, LinkSend how, Peer* hop = nullptr);
+  // A relayed packet: for us (unwrapped and handled as if direct, but
+  // for its way) or passed on. True when it took the buffer.
+  bool on_relay(const Endpoint& from, PacketBuf* buf, uint8_t link);
+  // The peer a relayed packet came from (by its address): only peers
+  // relay to us.
+  Peer* relay_source(const Endpoint& from, uint8_t link);
+
+  // routing.cc
+  void timers_routes(uint64_t now);
+  // A hello to the neighbour with these routes (none: only the hello).
+  void send_routes(Peer& peer, std::span<const RouteEntry> entries);
+  void send_hello(Peer& peer) { send_routes(peer, {}); }
+  void send_idle_hello(Peer& peer);
+  // A firewall probe either way wants no packets between us now.
+  bool quiet(const Peer& peer, uint64_t now) const;
+  // Every route we announce, in as many messages as it takes.
+  void send_route_dump(Peer& peer);
+  void on_routes(Peer& peer, std::span<const uint8_t> body);
+  void on_route_request(Peer& peer, std::span<const uint8_t> body);
+  void send_route_request(Peer& peer, const RouteRequestMsg& m);
+  bool neighbour_alive(const Peer& peer, uint64_t now) const;
+  // Tells the route table the neighbour's cost when it changed enough.
+  void update_neighbour(Peer& peer, uint64_t now);
+  uint16_t neighbour_cost(const Peer& peer) const;
+  // The route entries this node announces for these destinations.
+  std::vector<RouteEntry> announcements(std::span<const NodeId> dests);
+  // Relayed peers: their exchanged address is tried directly now and then.
+  void timers_direct(Peer& peer, uint64_t now);
 
   // timers.cc
   uint64_t idle_keepalive_ns() const;
@@ -438,6 +502,16 @@ class Node {
   CookieChecker cookie_checker_;
   CookieJar cookie_jar_;
   std::vector<Link> links_;
+  RouteTable routes_;
+  uint64_t last_route_expire_ns_ = 0;
+  // Recent relay sources (address -> peer), so that relayed traffic does
+  // not search every peer for its sender.
+  struct RelaySource {
+    Endpoint from;
+    NodeId peer{};
+  };
+  std::array<RelaySource, 4> relay_sources_{};
+  size_t relay_source_next_ = 0;
   // Peers whose reorder buffer holds packets (on_timer polls them).
   std::vector<Peer*> reordering_;
   // A path changed state: links' up/down is worked out again.

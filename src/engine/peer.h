@@ -62,6 +62,33 @@ struct PeerStats {
   uint64_t rx_packets = 0, rx_bytes = 0;
   uint64_t tx_packets = 0, tx_bytes = 0;
   uint64_t handshakes = 0;
+  // Of those, what went or came through relays.
+  uint64_t relayed_tx = 0, relayed_rx = 0;
+  // Other nodes' packets we relayed to it or from it.
+  uint64_t forwarded = 0;
+};
+
+// A direct neighbour's hellos (routing.cc): its round trip, the loss of
+// its hellos, and when ours are due.
+struct HelloState {
+  uint16_t tx_seq = 0;
+  // Its last hello's seq and time, and when it arrived (0: none yet).
+  uint16_t rx_seq = 0;
+  uint32_t rx_time_us = 0;
+  uint64_t rx_ns = 0;
+  // Which of its last 16 hellos arrived (bit 0: the latest).
+  uint16_t rx_window = 0;
+  uint32_t rx_total = 0;   // hellos received, counted up to 16
+  // How often it says it sends them.
+  uint64_t interval_ns = 0;
+  uint64_t srtt_ns = 0;
+  // The cost the route table has for it (kMetricInfinity: unreachable).
+  uint16_t cost = 0xFFFF;
+  uint64_t next_hello_ns = 0;
+  uint64_t next_dump_ns = 0;
+  // Hellos go every second while traffic flows (since this time).
+  bool active = false;
+  uint64_t active_since_ns = 0;
 };
 
 // A way to the peer (multi-link): one of our links and one of its
@@ -100,7 +127,26 @@ class Peer {
   std::optional<identity::Certificate> cert;
   identity::Fingerprint fingerprint{};
 
+  // Where it is reached directly; not valid for a peer reached only
+  // through relays (its session was made through them).
   Endpoint endpoint;
+  bool direct() const { return endpoint.valid(); }
+  // Routing (routing.cc): the last authenticated packet that came
+  // directly, not through a relay; its hellos.
+  uint64_t direct_rx_ns = 0;
+  HelloState hello;
+  // Other nodes' packets relayed through it, last at: keeps hellos
+  // frequent, so that a failure under that traffic is found fast.
+  uint64_t relay_ns = 0;
+  // A peer reached through relays: an address exchange gave for it, tried
+  // directly with backoff (direct first).
+  std::optional<Endpoint> direct_hint;
+  uint64_t direct_next_ns = 0;
+  uint64_t direct_backoff_ns = 0;
+  uint32_t direct_index = 0;   // that attempt's handshake (0: none)
+  // When we last asked the relay next to us to introduce us to it (its
+  // NAT may drop our attempts until it sends to us too).
+  uint64_t direct_intro_ns = 0;
   // The link `endpoint` is reached over: handshakes, keepalives and
   // control messages go this way (the best path, with several).
   uint8_t link = 0;

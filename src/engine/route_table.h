@@ -119,11 +119,12 @@ class RouteTable {
   std::vector<Row> rows(uint64_t now) const;
   size_t size() const { return dests_.size(); }
 
-  // A route's announcement lasts this long unrefreshed (a few full
-  // announcements), and an unreachable destination is forgotten after
-  // kForgetNs.
-  static constexpr uint64_t kRouteHoldNs = 60 * kNsPerSec;
-  static constexpr uint64_t kForgetNs = 180 * kNsPerSec;
+  // A route's announcement lasts this long unrefreshed (three and a half
+  // idle full announcements), and an unreachable destination is
+  // forgotten after kForgetNs: only once every neighbour's route through
+  // us, which our distance guarded, has expired too.
+  static constexpr uint64_t kRouteHoldNs = 1050 * kNsPerSec;
+  static constexpr uint64_t kForgetNs = kRouteHoldNs + 60 * kNsPerSec;
   // Seqno requests for one destination at most this often.
   static constexpr uint64_t kRequestIntervalNs = 500 * kNsPerMs;
 

@@ -34,8 +34,15 @@
 //   peer timeout  a peer silent for `peer_timeout` seconds is forgotten;
 //   handshake timeout  half-done handshakes go after kHandshakeTimeoutNs;
 //   mesh        candidates are contacted with backoff and forgotten after
-//               kCandidateTtlNs unmentioned; claims are sent again once;
-//               every kExchangeIntervalNs peers get our peer list (mesh.cc).
+//               kCandidateTtlNs unmentioned (through relays too after
+//               kRelayAfterAttempts, every kRelayRetryNs); claims are sent
+//               again once; every kExchangeIntervalNs peers get our peer
+//               list (mesh.cc);
+//   routing     hellos to neighbours under traffic every second, full
+//               announcements every 16 s (120 s idle), triggered ones at
+//               the next tick, seqno requests, neighbours found unreachable
+//               within 3.5 s; route expiry once a second; a relayed peer's
+//               exchanged address tried directly with backoff (routing.cc).
 #include <sodium.h>
 
 #include "engine/node.h"
@@ -53,6 +60,7 @@ void Node::on_tick() {
   timers_handshakes(now);
   timers_targets(now);
   timers_mesh(now);
+  timers_routes(now);
   // Learnt forwarding entries past dst_timeout, once a second.
   if (now - last_expire_ns_ >= kNsPerSec) {
     last_expire_ns_ = now;
@@ -128,7 +136,13 @@ void Node::timers_targets(uint64_t now) {
     int link = t.link >= 0 ? t.link
                            : static_cast<int>((t.attempts / t.addrs.size()) % links_.size());
     ++t.attempts;
-    t.pending_index = start_initiation(to, static_cast<int>(i), nullptr, false, link);
+    // Every other attempt goes through relays, once the node that
+    // answers there is known and routed.
+    if (t.node && t.attempts >= kRelayAfterAttempts && t.attempts % 2 == 1 &&
+        routes_.next_hop(*t.node))
+      t.pending_index = start_initiation(to, static_cast<int>(i), nullptr, false, link, &*t.node);
+    else
+      t.pending_index = start_initiation(to, static_cast<int>(i), nullptr, false, link);
     t.next_attempt_ns = now + t.backoff_ns + jitter();
     t.backoff_ns = std::min(t.backoff_ns * 2, kConnectBackoffMaxNs);
   }
@@ -189,7 +203,11 @@ void Node::timers_peer(Peer& peer, uint64_t now) {
     // silent peer may have restarted with another, so the network key.
     // (An overdue one most likely lost a keepalive: its own key, so that
     // the answer is a renewal, not a first contact that greets again.)
-    peer.rekey_index = start_initiation(peer.endpoint, -1, &id, kp && !silent);
+    // It goes the way the peer's traffic goes: through relays if so.
+    bool unreachable = false;
+    bool relayed = relay_hop(peer, &unreachable) != nullptr || !peer.direct();
+    peer.rekey_index = start_initiation(peer.endpoint, -1, &id, kp && !silent, -1,
+                                        relayed ? &id : nullptr);
     // Only overdue (no data waits): a dead peer should not draw a
     // handshake a second from each of its peers; the wait doubles.
     uint64_t wait = kRekeyRetryNs;
@@ -210,10 +228,18 @@ void Node::timers_peer(Peer& peer, uint64_t now) {
     if (kp) send_keepalive(peer);
     return;
   }
+  timers_direct(peer, now);
   timers_probe(peer, now, idle);
   if (probing(peer)) return;   // it waits for our silence
   uint64_t interval = idle && direct_path(peer) ? idle_keepalive_ns() : keepalive;
-  if (kp && now - peer.last_sent_ns > interval) send_keepalive(peer);
+  // A neighbour that answers directly gets a hello, which is a keepalive
+  // with a round trip in it.
+  if (kp && now - peer.last_sent_ns > interval) {
+    if (peer.direct() && routes_.reachable(peer.id()))
+      send_idle_hello(peer);
+    else
+      send_keepalive(peer);
+  }
 }
 
 // The firewall probe, one per address family at a time. A node that its

@@ -107,6 +107,11 @@ constexpr uint64_t kClaimsResendNs = 1 * kNsPerSec;
 constexpr uint64_t kIntroduceIntervalNs = 5 * kNsPerSec;
 // Introductions one peer may ask of us per second.
 constexpr uint32_t kIntroducePerSec = 20;
+// A node heard of that this many direct attempts have not reached is
+// tried through relays too (when a route to it exists), again every
+// kRelayRetryNs until a session stands.
+constexpr uint32_t kRelayAfterAttempts = 2;
+constexpr uint64_t kRelayRetryNs = 2 * kNsPerSec;
 // LAN beacons acted on per second, from all sources: a replayed beacon
 // makes us send an initiation to its (possibly forged) source.
 constexpr uint32_t kBeaconsPerSec = 10;

@@ -1,6 +1,8 @@
 // Header serializers for transport packets and the handshake payload.
 #include "engine/wire.h"
 
+#include <cstring>
+
 #include "common/bytes.h"
 
 namespace braid::engine {
@@ -27,6 +29,22 @@ bool parse_transport_header(std::span<const uint8_t> pkt, TransportHeader* out) 
   out->type = static_cast<PacketType>(type);
   out->receiver_index = get_be32(pkt.data() + kPrefixLen);
   out->counter = get_be64(pkt.data() + kPrefixLen + kIndexLen);
+  return true;
+}
+
+void write_relay_header(uint8_t* out, const Magic& magic, const RelayHeader& h) {
+  memcpy(out, magic.data(), kMagicLen);
+  out[kMagicLen] = static_cast<uint8_t>(PacketType::kRelay);
+  out[kPrefixLen] = h.hops;
+  memcpy(out + kPrefixLen + 1, h.dst.data(), kNodeIdLen);
+  memcpy(out + kPrefixLen + 1 + kNodeIdLen, h.src.data(), kNodeIdLen);
+}
+
+bool parse_relay_header(std::span<const uint8_t> pkt, RelayHeader* out) {
+  if (pkt.size() <= kRelayHeaderLen) return false;
+  out->hops = pkt[kPrefixLen];
+  memcpy(out->dst.data(), pkt.data() + kPrefixLen + 1, kNodeIdLen);
+  memcpy(out->src.data(), pkt.data() + kPrefixLen + 1 + kNodeIdLen, kNodeIdLen);
   return true;
 }
 

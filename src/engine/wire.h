@@ -9,6 +9,9 @@
 //   kControl        (5): receiver_index u32, counter u64, sealed control message, tag
 //   kCookieReply    (6): receiver_index u32, nonce[24], sealed cookie (16 + tag)
 //   kBeacon         (7): version u8, node_id[32], mac[16] (beacon.h)
+//   kRelay          (8): hops u8, dst node_id[32], src node_id[32], then a
+//                        packet of types 1-5 from its type byte (its magic
+//                        is the outer one): relaying (relay.cc)
 // An initiation ends with mac1[16] mac2[16] (cookie.h).
 // The header of kData/kControl (17 bytes) is the AEAD's associated data,
 // so the type, index and counter cannot be altered undetected.
@@ -32,6 +35,7 @@ enum class PacketType : uint8_t {
   kControl = 5,
   kCookieReply = 6,
   kBeacon = 7,
+  kRelay = 8,
 };
 
 enum class ControlType : uint8_t {
@@ -57,6 +61,11 @@ enum class ControlType : uint8_t {
   // Multi-link: the endpoints of the sender's links (exchange.h), which
   // the receiver's links then probe.
   kLinks = 8,
+  // Routing (route_table.h): a hello (round trip and liveness of a
+  // neighbour) with the routes the sender has selected.
+  kRoutes = 9,
+  // "Pass this towards the node: I need a newer seqno of its route".
+  kRouteRequest = 10,
 };
 
 constexpr size_t kMagicLen = 4;
@@ -99,6 +108,21 @@ void write_handshake_payload(std::span<const uint8_t> certificate, std::vector<u
 // IPv6 + UDP: the worst-case underlay header, for MTU arithmetic.
 constexpr size_t kUnderlayHeaderLen = 40 + 8;
 constexpr size_t kEthernetHeaderLen = 14;
+
+// A relayed packet: the relay header takes the inner packet's magic's
+// place, so it is 66 bytes longer than sent directly.
+constexpr size_t kNodeIdLen = 32;
+constexpr size_t kRelayHeaderLen = kPrefixLen + 1 + 2 * kNodeIdLen;   // 70
+constexpr size_t kRelayOverhead = kRelayHeaderLen - kMagicLen;        // 66
+struct RelayHeader {
+  uint8_t hops = 0;
+  std::array<uint8_t, kNodeIdLen> dst{};
+  std::array<uint8_t, kNodeIdLen> src{};
+};
+// Writes the header at out[0..70): the inner packet's type byte follows.
+void write_relay_header(uint8_t* out, const Magic& magic, const RelayHeader& h);
+// False when the packet is too short to hold a header and an inner type.
+bool parse_relay_header(std::span<const uint8_t> pkt, RelayHeader* out);
 
 // Counters stop short of 2^64 - 1 so a nonce is never reused; a keypair
 // that gets near is retired by the rekey timers long before.

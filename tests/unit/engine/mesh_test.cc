@@ -129,13 +129,17 @@ TEST(MeshNat, TwoNodesBehindSeparateNatsConnectDirectlyThroughAnIntroduction) {
   LONGS_EQUAL(7, packet_seq(c->written.back()));
 }
 
-TEST(MeshNat, WithoutTheIntroductionNodesBehindNatsCannotReachEachOther) {
-  // The control experiment: the introduction is lost as well.
+TEST(MeshNat, WithoutTheIntroductionNodesBehindNatsReachEachOtherOnlyThroughARelay) {
+  // The control experiment: the introduction is lost as well. b and c
+  // get a session all the same, through a.
   join([](int) { return true; });
   CHECK(connected(*a, *b));
   CHECK(connected(*a, *c));
-  CHECK_FALSE(connected(*b, *c));
   CHECK(net->nat_dropped > 0);
+  CHECK(connected(*b, *c));
+  CHECK_FALSE(b->peer_of(*c)->direct());
+  CHECK_FALSE(c->peer_of(*b)->direct());
+  CHECK(a->node().counters().forwarded > 0);
 }
 
 TEST(MeshNat, KeepalivesHoldANatOpenOnlyWhereOneIsOnThePath) {
@@ -392,9 +396,10 @@ TEST(Mesh, ManagementTrafficOfAnIdleMeshStaysSmall) {
   uint64_t bytes = 0;
   for (const Datagram& d : net->sent) bytes += d.bytes.size() + 28;
   double per_node = static_cast<double>(bytes) / 20 / secs;
-  // 19 keepalives every two minutes (9 B/s) and three peer lists a minute
-  // (38 B/s); idle pairs renew no keys.
-  CHECK_TEXT(per_node < 60, std::to_string(per_node).c_str());
+  // 19 keepalives every two minutes (9 B/s), three peer lists a minute
+  // (38 B/s) and every route to each of 19 neighbours every five minutes
+  // (routing.cc: 20 entries, about 51 B/s); idle pairs renew no keys.
+  CHECK_TEXT(per_node < 120, std::to_string(per_node).c_str());
   for (const Datagram& d : net->sent) CHECK(!d.is(PacketType::kHandshakeInit));
   LONGS_EQUAL(0, missing_pairs(20));
 }

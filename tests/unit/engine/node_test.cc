@@ -24,7 +24,7 @@ uint64_t drops(const Counters& c) {
   return c.drop_foreign + c.drop_malformed + c.drop_unknown_index + c.drop_auth +
          c.drop_replay + c.drop_expired + c.drop_no_peer + c.drop_no_buffer +
          c.drop_send_error + c.drop_rate_limited + c.drop_device_error + c.drop_mac +
-         c.drop_unauthorized;
+         c.drop_unauthorized + c.drop_relay + c.drop_hop_limit + c.drop_no_route;
 }
 
 }  // namespace

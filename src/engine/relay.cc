@@ -1,0 +1,152 @@
+// Relaying: packets for a node we have no working direct way to go to
+// the next hop the route table names, behind a routing header (wire.h
+// kRelay: hop limit, destination and source node ids). What follows the
+// header is the packet as it would go directly — a handshake message or
+// a transport packet sealed with the two end nodes' session keys — so a
+// relay learns only who talks to whom, and anything it alters fails
+// authentication at the end. The header replaces the inner packet's
+// magic: wrapping and unwrapping move no payload bytes.
+//
+// Only peers relay to us (the sender's address must be a peer's), every
+// relay takes one hop off the limit, and `relay = no` forwards nothing.
+#include <cstring>
+
+#include "engine/node.h"
+
+namespace braid::engine {
+
+Peer* Node::relay_hop(Peer& peer, bool* unreachable) {
+  *unreachable = false;
+  // Direct first: a direct way that answers is used, whatever the
+  // routes say.
+  if (peer.direct() && routes_.reachable(peer.id())) return nullptr;
+  auto next = routes_.next_hop(peer.id());
+  if (next && *next != peer.id()) {
+    auto it = peers_.find(*next);
+    if (it != peers_.end() && it->second->current && it->second->direct()) return it->second.get();
+  }
+  // No route: the direct way, if there is one, is all there is.
+  *unreachable = !peer.direct();
+  return nullptr;
+}
+
+bool Node::send_relayed(const NodeId& dst, PacketBuf* buf, LinkSend how, Peer* hop) {
+  if (hop == nullptr) {
+    auto next = routes_.next_hop(dst);
+    auto it = next ? peers_.find(*next) : peers_.end();
+    if (it != peers_.end() && it->second->current && it->second->direct()) hop = it->second.get();
+  }
+  if (hop == nullptr || buf->head < kRelayOverhead) {
+    ++counters_.drop_no_route;
+    pool_.put(buf);
+    return false;
+  }
+  RelayHeader h;
+  h.hops = kMaxHops;
+  h.dst = dst;
+  h.src = id_;
+  buf->head -= kRelayOverhead;
+  buf->len += kRelayOverhead;
+  write_relay_header(buf->data(), cfg_.magic, h);
+  uint64_t now = clock_.now_ns();
+  hop->relay_ns = now;
+  ++counters_.relayed_tx;
+  return send_on_link(hop->link, hop->endpoint, buf, how, now);
+}
+
+Peer* Node::relay_source(const Endpoint& from, uint8_t link) {
+  auto is_from = [&](const Peer& p) {
+    if (!p.current) return false;
+    if (p.endpoint == from && p.link == link) return true;
+    for (const Path& path : p.paths)
+      if (path.remote == from && path.link == link) return true;
+    return false;
+  };
+  for (const RelaySource& s : relay_sources_) {
+    if (s.from != from) continue;
+    auto it = peers_.find(s.peer);
+    if (it != peers_.end() && is_from(*it->second)) return it->second.get();
+  }
+  for (auto& [id, p] : peers_) {
+    if (!is_from(*p)) continue;
+    relay_sources_[relay_source_next_++ % relay_sources_.size()] = RelaySource{from, id};
+    return p.get();
+  }
+  return nullptr;
+}
+
+bool Node::on_relay(const Endpoint& from, PacketBuf* buf, uint8_t link) {
+  RelayHeader h;
+  if (!parse_relay_header({buf->data(), buf->len}, &h)) {
+    ++counters_.drop_malformed;
+    return false;
+  }
+  Peer* prev = relay_source(from, link);
+  if (prev == nullptr || h.src == id_) {
+    ++counters_.drop_relay;
+    if (log_allowed())
+      log_debug("relayed packet from %s: %s; dropped", from.str().c_str(),
+                prev ? "our own, looped back" : "not from a peer");
+    return false;
+  }
+  uint64_t now = clock_.now_ns();
+  prev->relay_ns = now;
+  if (h.dst == id_) {
+    // Ours: the magic goes back where the header was, and the packet is
+    // handled as if it had come directly, but for its way.
+    buf->head += kRelayOverhead;
+    buf->len -= kRelayOverhead;
+    memcpy(buf->data(), cfg_.magic.data(), kMagicLen);
+    ++counters_.relayed_rx;
+    NodeId src = h.src;
+    switch (buf->data()[kMagicLen]) {
+      case static_cast<uint8_t>(PacketType::kData):
+      case static_cast<uint8_t>(PacketType::kControl):
+        return on_transport(from, buf, link, &src);
+      case static_cast<uint8_t>(PacketType::kHandshakeInit):
+        on_handshake_init(from, buf, link, &src);
+        return false;
+      case static_cast<uint8_t>(PacketType::kHandshakeResp):
+        on_handshake_resp(from, buf, link, &src);
+        return false;
+      case static_cast<uint8_t>(PacketType::kHandshakeFinal):
+        on_handshake_final(from, buf, link, &src);
+        return false;
+      default:
+        ++counters_.drop_malformed;
+        return false;
+    }
+  }
+  if (!cfg_.relay) {
+    ++counters_.drop_relay;
+    return false;
+  }
+  if (h.hops <= 1) {
+    ++counters_.drop_hop_limit;
+    return false;
+  }
+  // Direct first here too: the destination itself when we reach it.
+  Peer* next = nullptr;
+  auto d = peers_.find(h.dst);
+  if (d != peers_.end() && d->second->current && d->second->direct() &&
+      routes_.reachable(h.dst)) {
+    next = d->second.get();
+  } else if (auto nh = routes_.next_hop(h.dst)) {
+    auto it = peers_.find(*nh);
+    if (it != peers_.end() && it->second->current && it->second->direct()) next = it->second.get();
+  }
+  if (next == nullptr || next == prev) {
+    ++counters_.drop_no_route;
+    return false;
+  }
+  buf->data()[kPrefixLen] = static_cast<uint8_t>(h.hops - 1);
+  next->relay_ns = now;
+  ++prev->stats.forwarded;
+  ++next->stats.forwarded;
+  ++counters_.forwarded;
+  counters_.forwarded_bytes += buf->len;
+  send_on_link(next->link, next->endpoint, buf, LinkSend::kBulk, now);
+  return true;
+}
+
+}  // namespace braid::engine
