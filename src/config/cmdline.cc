@@ -40,6 +40,9 @@ enum : int {
   kOptNoPortForwarding,
   kOptNoAutoClaim,
   kOptNoLanDiscovery,
+  kOptNoRelay,
+  kOptMaxPeers,
+  kOptTunnelRefresh,
   kOptCrypto,
   kOptSharedKey,
   kOptSharedKeyFile,
@@ -88,6 +91,10 @@ const OptionInfo kOptions[] = {
     {"no-auto-claim", kOptNoAutoClaim, nullptr, "do not claim the device's own addresses"},
     {"no-lan-discovery", kOptNoLanDiscovery, nullptr,
      "send no LAN beacons and ignore those of others"},
+    {"no-relay", kOptNoRelay, nullptr, "forward no packets for other nodes (an end node)"},
+    {"max-peers", kOptMaxPeers, "N", "keep at most N direct sessions, 0..1000; 0: no bound (0)"},
+    {"tunnel-refresh", kOptTunnelRefresh, "SECS",
+     "with --max-peers, replace the idlest direct session every SECS, 10..86400 (300)"},
     {"crypto", kOptCrypto, "ALGO", "chacha20, aes256 or plain (chacha20)"},
     {"shared-key", kOptSharedKey, "KEY", "the network's shared key (shown by ps: prefer a file)"},
     {"shared-key-file", kOptSharedKeyFile, "FILE",
@@ -210,6 +217,7 @@ bool apply(const std::vector<Given>& given, Config* cfg, std::string* error) {
       case kOptNoPortForwarding: cfg->port_forwarding = false; continue;
       case kOptNoAutoClaim: cfg->auto_claim = false; continue;
       case kOptNoLanDiscovery: cfg->lan_discovery = false; continue;
+      case kOptNoRelay: cfg->relay = false; continue;
       case kOptDaemon: cfg->daemon = true; continue;
       case 'v': ++verbosity; continue;
       case 'q': --verbosity; continue;

@@ -20,6 +20,11 @@ bool set_millis(std::string_view value, Config* cfg, ValueError* err) {
   return parse_millis(value, kMin, kMax, &(cfg->*kField), err);
 }
 
+template <uint32_t Config::*kField, uint32_t kMin, uint32_t kMax>
+bool set_seconds(std::string_view value, Config* cfg, ValueError* err) {
+  return parse_seconds(value, kMin, kMax, &(cfg->*kField), err);
+}
+
 template <uint32_t Config::*kField>
 bool set_percent(std::string_view value, Config* cfg, ValueError* err) {
   return parse_percent(value, 0, 100, &(cfg->*kField), err);
@@ -133,6 +138,11 @@ Values get_millis(const Config& cfg) {
 }
 
 template <uint32_t Config::*kField>
+Values get_seconds(const Config& cfg) {
+  return {std::to_string(cfg.*kField) + "s"};
+}
+
+template <uint32_t Config::*kField>
 Values get_percent(const Config& cfg) {
   return {std::to_string(cfg.*kField) + "%"};
 }
@@ -243,6 +253,14 @@ const Key kKeys[] = {
      get_millis<&Config::latency_tolerance_ms>, false},
     {"network", "priority_copies", S, "", set_number<&Config::priority_copies, 1, 2>, nullptr,
      get_number<&Config::priority_copies>, false},
+    // Relaying and routing. The command line turns relaying off: --no-relay.
+    {"network", "relay", S, "", set_bool<&Config::relay>, nullptr, get_bool<&Config::relay>,
+     false},
+    {"network", "max_peers", S, "max-peers", set_number<&Config::max_peers, 0, kMaxDirectPeers>,
+     nullptr, get_number<&Config::max_peers>, false},
+    {"network", "tunnel_refresh", S, "tunnel-refresh",
+     set_seconds<&Config::tunnel_refresh, kMinTunnelRefresh, kMaxTunnelRefresh>, nullptr,
+     get_seconds<&Config::tunnel_refresh>, false},
     {"security", "crypto", S, "crypto", set_crypto, nullptr, get_crypto, false},
     {"security", "shared_key", S, "shared-key", set_string<&Config::shared_key>, nullptr,
      get_shared_key, true},

@@ -50,6 +50,14 @@ inline constexpr uint32_t kMaxLinkWeight = 1000;
 inline constexpr uint32_t kMinProbeInterval = 20;  // ms
 inline constexpr uint32_t kMaxProbeInterval = 10000;
 inline constexpr uint32_t kMaxLatencyTolerance = 60000;  // ms
+// Relaying and routing. More direct sessions than this would cost every
+// node keepalives and probes to most of a large network: past it, routing
+// is what reaches the rest.
+inline constexpr uint32_t kMaxDirectPeers = 1000;
+// tunnel_refresh, in seconds: from a churn a handshake every few seconds
+// cannot outpace to once a day.
+inline constexpr uint32_t kMinTunnelRefresh = 10;
+inline constexpr uint32_t kMaxTunnelRefresh = 86400;
 
 // A [link NAME] section: one uplink, opened by the parent as a UDP socket
 // of its own (bound to `bind`, pinned to `device` with SO_BINDTODEVICE).
@@ -102,6 +110,13 @@ struct Config {
   uint32_t loss_tolerance = 10;
   uint32_t latency_tolerance_ms = 0;
   uint32_t priority_copies = 1;
+  // Relaying and routing: forward other nodes' packets and announce the
+  // routes we have (no: an end node, reachable through others only);
+  // keep at most max_peers direct sessions (0: no bound), replacing the
+  // one carrying least traffic every tunnel_refresh seconds.
+  bool relay = true;
+  uint32_t max_peers = 0;
+  uint32_t tunnel_refresh = 300;
 
   // [link NAME] sections, in file order (a link's index is its place
   // here). None: one implicit link, the [network] port's socket.

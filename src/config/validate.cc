@@ -145,6 +145,22 @@ bool check_multilink(const Config& c, std::string* error) {
   return true;
 }
 
+// The [network] keys of relaying and routing.
+bool check_routing(const Config& c, std::string* error) {
+  if (c.max_peers > kMaxDirectPeers) {
+    *error = "max_peers " + std::to_string(c.max_peers) + " is out of range: expected 0 (no " +
+             "bound) to " + std::to_string(kMaxDirectPeers);
+    return false;
+  }
+  if (c.tunnel_refresh < kMinTunnelRefresh || c.tunnel_refresh > kMaxTunnelRefresh) {
+    *error = "tunnel_refresh " + std::to_string(c.tunnel_refresh) +
+             " is out of range: expected " + std::to_string(kMinTunnelRefresh) + " to " +
+             std::to_string(kMaxTunnelRefresh) + " seconds";
+    return false;
+  }
+  return true;
+}
+
 bool check_network(Config* c, std::string* error) {
   if (c->mode == Mode::kSwitch && c->device_type != DeviceType::kTap) {
     *error = "mode = switch forwards Ethernet frames by their addresses: it needs type = tap";
@@ -197,7 +213,7 @@ bool check_network(Config* c, std::string* error) {
              ") must be shorter than peer_timeout (" + std::to_string(c->peer_timeout) + ")";
     return false;
   }
-  return check_multilink(*c, error);
+  return check_multilink(*c, error) && check_routing(*c, error);
 }
 
 bool read_key_file(Config* c, std::string* error) {

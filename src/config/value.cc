@@ -346,6 +346,14 @@ bool parse_millis(std::string_view text, uint32_t min, uint32_t max, uint32_t* o
   return false;
 }
 
+bool parse_seconds(std::string_view text, uint32_t min, uint32_t max, uint32_t* out,
+                   ValueError* err) {
+  if (parse_with_suffix(text, "s", min, max, out)) return true;
+  err->expected = "expected seconds between " + std::to_string(min) + " and " +
+                  std::to_string(max) + ", e.g. " + std::to_string(min) + "s";
+  return false;
+}
+
 bool parse_percent(std::string_view text, uint32_t min, uint32_t max, uint32_t* out,
                    ValueError* err) {
   if (parse_with_suffix(text, "%", min, max, out)) return true;

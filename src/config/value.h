@@ -64,6 +64,9 @@ bool parse_bandwidth(std::string_view text, uint64_t* out, ValueError* err);
 // Milliseconds: "150" or "150ms".
 bool parse_millis(std::string_view text, uint32_t min, uint32_t max, uint32_t* out,
                   ValueError* err);
+// Seconds: "300" or "300s".
+bool parse_seconds(std::string_view text, uint32_t min, uint32_t max, uint32_t* out,
+                   ValueError* err);
 // A percentage: "5" or "5%".
 bool parse_percent(std::string_view text, uint32_t min, uint32_t max, uint32_t* out,
                    ValueError* err);

@@ -52,6 +52,9 @@ Config unusual() {
   c.loss_tolerance = 100;
   c.latency_tolerance_ms = 60000;
   c.priority_copies = 2;
+  c.relay = false;
+  c.max_peers = 1000;
+  c.tunnel_refresh = 10;
   c.crypto = Crypto::kAes256;
   c.shared_key = "(hidden)";
   c.user = "u";
@@ -123,7 +126,7 @@ TEST(EffectiveConfig, ListsEveryKeyInItsSection) {
         "[network]\nport = 3210\npeers =\nmode = normal\nsubnets =\nmagic = hash:braid\n"
         "peer_timeout = 300\ndst_timeout = 300\nkeepalive = 25\nport_forwarding = yes\nauto_claim = yes\nlan_discovery = yes\n"
         "probe_interval = 100ms\nloss_tolerance = 10%\nlatency_tolerance = 0ms\n"
-        "priority_copies = 1\n",
+        "priority_copies = 1\nrelay = yes\nmax_peers = 0\ntunnel_refresh = 300s\n",
         "[security]\ncrypto = chacha20\nshared_key =\n",
         "[daemon]\nuser =\ngroup =\nchroot = /run/braid/empty\nstate_dir =\npid_file =\n"
         "log_file =\n"

@@ -6,4 +6,5 @@ tests_unit_braid_unit_SOURCES += \
 	tests/unit/config/validate_test.cc \
 	tests/unit/config/cmdline_test.cc \
 	tests/unit/config/effective_test.cc \
-	tests/unit/config/links_test.cc
+	tests/unit/config/links_test.cc \
+	tests/unit/config/routing_test.cc
