@@ -111,6 +111,10 @@ void Node::update_neighbour(Peer& peer, uint64_t now) {
   if (was == alive && (!alive || (cost > old ? cost - old : old - cost) <= old / 4)) return;
   peer.hello.cost = cost;
   routes_.set_neighbour(peer.id(), cost, now);
+  // Back from unreachable: what it announced before may be stale (a
+  // seqno it has since moved past). Both sides see it come back, and
+  // each tells the other everything at once.
+  if (alive && !was) peer.hello.next_dump_ns = 0;
   if (was != alive && peer.announced)
     log_info("peer %s: direct way %s", peer.name().c_str(),
              alive ? "answers" : "lost; its traffic goes through relays");

@@ -231,7 +231,9 @@ void Node::timers_peer(Peer& peer, uint64_t now) {
   timers_direct(peer, now);
   timers_probe(peer, now, idle);
   if (probing(peer)) return;   // it waits for our silence
-  uint64_t interval = idle && direct_path(peer) ? idle_keepalive_ns() : keepalive;
+  // (Through relays no NAT or firewall of ours is on the way: the relays'
+  // own sessions keep theirs.)
+  uint64_t interval = idle && (direct_path(peer) || !peer.direct()) ? idle_keepalive_ns() : keepalive;
   // A neighbour that answers directly gets a hello, which is a keepalive
   // with a round trip in it.
   if (kp && now - peer.last_sent_ns > interval) {

@@ -1,5 +1,5 @@
 // Fuzz target for the peer-exchange bodies (peer lists, address reports,
-// path probes and link lists): any bytes through any parser must never
+// path probes, link lists, routes and route requests): any bytes through any parser must never
 // crash; whatever parses must re-encode to exactly the same bytes (one
 // encoding per body), and every endpoint parsed must be one the encoder
 // would send.
@@ -50,6 +50,29 @@ void links(std::span<const uint8_t> in) {
   if (w.size() != in.size() || memcmp(out.data(), in.data(), in.size()) != 0) abort();
 }
 
+void routes(std::span<const uint8_t> in) {
+  Hello h;
+  std::vector<RouteEntry> entries;
+  std::string why;
+  if (!parse_routes(in, &h, &entries, &why)) return;
+  if (entries.size() > kMaxRouteEntries) abort();
+  std::vector<uint8_t> out(kRoutesHeaderLen + kMaxRouteEntries * kRouteEntryLen);
+  ByteWriter w(out);
+  if (write_routes(h, entries, w) != entries.size() || !w.ok()) abort();
+  if (w.size() != in.size() || memcmp(out.data(), in.data(), in.size()) != 0) abort();
+}
+
+void route_request(std::span<const uint8_t> in) {
+  RouteRequestMsg m;
+  std::string why;
+  if (!parse_route_request(in, &m, &why)) return;
+  if (m.hops == 0 || m.hops > kMaxHops) abort();
+  std::vector<uint8_t> out(kRouteRequestLen);
+  ByteWriter w(out);
+  write_route_request(m, w);
+  if (!w.ok() || w.size() != in.size() || memcmp(out.data(), in.data(), in.size()) != 0) abort();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -57,6 +80,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   seen(in);
   path_probe(in);
   links(in);
+  routes(in);
+  route_request(in);
   uint8_t flags = 0;
   std::vector<PeerEntry> entries;
   std::string why;

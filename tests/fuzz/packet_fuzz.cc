@@ -5,7 +5,8 @@
 // type naming a live index, so the fuzzer reaches the handshake readers and
 // the AEAD without guessing 32-bit indexes; one mode seals the input with
 // the real session keys, to reach what runs after authentication (replay
-// window, roaming, control messages). Nothing may crash, leak, or keep a
+// window, roaming, control messages); two wrap packets in a relay header
+// from the peer, to reach relaying and what runs for relayed packets. Nothing may crash, leak, or keep a
 // pool buffer.
 #include <cstddef>
 #include <cstdint>
@@ -179,8 +180,23 @@ enum Mode : uint8_t {
   kSealed,       // a real packet of the session: type, counter, body sealed
   kInitMac,      // an initiation of the bytes with a valid mac1 (reaches Noise)
   kCookie,       // magic, cookie reply type, a's pending index, then the bytes
+  kRelayed,      // a relay header from a to b, then the bytes (an inner packet)
+  kRelayedSealed,  // a real packet of the session, relayed from a to b
   kModes,
 };
+
+// Replaces a packet's magic by a relay header from a to b (hop limit
+// from the selector).
+std::vector<uint8_t> relay_wrap(const World& w, std::vector<uint8_t> inner, uint8_t hops) {
+  std::vector<uint8_t> p(kRelayHeaderLen);
+  RelayHeader h;
+  h.hops = hops;
+  h.dst = w.b->id();
+  h.src = w.a->id();
+  write_relay_header(p.data(), w.magic, h);
+  if (inner.size() > kMagicLen) p.insert(p.end(), inner.begin() + kMagicLen, inner.end());
+  return p;
+}
 
 std::vector<uint8_t> prefix(const World& w, PacketType type) {
   std::vector<uint8_t> p(w.magic.begin(), w.magic.end());
@@ -273,9 +289,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       p = prefix(w, PacketType::kCookieReply);
       append_be32(p, w.a->targets()[1].pending_index);
       break;
+    case kRelayed:
+      p = relay_wrap(w, prefix(w, PacketType::kData), static_cast<uint8_t>(selector & 0x1f));
+      p.pop_back();   // the bytes bring their own inner type
+      break;
+    case kRelayedSealed:
+      p = sealed(w, in);
+      if (p.empty()) return 0;
+      p = relay_wrap(w, std::move(p), static_cast<uint8_t>(selector & 0x1f));
+      break;
   }
   const int mode = (selector & 0x3f) % kModes;
-  if (mode != kRaw && mode != kSealed && mode != kInitMac) p.insert(p.end(), in.begin(), in.end());
+  if (mode != kRaw && mode != kSealed && mode != kInitMac && mode != kRelayedSealed)
+    p.insert(p.end(), in.begin(), in.end());
   w.give(*to, from, p);
   // A final message of a plausible length used up b's pending response.
   if ((selector & 0x3f) % kModes == kFinal && p.size() > kFinalHeaderLen &&

@@ -1,0 +1,202 @@
+// Relaying and routing between nodes on the fake network: sessions
+// through a relay where no direct way exists, what a relay can see,
+// rerouting when a direct way dies under traffic and its return, and the
+// relay's refusals (relay = no, hop limit, strangers).
+#include <algorithm>
+#include <cstring>
+
+#include "common/bytes.h"
+#include "engine/node.h"
+#include "engine/timers.h"
+#include "fakenet.h"
+
+#include <CppUTest/TestHarness.h>
+
+using namespace braid;
+using namespace braid::engine;
+using namespace braid::engine::test;
+
+namespace {
+
+bool between(const Datagram& d, const Host& x, const Host& y) {
+  return (d.from == x.addr() && d.to == y.addr()) || (d.from == y.addr() && d.to == x.addr());
+}
+
+bool contains(const std::vector<uint8_t>& hay, const std::vector<uint8_t>& needle) {
+  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end()) != hay.end();
+}
+
+size_t written_with_seq(const Host& h, uint32_t seq) {
+  return static_cast<size_t>(std::count_if(h.written.begin(), h.written.end(),
+                                           [&](const auto& p) { return packet_seq(p) == seq; }));
+}
+
+}  // namespace
+
+TEST_GROUP_BASE(NodeRelay, NetTest) {
+  Host* a = nullptr;
+  Host* b = nullptr;
+  Host* c = nullptr;
+  bool blocked = false;   // a and c cannot reach each other
+  void line(const NodeConfig& cb) {
+    a = &net->add();
+    b = &net->add(cb);
+    c = &net->add();
+    net->filter = [this](Datagram& d, std::vector<Datagram>& out) {
+      if (blocked && between(d, *a, *c)) return;
+      out.push_back(d);
+    };
+    blocked = true;
+    a->target(*b);
+    c->target(*b);
+  }
+};
+
+TEST(NodeRelay, EndsThatCannotReachEachOtherGetASessionThroughTheMiddleNode) {
+  line(FakeNet::config(2));
+  net->run_ms(10 * 1000);
+  CHECK(connected(*a, *b));
+  CHECK(connected(*b, *c));
+  CHECK(connected(*a, *c));
+  CHECK_FALSE(a->peer_of(*c)->direct());
+  CHECK_FALSE(c->peer_of(*a)->direct());
+  // Both ends route to each other through b.
+  CHECK(a->node().routes().next_hop(c->node().id()) == b->node().id());
+  CHECK(c->node().routes().next_hop(a->node().id()) == b->node().id());
+  // Data both ways.
+  net->sent.clear();
+  b->written.clear();
+  std::vector<uint8_t> pkt = make_packet(7, 200);
+  a->device_packet(pkt);
+  c->device_packet(make_packet(8));
+  net->pump();
+  LONGS_EQUAL(1, written_with_seq(*c, 7));
+  LONGS_EQUAL(1, written_with_seq(*a, 8));
+  // b relayed it, and saw nothing of it: its own hub copy of each is all
+  // its device got, and what it passed on to c holds no byte run of the
+  // payload.
+  CHECK(b->node().counters().forwarded >= 2);
+  LONGS_EQUAL(2, b->written.size());
+  std::vector<uint8_t> needle(pkt.begin() + 100, pkt.begin() + 116);
+  size_t relayed = 0;
+  for (const Datagram& d : net->sent) {
+    if (d.from == b->addr() && d.to == c->addr() && d.is(PacketType::kRelay)) {
+      ++relayed;
+      CHECK_FALSE(contains(d.bytes, needle));
+    }
+    CHECK_FALSE(between(d, *a, *c));
+  }
+  LONGS_EQUAL(1, relayed);
+  // The relay header is all b could change: a forged bit fails at c.
+  uint64_t auth = c->node().counters().drop_auth;
+  net->filter = [this](Datagram& d, std::vector<Datagram>& out) {
+    if (between(d, *a, *c)) return;
+    if (d.from == b->addr() && d.to == c->addr() && d.is(PacketType::kRelay) && d.bytes.size() > 150)
+      d.bytes[120] ^= 1;
+    out.push_back(d);
+  };
+  a->device_packet(make_packet(9, 200));
+  net->pump();
+  LONGS_EQUAL(0, written_with_seq(*c, 9));
+  LONGS_EQUAL(auth + 1, c->node().counters().drop_auth);
+}
+
+TEST(NodeRelay, ANodeWithRelayingOffForwardsNothing) {
+  NodeConfig cb = FakeNet::config(2);
+  cb.relay = false;
+  line(cb);
+  net->run_ms(10 * 1000);
+  CHECK(connected(*a, *b));
+  CHECK(connected(*b, *c));
+  CHECK_FALSE(connected(*a, *c));
+  // It announces only itself: nobody routes through it.
+  CHECK(!a->node().routes().next_hop(c->node().id()).has_value());
+  LONGS_EQUAL(0, b->node().counters().forwarded);
+}
+
+TEST(NodeRelay, ADirectWayThatDiesUnderTrafficIsRoutedAroundAndTakenAgainWhenItAnswers) {
+  a = &net->add();
+  b = &net->add();
+  c = &net->add();
+  net->filter = [this](Datagram& d, std::vector<Datagram>& out) {
+    if (blocked && between(d, *a, *c)) return;
+    out.push_back(d);
+  };
+  b->target(*a);
+  c->target(*a);
+  net->run_ms(5 * 1000);
+  CHECK(connected(*a, *c));
+  CHECK(a->peer_of(*c)->direct());
+  // A stream a -> c, one packet every 100 ms; the direct way is cut.
+  uint32_t seq = 0;
+  auto stream = [&](uint64_t ms, uint32_t* last_seen_ms) {
+    for (uint64_t t = 0; t < ms; t += 100) {
+      size_t before = c->written.size();
+      a->device_packet(make_packet(++seq));
+      net->run_ms(100);
+      if (c->written.size() > before && last_seen_ms) *last_seen_ms = static_cast<uint32_t>(t);
+    }
+  };
+  stream(2000, nullptr);
+  blocked = true;
+  uint32_t seen = 0;
+  size_t before = c->written.size();
+  stream(10 * 1000, &seen);
+  // Rerouted within 3.5 s (the neighbour's silence) and a tick or two.
+  size_t through = c->written.size() - before;
+  CHECK_TEXT(through >= 60, std::to_string(through).c_str());
+  CHECK(b->node().counters().forwarded > 50);
+  CHECK(a->node().routes().next_hop(c->node().id()) == b->node().id());
+  // The session survived: same peer, and it is still direct as far as
+  // its address goes, only not reachable.
+  CHECK(a->peer_of(*c)->direct());
+  // The way comes back: hellos find it, and traffic leaves the relay.
+  blocked = false;
+  stream(5000, nullptr);
+  uint64_t forwarded = b->node().counters().forwarded;
+  net->sent.clear();
+  stream(2000, nullptr);
+  LONGS_EQUAL(forwarded, b->node().counters().forwarded);
+  CHECK(a->node().routes().next_hop(c->node().id()) == c->node().id());
+}
+
+TEST(NodeRelay, RelayedPacketsFromStrangersOutOfHopsOrOfOurOwnAreDropped) {
+  line(FakeNet::config(2));
+  net->run_ms(10 * 1000);
+  CHECK(connected(*a, *c));
+  auto relayed = [&](uint8_t hops, const NodeId& dst, const NodeId& src) {
+    std::vector<uint8_t> p(kRelayHeaderLen + 40, 0x55);
+    RelayHeader h;
+    h.hops = hops;
+    h.dst = dst;
+    h.src = src;
+    write_relay_header(p.data(), FakeNet::config(1).magic, h);
+    p[kRelayHeaderLen] = static_cast<uint8_t>(PacketType::kData);
+    return p;
+  };
+  const Counters before = b->node().counters();
+  // From a peer, but out of hops.
+  net->inject(Datagram{a->addr(), b->addr(), relayed(1, c->node().id(), a->node().id())});
+  // From an address that is no peer's.
+  net->inject(Datagram{FakeNet::address(99), b->addr(), relayed(5, c->node().id(), a->node().id())});
+  // Our own, come back.
+  net->inject(Datagram{a->addr(), b->addr(), relayed(5, c->node().id(), b->node().id())});
+  // For a node nobody routes to.
+  NodeId nobody;
+  nobody.fill(0x77);
+  net->inject(Datagram{a->addr(), b->addr(), relayed(5, nobody, a->node().id())});
+  // Too short to hold the header and a type.
+  std::vector<uint8_t> s = relayed(5, c->node().id(), a->node().id());
+  s.resize(kRelayHeaderLen);
+  net->inject(Datagram{a->addr(), b->addr(), s});
+  // Well formed, for c.
+  net->inject(Datagram{a->addr(), b->addr(), relayed(5, c->node().id(), a->node().id())});
+  net->sent.clear();
+  net->pump();
+  const Counters& after = b->node().counters();
+  LONGS_EQUAL(before.drop_hop_limit + 1, after.drop_hop_limit);
+  LONGS_EQUAL(before.drop_relay + 2, after.drop_relay);
+  LONGS_EQUAL(before.drop_no_route + 1, after.drop_no_route);
+  LONGS_EQUAL(before.drop_malformed + 1, after.drop_malformed);
+  LONGS_EQUAL(before.forwarded + 1, after.forwarded);   // the one well-formed for c
+}
