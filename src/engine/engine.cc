@@ -350,6 +350,9 @@ void Engine::start() {
   }
   nc.probe_interval_ns = uint64_t{config_.probe_interval_ms} * kNsPerMs;
   nc.priority_copies = config_.priority_copies;
+  nc.relay = config_.relay;
+  nc.max_peers = config_.max_peers;
+  nc.tunnel_refresh_ns = uint64_t{config_.tunnel_refresh_s} * kNsPerSec;
   for (const auto& c : claims_) log_info("claiming %s", identity::format_prefix(c).c_str());
   node_ = std::make_unique<Node>(nc, clock_, *pool_, *this);
   sodium_memzero(identity_.static_private.data(), identity_.static_private.size());

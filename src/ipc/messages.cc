@@ -14,7 +14,9 @@ namespace {
 constexpr uint8_t kFlagPortForwarding = 1 << 0;
 constexpr uint8_t kFlagStateFile = 1 << 1;
 constexpr uint8_t kFlagLanDiscovery = 1 << 2;
-constexpr uint8_t kKnownFlags = kFlagPortForwarding | kFlagStateFile | kFlagLanDiscovery;
+constexpr uint8_t kFlagRelay = 1 << 3;
+constexpr uint8_t kKnownFlags =
+    kFlagPortForwarding | kFlagStateFile | kFlagLanDiscovery | kFlagRelay;
 
 bool fail(std::string* why, const char* reason) {
   if (why != nullptr) *why = reason;
@@ -75,6 +77,9 @@ bool validate(const EngineConfig& m, std::string* why) {
     return fail(why, "Config: probe interval out of range");
   if (m.priority_copies != 1 && m.priority_copies != 2)
     return fail(why, "Config: priority copies is not 1 or 2");
+  if (m.max_peers > kMaxDirectPeers) return fail(why, "Config: max peers out of range");
+  if (m.tunnel_refresh_s < kMinTunnelRefreshS || m.tunnel_refresh_s > kMaxTunnelRefreshS)
+    return fail(why, "Config: tunnel refresh out of range");
   return true;
 }
 
@@ -195,9 +200,12 @@ bool encode(const EngineConfig& in, std::vector<uint8_t>* out) {
     w.u32(in.dst_timeout_s);
     w.u8(static_cast<uint8_t>((in.port_forwarding ? kFlagPortForwarding : 0) |
                               (in.state_file ? kFlagStateFile : 0) |
-                              (in.lan_discovery ? kFlagLanDiscovery : 0)));
+                              (in.lan_discovery ? kFlagLanDiscovery : 0) |
+                              (in.relay ? kFlagRelay : 0)));
     w.u32(in.probe_interval_ms);
     w.u8(in.priority_copies);
+    w.u16(in.max_peers);
+    w.u32(in.tunnel_refresh_s);
     w.u16(static_cast<uint16_t>(in.peers.size()));
     for (size_t i = 0; i < in.peers.size(); ++i) {
       w.str16(in.peers[i]);
@@ -222,6 +230,8 @@ bool decode(std::span<const uint8_t> payload, EngineConfig* out, std::string* wh
   uint8_t flags = r.u8();
   out->probe_interval_ms = r.u32();
   out->priority_copies = r.u8();
+  out->max_peers = r.u16();
+  out->tunnel_refresh_s = r.u32();
   uint16_t count = r.u16();
   if (!r.ok()) return fail(why, "Config: truncated");
   // Range checks come before the casts so no out-of-range value is ever
@@ -239,6 +249,7 @@ bool decode(std::span<const uint8_t> payload, EngineConfig* out, std::string* wh
   out->port_forwarding = flags & kFlagPortForwarding;
   out->state_file = flags & kFlagStateFile;
   out->lan_discovery = flags & kFlagLanDiscovery;
+  out->relay = flags & kFlagRelay;
   out->peers.clear();
   out->peer_links.clear();
   for (uint16_t i = 0; i < count && r.ok(); ++i) {

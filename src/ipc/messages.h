@@ -35,7 +35,8 @@ constexpr size_t kStaticKeyLen = 32;
 
 // Fixed sizes of the payloads, used by the rule table.
 constexpr uint32_t kHelloLen = 4;
-constexpr uint32_t kConfigMinLen = kMagicLen + 1 + 1 + kPskLen + 1 + 1 + 4 + 4 + 4 + 1 + 4 + 1 + 2;
+constexpr uint32_t kConfigMinLen =
+    kMagicLen + 1 + 1 + kPskLen + 1 + 1 + 4 + 4 + 4 + 1 + 4 + 1 + 2 + 4 + 2;
 constexpr uint32_t kDeviceMinLen = 1 + 2 + 2 + 1;
 constexpr uint32_t kDeviceMaxLen = 1 + 2 + 2 + kMaxIfnameLen;
 constexpr uint32_t kUdpSocketLen = 1 + 2;
@@ -65,6 +66,11 @@ constexpr uint32_t kMaxLatencyToleranceMs = 60000;
 constexpr uint32_t kLinkMinLen = 1 + (2 + 1) + 1 + 2 + 8 + 2 + 1 + 2 + 4 + 2;  // a 1-byte name
 constexpr uint32_t kLinkMaxLen = kLinkMinLen - 1 + kMaxLinkNameLen + kMaxIfnameLen;
 constexpr uint32_t kLinkStatusLen = 2;
+
+// Relaying and routing.
+constexpr uint16_t kMaxDirectPeers = 1000;
+constexpr uint32_t kMinTunnelRefreshS = 10;
+constexpr uint32_t kMaxTunnelRefreshS = 86400;
 
 // kHello
 struct Hello {
@@ -102,6 +108,14 @@ struct EngineConfig {
   uint32_t probe_interval_ms = 100;
   // On how many paths a priority-lane packet is sent: 1 or 2.
   uint8_t priority_copies = 1;
+  // Forward other nodes' packets and announce our routes (false: an end
+  // node only).
+  bool relay = true;
+  // Direct sessions kept at most (0: no bound, ..kMaxDirectPeers), and how
+  // often the one carrying least traffic is replaced
+  // (kMinTunnelRefreshS..kMaxTunnelRefreshS).
+  uint16_t max_peers = 0;
+  uint32_t tunnel_refresh_s = 300;
 };
 
 enum class DeviceType : uint8_t { kTun = 0, kTap = 1 };

@@ -437,6 +437,9 @@ bool Parent::encode_engine_config(std::string* error) {
   ec.keepalive_s = cfg_.keepalive;
   ec.probe_interval_ms = cfg_.probe_interval_ms;
   ec.priority_copies = static_cast<uint8_t>(cfg_.priority_copies);
+  ec.relay = cfg_.relay;
+  ec.max_peers = static_cast<uint16_t>(cfg_.max_peers);
+  ec.tunnel_refresh_s = cfg_.tunnel_refresh;
   peers_ = cfg_.peers;
   peer_links_.assign(cfg_.peers.size(), ipc::kAnyLink);
   for (size_t i = 0; i < cfg_.links.size(); ++i) {

@@ -32,6 +32,9 @@ EngineConfig sample_config() {
   c.peer_links = {kAnyLink, 7};
   c.probe_interval_ms = 250;
   c.priority_copies = 2;
+  c.relay = false;
+  c.max_peers = 8;
+  c.tunnel_refresh_s = 600;
   return c;
 }
 
@@ -51,11 +54,14 @@ LinkInfo sample_link() {
 }
 
 // A Config payload written by hand up to the peer count: the fixed fields
-// of a valid message (all zero but probe interval 100 and 1 copy).
+// of a valid message (all zero but probe interval 100, 1 copy and tunnel
+// refresh 300).
 void write_config_head(ByteWriter& w, uint16_t peer_count) {
-  w.bytes(std::vector<uint8_t>(kConfigMinLen - 2 - 5, 0));
+  w.bytes(std::vector<uint8_t>(kConfigMinLen - 2 - 6 - 5, 0));
   w.u32(100);
   w.u8(1);
+  w.u16(0);
+  w.u32(300);
   w.u16(peer_count);
 }
 
@@ -142,6 +148,9 @@ TEST(IpcMessages, ConfigRoundTrips) {
   CHECK(in.peer_links == out.peer_links);
   LONGS_EQUAL(250, out.probe_interval_ms);
   LONGS_EQUAL(2, out.priority_copies);
+  CHECK_FALSE(out.relay);
+  LONGS_EQUAL(8, out.max_peers);
+  LONGS_EQUAL(600, out.tunnel_refresh_s);
   check_prefixes_refused<EngineConfig>(buf);
   check_trailing_refused<EngineConfig>(buf);
 }
@@ -150,6 +159,7 @@ TEST(IpcMessages, ConfigLaysOutFieldsInTheDocumentedOrder) {
   EngineConfig in = sample_config();
   in.peers = {"h:1"};
   in.peer_links = {3};
+  in.relay = true;
   std::vector<uint8_t> buf;
   CHECK(encode(in, &buf));
   LONGS_EQUAL(kConfigMinLen + 2 + 3 + 1, buf.size());
@@ -163,13 +173,15 @@ TEST(IpcMessages, ConfigLaysOutFieldsInTheDocumentedOrder) {
   LONGS_EQUAL(1800, get_be32(&buf[40]));
   LONGS_EQUAL(120, get_be32(&buf[44]));
   LONGS_EQUAL(600, get_be32(&buf[48]));
-  LONGS_EQUAL(5, buf[52]);   // flags: port forwarding (1) | LAN discovery (4)
+  LONGS_EQUAL(13, buf[52]);  // flags: port forwarding (1) | LAN discovery (4) | relay (8)
   LONGS_EQUAL(250, get_be32(&buf[53]));  // probe interval
   LONGS_EQUAL(2, buf[57]);   // priority copies
-  LONGS_EQUAL(1, get_be16(&buf[58]));
-  LONGS_EQUAL(3, get_be16(&buf[60]));
-  LONGS_EQUAL('h', buf[62]);
-  LONGS_EQUAL(3, buf[65]);   // the peer's link
+  LONGS_EQUAL(8, get_be16(&buf[58]));    // max peers
+  LONGS_EQUAL(600, get_be32(&buf[60]));  // tunnel refresh
+  LONGS_EQUAL(1, get_be16(&buf[64]));
+  LONGS_EQUAL(3, get_be16(&buf[66]));
+  LONGS_EQUAL('h', buf[68]);
+  LONGS_EQUAL(3, buf[71]);   // the peer's link
 }
 
 TEST(IpcMessages, ConfigRefusesBadEnumValues) {
@@ -179,7 +191,7 @@ TEST(IpcMessages, ConfigRefusesBadEnumValues) {
     size_t offset;
     uint8_t value;
   };
-  for (Case c : {Case{4, 3}, Case{5, 2}, Case{38, 4}, Case{39, 4}, Case{52, 8}, Case{57, 0},
+  for (Case c : {Case{4, 3}, Case{5, 2}, Case{38, 4}, Case{39, 4}, Case{52, 16}, Case{57, 0},
                  Case{57, 3}}) {
     auto bad = good;
     bad[c.offset] = c.value;
@@ -294,7 +306,7 @@ TEST(IpcMessages, ConfigRefusesBadPeerLinksProbeIntervalAndCopies) {
     size_t offset;
     uint8_t value;
   };
-  for (Case c : {Case{65, 8}, Case{65, 254}, Case{53, 0xff}, Case{56, 19}, Case{57, 0}}) {
+  for (Case c : {Case{71, 8}, Case{71, 254}, Case{53, 0xff}, Case{56, 19}, Case{57, 0}}) {
     auto bad = buf;
     if (c.offset == 56) put_be32(&bad[53], c.value);  // probe interval 19 ms
     else bad[c.offset] = c.value;
@@ -304,9 +316,74 @@ TEST(IpcMessages, ConfigRefusesBadPeerLinksProbeIntervalAndCopies) {
     STRCMP_CONTAINS("Config:", why.c_str());
   }
   auto ok = buf;
-  ok[65] = kAnyLink;
+  ok[71] = kAnyLink;
   EngineConfig out;
   CHECK(decode(ok, &out, nullptr));
+}
+
+TEST(IpcMessages, ConfigCarriesRelayMaxPeersAndTunnelRefresh) {
+  std::vector<uint8_t> buf;
+  EngineConfig out;
+  EngineConfig defaults;
+  CHECK(defaults.relay);
+  LONGS_EQUAL(0, defaults.max_peers);
+  LONGS_EQUAL(300, defaults.tunnel_refresh_s);
+  EngineConfig in = sample_config();
+  for (bool relay : {false, true}) {
+    for (uint16_t peers : {uint16_t{0}, uint16_t{1}, kMaxDirectPeers}) {
+      for (uint32_t s : {kMinTunnelRefreshS, uint32_t{300}, kMaxTunnelRefreshS}) {
+        in.relay = relay;
+        in.max_peers = peers;
+        in.tunnel_refresh_s = s;
+        CHECK(encode(in, &buf));
+        CHECK(decode(buf, &out, nullptr));
+        CHECK_EQUAL(relay, out.relay);
+        LONGS_EQUAL(peers, out.max_peers);
+        LONGS_EQUAL(s, out.tunnel_refresh_s);
+      }
+    }
+  }
+}
+
+TEST(IpcMessages, ConfigRefusesMaxPeersAndTunnelRefreshOutOfRange) {
+  std::vector<uint8_t> buf;
+  EngineConfig in = sample_config();
+  for (uint16_t peers : {uint16_t(kMaxDirectPeers + 1), uint16_t{0xffff}}) {
+    in.max_peers = peers;
+    CHECK_FALSE(encode(in, &buf));
+    CHECK(buf.empty());
+  }
+  in = sample_config();
+  for (uint32_t s : {0u, kMinTunnelRefreshS - 1, kMaxTunnelRefreshS + 1, 0xffffffffu}) {
+    in.tunnel_refresh_s = s;
+    CHECK_FALSE(encode(in, &buf));
+  }
+  // The same on receipt: max peers at 58, tunnel refresh at 60.
+  in = sample_config();
+  CHECK(encode(in, &buf));
+  struct Case {
+    size_t offset;
+    uint32_t value;
+  };
+  for (Case c : {Case{58, kMaxDirectPeers + 1u}, Case{58, 0xffff}, Case{60, 0},
+                 Case{60, kMinTunnelRefreshS - 1}, Case{60, kMaxTunnelRefreshS + 1}}) {
+    auto bad = buf;
+    if (c.offset == 58)
+      put_be16(&bad[58], static_cast<uint16_t>(c.value));
+    else
+      put_be32(&bad[60], c.value);
+    EngineConfig out;
+    std::string why;
+    CHECK_FALSE(decode(bad, &out, &why));
+    STRCMP_CONTAINS("Config:", why.c_str());
+  }
+  auto ok = buf;
+  put_be16(&ok[58], kMaxDirectPeers);
+  put_be32(&ok[60], kMaxTunnelRefreshS);
+  EngineConfig out;
+  CHECK(decode(ok, &out, nullptr));
+  LONGS_EQUAL(kMaxDirectPeers, out.max_peers);
+  LONGS_EQUAL(kMaxTunnelRefreshS, out.tunnel_refresh_s);
 }
 
 TEST(IpcMessages, LinkRoundTrips) {
