@@ -333,7 +333,9 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf, uint8_t link,
   Path* path = relayed ? nullptr : note_path_rx(peer, link, from, len, now);
   // Roaming: the session follows its latest authenticated source (with
   // several paths each is probed instead, and the best one leads).
-  if (!relayed && path == nullptr && (peer.endpoint != from || peer.link != link)) {
+  // (Not a peer whose direct tunnel was given up: tunnels.cc.)
+  if (!relayed && path == nullptr && (peer.endpoint != from || peer.link != link) &&
+      !unlinked(peer, now)) {
     if (log_allowed()) log_info("peer %s moved to %s", peer.name().c_str(), from.str().c_str());
     peer.endpoint = from;
     peer.link = link;

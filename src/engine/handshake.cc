@@ -432,6 +432,10 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
 
   auto& slot = peers_[remote];
   bool is_new = !slot;
+  // A direct handshake with a peer whose direct tunnel was given up
+  // (tunnels.cc) is the other side's refresh choosing it: the tunnel is
+  // back.
+  if (!is_new && !relayed) slot->unlinked_until_ns = 0;
   bool moved = !relayed && !is_new && slot->endpoint != from;
   if (is_new) slot = std::make_unique<Peer>(remote);
   Peer& peer = *slot;

@@ -29,6 +29,7 @@ src_engine_libengine_a_SOURCES = \
 	src/engine/route_table.h src/engine/route_table.cc \
 	src/engine/routing.cc \
 	src/engine/timers.h src/engine/timers.cc \
+	src/engine/tunnels.cc \
 	src/engine/udp.h src/engine/udp.cc \
 	src/engine/wire.h src/engine/wire.cc
 src_engine_libengine_a_SOURCES += src/engine/statefile.h src/engine/statefile.cc

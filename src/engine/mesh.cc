@@ -272,6 +272,13 @@ void Node::on_control(Peer& peer, std::span<const uint8_t> msg, Path* path, bool
     case static_cast<uint8_t>(ControlType::kRouteRequest):
       on_route_request(peer, body);
       return;
+    case static_cast<uint8_t>(ControlType::kUnlink):
+      if (!body.empty()) {
+        ++counters_.drop_control;
+        return;
+      }
+      unlink(peer, false, clock_.now_ns());
+      return;
     case static_cast<uint8_t>(ControlType::kSeen): {
       Endpoint at;
       std::string why;

@@ -427,7 +427,18 @@ class Node {
   // The route entries this node announces for these destinations.
   std::vector<RouteEntry> announcements(std::span<const NodeId> dests);
   // Relayed peers: their exchanged address is tried directly now and then.
-  void timers_direct(Peer& peer, uint64_t now);
+  // `refresh`: a tunnel refresh's attempt, past the max_peers bound.
+  void timers_direct(Peer& peer, uint64_t now, bool refresh = false);
+
+  // tunnels.cc
+  // Drops the direct way to the peer (telling it first when `tell`);
+  // the session goes on through relays.
+  void unlink(Peer& peer, bool tell, uint64_t now);
+  bool unlinked(const Peer& peer, uint64_t now) const { return now < peer.unlinked_until_ns; }
+  void timers_tunnels(uint64_t now);
+  // Gives up the direct tunnels that carried least until at most
+  // max_peers remain.
+  void trim_tunnels(uint64_t now);
 
   // timers.cc
   uint64_t idle_keepalive_ns() const;
@@ -504,6 +515,10 @@ class Node {
   std::vector<Link> links_;
   RouteTable routes_;
   uint64_t last_route_expire_ns_ = 0;
+  // Tunnel refresh (tunnels.cc): when the next is due, and the tunnel
+  // made (before one is broken) that the last one is waiting for.
+  uint64_t next_refresh_ns_ = 0;
+  uint64_t trim_due_ns_ = 0;
   // Recent relay sources (address -> peer), so that relayed traffic does
   // not search every peer for its sender.
   struct RelaySource {

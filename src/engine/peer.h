@@ -144,6 +144,12 @@ class Peer {
   uint64_t direct_next_ns = 0;
   uint64_t direct_backoff_ns = 0;
   uint32_t direct_index = 0;   // that attempt's handshake (0: none)
+  // Bounded tunnels (tunnels.cc): its direct way was given up to keep
+  // within max_peers, and is not taken again before this time.
+  uint64_t unlinked_until_ns = 0;
+  // Its bytes both ways at the last tunnel refresh: the direct tunnel
+  // that carried least since then makes way.
+  uint64_t refresh_bytes = 0;
   // When we last asked the relay next to us to introduce us to it (its
   // NAT may drop our attempts until it sends to us too).
   uint64_t direct_intro_ns = 0;

@@ -246,7 +246,9 @@ void RouteTable::expire(uint64_t now) {
     Dest& d = it->second;
     size_t before = d.routes.size();
     std::erase_if(d.routes, [&](const Route& r) { return now - r.updated_ns > kRouteHoldNs; });
-    if (d.routes.size() != before) select(it->first, d, now);
+    // (Selecting again also asks again for a newer seqno, while routes
+    // remain and none is feasible: a request may have been lost.)
+    if (d.routes.size() != before || (!d.selected && !d.routes.empty())) select(it->first, d, now);
     // Long unreachable: its feasibility distance can go (by now every
     // route through us that relied on it has expired as well).
     if (d.routes.empty() && !d.selected && d.unreachable_ns != 0 &&

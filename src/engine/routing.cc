@@ -291,9 +291,11 @@ void Node::timers_routes(uint64_t now) {
 // A peer reached through relays whose address exchange told us is tried
 // directly, with backoff: when that works (a NAT that lets it through, a
 // link that came back), the handshake's answer makes the way direct.
-void Node::timers_direct(Peer& peer, uint64_t now) {
-  if (peer.direct() || !peer.direct_hint || !peer.current || now < peer.direct_next_ns) return;
-  if (cfg_.max_peers != 0 && direct_peers() >= cfg_.max_peers) return;
+void Node::timers_direct(Peer& peer, uint64_t now, bool refresh) {
+  if (peer.direct() || !peer.direct_hint || !peer.current || now < peer.direct_next_ns ||
+      unlinked(peer, now))
+    return;
+  if (!refresh && cfg_.max_peers != 0 && direct_peers() >= cfg_.max_peers) return;
   if (peer.direct_index) drop_handshake(peer.direct_index);
   NodeId id = peer.id();
   peer.direct_index = start_initiation(*peer.direct_hint, -1, &id, true);

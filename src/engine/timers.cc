@@ -42,7 +42,11 @@
 //               announcements every 16 s (120 s idle), triggered ones at
 //               the next tick, seqno requests, neighbours found unreachable
 //               within 3.5 s; route expiry once a second; a relayed peer's
-//               exchanged address tried directly with backoff (routing.cc).
+//               exchanged address tried directly with backoff (routing.cc);
+//   tunnels     with max_peers, every tunnel_refresh a direct tunnel to a
+//               random relayed peer, and kMakeBeforeBreakNs later the
+//               least used direct tunnels given up down to max_peers
+//               (tunnels.cc).
 #include <sodium.h>
 
 #include "engine/node.h"
@@ -61,6 +65,7 @@ void Node::on_tick() {
   timers_targets(now);
   timers_mesh(now);
   timers_routes(now);
+  timers_tunnels(now);
   // Learnt forwarding entries past dst_timeout, once a second.
   if (now - last_expire_ns_ >= kNsPerSec) {
     last_expire_ns_ = now;

@@ -66,6 +66,9 @@ enum class ControlType : uint8_t {
   kRoutes = 9,
   // "Pass this towards the node: I need a newer seqno of its route".
   kRouteRequest = 10,
+  // "Let us stop using the direct way between us (the session goes on
+  // through relays)": a bounded node's tunnel refresh (tunnels.cc).
+  kUnlink = 11,
 };
 
 constexpr size_t kMagicLen = 4;

@@ -32,3 +32,4 @@ tests_unit_braid_unit_SOURCES += tests/unit/engine/priority_test.cc
 tests_unit_braid_unit_SOURCES += tests/unit/engine/reorder_test.cc
 tests_unit_braid_unit_SOURCES += tests/unit/engine/route_table_test.cc
 tests_unit_braid_unit_SOURCES += tests/unit/engine/node_relay_test.cc
+tests_unit_braid_unit_SOURCES += tests/unit/engine/mesh_routing_test.cc
