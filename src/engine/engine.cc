@@ -285,7 +285,7 @@ void Engine::start() {
   if (!set_nonblocking(device_fd_.get())) fatal("device fd");
   size_t mtu = device_info_.mtu;
   size_t frame = mtu + (device_info_.type == ipc::DeviceType::kTap ? kEthernetHeaderLen : 0);
-  size_t bufsize = std::max<size_t>(2048, kTransportOverhead + frame + 64);
+  size_t bufsize = std::max<size_t>(2048, kTransportOverhead + kRelayOverhead + frame + 64);
   // Multi-link holds packets too: in each link's queue and in each
   // peer's reorder buffer.
   pool_ = std::make_unique<BufferPool>(links_.empty() ? kPoolBuffers : kMultiLinkPoolBuffers,
@@ -544,9 +544,25 @@ void Engine::log_counters() {
             node_->candidates().size(), (unsigned long long)c.stashed,
             (unsigned long long)c.drop_stash, (unsigned long long)c.drop_link_queue,
             (unsigned long long)c.path_changes);
+  uint64_t now = clock_.now_ns();
+  // Relaying and routing: what went through relays, and the route table.
+  log_debug("relaying: forwarded %llu pkts %llu bytes; ours through relays tx %llu rx %llu; "
+            "drops: relay %llu hop-limit %llu; direct peers %zu; routes %zu, changes %llu",
+            (unsigned long long)c.forwarded, (unsigned long long)c.forwarded_bytes,
+            (unsigned long long)c.relayed_tx, (unsigned long long)c.relayed_rx,
+            (unsigned long long)c.drop_relay, (unsigned long long)c.drop_hop_limit,
+            node_->direct_peers(), node_->routes().size(), (unsigned long long)c.route_changes);
+  for (const RouteTable::Row& r : node_->routes().rows(now)) {
+    if (r.metric == kMetricInfinity)
+      log_debug("route %s: unreachable (seqno %u, %zu announcing)", short_id(r.dest).c_str(),
+                r.seqno, r.routes);
+    else
+      log_debug("route %s via %s: metric %u seqno %u, updated %llu s ago (%zu announcing)",
+                short_id(r.dest).c_str(), short_id(r.next_hop).c_str(), r.metric, r.seqno,
+                (unsigned long long)(r.age_ns / kNsPerSec), r.routes);
+  }
   // Multi-link: each link and each path to each peer.
   if (links_.empty()) return;
-  uint64_t now = clock_.now_ns();
   for (const Link& l : node_->links())
     log_debug("link %s: %s, paced at %llu kbit/s (0: not paced), tx %llu pkts %llu bytes rx "
               "%llu pkts %llu bytes, queue %zu, dropped %llu",
