@@ -731,3 +731,185 @@ impair_report() {
   wait_until 3 impair_reported "$1" "$n" || fail "braid-impair $1 printed no counters"
 }
 impair_reported() { (( $(grep -c ' forward ' "$(impair_log "$1")" || true) > $2 )); }
+
+# --- relaying: blocked pairs, captures, stalls (relay_*.sh) -----------------
+#
+#   relay_nodes a b c                 # a b c on the switch, IPv4 only
+#   relay_block a c                   # nothing between a and c any more
+#   capture_start b eth0 b-under "$RELAY_PATTERN"
+#   ...; capture_stop b-under; capture_field b-under matches
+#
+# The namespaces run without IPv6, so that the underlay addresses blocked
+# are all two nodes have: no link-local address to reach each other by.
+
+if [[ -z "${BRAID_CAPTURE:-}" ]]; then
+  if [[ -x "$PWD/tests/netns/braid-capture" ]]; then
+    BRAID_CAPTURE=$PWD/tests/netns/braid-capture
+  else
+    BRAID_CAPTURE=$NETNS_LIBDIR/braid-capture
+  fi
+fi
+
+# 16 bytes that ping -p repeats through each payload: a sealed packet holds
+# them only by a chance of 2^-128.
+readonly RELAY_PATTERN=62726169642d72656c61792d74657374
+
+# netns_no_ipv6 NODE...: IPv6 off on every device of each NODE, present and
+# future (braid0).
+netns_no_ipv6() {
+  local node
+  for node in "$@"; do
+    nsx "$node" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+      net.ipv6.conf.default.disable_ipv6=1 || fail "cannot turn IPv6 off in $node"
+  done
+}
+
+# relay_nodes NODE...: NODEs on the switch with indexes 1, 2, ... in the
+# order given, IPv4 only.
+relay_nodes() {
+  local node i=0
+  command -v nft >/dev/null || skip "nft (nftables) not installed"
+  netns_switch
+  for node in "$@"; do
+    i=$((i + 1))
+    netns_node "$node" "$i" v4
+    netns_no_ipv6 "$node"
+  done
+}
+
+# relay_block A B: NODE A's and B's namespaces drop (and count) every
+# packet between their two underlay addresses, both ways, as a firewall on
+# each would. relay_unblock A B removes the rules; relay_dropped NODE: the
+# packets NODE's rules dropped since they were added.
+relay_block() {
+  relay_block_one "$1" "$(underlay4 "$2")"
+  relay_block_one "$2" "$(underlay4 "$1")"
+}
+relay_block_one() {
+  nsx "$1" nft -f - <<EOT || fail "cannot block $2 in $1 with nftables"
+table inet relay_block {
+  chain input {
+    type filter hook input priority -10; policy accept;
+    ip saddr $2 counter drop
+  }
+  chain output {
+    type filter hook output priority -10; policy accept;
+    ip daddr $2 counter drop
+  }
+}
+EOT
+}
+relay_unblock() {
+  local node
+  for node in "$1" "$2"; do
+    nsx "$node" nft delete table inet relay_block || fail "cannot unblock $node"
+  done
+}
+relay_dropped() {
+  nsx "$1" nft list table inet relay_block 2>/dev/null |
+    awk '/counter packets/ { for (i = 1; i < NF; i++) if ($i == "packets") s += $(i + 1) }
+         END { printf "%.0f\n", s }'
+}
+
+# relay_dev_bytes NODE DEV: bytes DEV has sent and received so far (as an
+# integer, however large).
+relay_dev_bytes() {
+  nsx "$1" cat "/sys/class/net/$2/statistics/tx_bytes" "/sys/class/net/$2/statistics/rx_bytes" |
+    awk '{ s += $1 } END { printf "%.0f\n", s }'
+}
+
+# --- braid-capture (capture.cc)
+
+capture_log() { printf '%s/capture-%s.log' "$NETNS_WORK" "$1"; }
+declare -A CAPTURE_PID=()
+
+# capture_start NODE DEV NAME HEXPATTERN: counts DEV's frames, and those
+# holding HEXPATTERN, from now until capture_stop NAME.
+capture_start() {
+  local node=$1 dev=$2 name=$3
+  [[ -x $BRAID_CAPTURE ]] || fail "no braid-capture at $BRAID_CAPTURE (set BRAID_CAPTURE=PATH)"
+  ip netns exec "$(ns_name "$node")" "$BRAID_CAPTURE" "$dev" "$4" >"$(capture_log "$name")" 2>&1 &
+  CAPTURE_PID[$name]=$!
+  NETNS_PIDS+=("$!")
+  wait_until 5 grep -q '^capturing on ' "$(capture_log "$name")" ||
+    { cat "$(capture_log "$name")" >&2; fail "braid-capture $name did not start"; }
+}
+
+# capture_stop NAME: ends the capture; its counts are then read with
+# capture_field NAME frames|bytes|matches|drops.
+capture_stop() {
+  kill -TERM "${CAPTURE_PID[$1]}" 2>/dev/null
+  wait_exit "${CAPTURE_PID[$1]}" 5 || fail "braid-capture $1 did not stop on SIGTERM"
+  unset "CAPTURE_PID[$1]"
+  grep -q '^frames=' "$(capture_log "$1")" ||
+    { cat "$(capture_log "$1")" >&2; fail "braid-capture $1 printed no counts"; }
+}
+capture_field() {
+  grep '^frames=' "$(capture_log "$1")" | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+# --- iperf3 streams in the background, judged by their interval reports
+
+# relay_stream_start LABEL FROM TO SECONDS [ARGS...]: an iperf3 stream from FROM
+# to TO's overlay address reporting every 0.5 s at both ends; returns at
+# once. Logs: ml_iperf_log LABEL (client) and LABEL-server.
+# relay_stream_wait LABEL: waits for it; false when the client failed.
+declare -A RELAY_STREAM_PID=()
+declare -A RELAY_STREAM_SRV=()
+relay_stream_start() {
+  local label=$1 from=$2 to=$3 seconds=$4 addr; shift 4
+  addr=$(overlay4 "$to")
+  ip netns exec "$(ns_name "$to")" iperf3 -s -1 -B "$addr" -i 0.5 -f m \
+    >"$(ml_iperf_log "$label-server")" 2>&1 &
+  RELAY_STREAM_SRV[$label]=$!
+  NETNS_PIDS+=("$!")
+  wait_until 5 iperf_listening "$to" || fail "iperf3 server in $to did not start"
+  ip netns exec "$(ns_name "$from")" iperf3 -c "$addr" -t "$seconds" -i 0.5 -f m \
+    --connect-timeout 5000 "$@" >"$(ml_iperf_log "$label")" 2>&1 &
+  RELAY_STREAM_PID[$label]=$!
+  NETNS_PIDS+=("$!")
+}
+relay_stream_wait() {
+  local label=$1 rc=0
+  wait "${RELAY_STREAM_PID[$label]}" || rc=$?
+  wait_exit "${RELAY_STREAM_SRV[$label]}" 5 || kill -KILL "${RELAY_STREAM_SRV[$label]}" 2>/dev/null
+  if [[ $rc -ne 0 ]]; then
+    log "iperf3 $label failed (status $rc):" >&2
+    tail -n 5 "$(ml_iperf_log "$label")" >&2
+  fi
+  return "$rc"
+}
+
+# relay_stall LOG: the longest run of consecutive report intervals in
+# which an iperf3 log shows no byte moved, in seconds (summary lines, whose
+# interval is the whole run, left out).
+relay_stall() {
+  awk '{ for (i = 1; i < NF - 2; i++) if ($i ~ /^[0-9.]+-[0-9.]+$/ && $(i + 1) == "sec") break
+         if (i >= NF - 2) next
+         split($i, t, "-"); d = t[2] - t[1]
+         if (d > 1 || d <= 0) next
+         if ($(i + 2) + 0 == 0) { run += d; if (run > max) max = run } else run = 0 }
+       END { printf "%.1f", max + 0 }' "$1"
+}
+
+# relay_sleep_until T0 SECONDS: sleeps until SECONDS (decimals allowed) after T0
+# (a `date +%s%N` value).
+relay_sleep_until() {
+  local left
+  left=$(awk -v t0="$1" -v s="$2" -v now="$(date +%s%N)" \
+    'BEGIN { printf "%.3f", (t0 + s * 1e9 - now) / 1e9 }')
+  at_least 0 "$left" || sleep "$left"
+}
+
+# tod_ms: the time of day now in ms, as log_ms reads the logs' stamps.
+tod_ms() {
+  date +%H:%M:%S.%3N | awk '{ split($1, t, /[:.]/); print ((t[1] * 60 + t[2]) * 60 + t[3]) * 1000 + t[4] }'
+}
+
+# log_ms_after REGEX MS NODE: the time of day, in ms, of the first line of
+# NODE's log matching REGEX stamped at MS or later (empty when none).
+log_ms_after() {
+  grep -E -- "$1" "$(braid_log "$3")" |
+    awk -v after="$2" '{ split($2, t, /[:.]/); ms = ((t[1] * 60 + t[2]) * 60 + t[3]) * 1000 + t[4]
+                         if (ms >= after) { print ms; exit } }'
+}

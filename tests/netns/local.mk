@@ -60,3 +60,21 @@ NETNS_TESTS += tests/netns/multilink_aggregate.sh \
 	tests/netns/multilink_priority.sh \
 	tests/netns/multilink_impair.sh \
 	tests/netns/multilink_readdress.sh
+# Relaying and routing: a line A-B-C with A-C blocked, a triangle whose
+# direct side is cut mid-stream, two nodes behind symmetric NATs.
+# braid-capture counts a device's frames holding a byte pattern (see
+# capture.cc): the relay never sees the plaintext.
+check_PROGRAMS += tests/netns/braid-capture
+tests_netns_braid_capture_SOURCES = tests/netns/capture.cc
+AM_TESTS_ENVIRONMENT += BRAID_CAPTURE='$(abs_top_builddir)/tests/netns/braid-capture'; \
+	export BRAID_CAPTURE;
+NETNS_TESTS += tests/netns/relay_line.sh tests/netns/relay_triangle.sh \
+	tests/netns/relay_nat.sh
+# Known to fail for now: relayed sessions wait for a firewall probe's two
+# minutes of quiet (no routes or hellos go to a peer that asked for it),
+# relayed full-size packets exceed the underlay MTU (UDP GSO batches of
+# them are refused), and a direct way found lost is taken again as soon
+# as the traffic it stalled goes idle. Remove each test from this list
+# when it passes (an unexpected pass fails `make check`).
+XFAIL_TESTS = tests/netns/relay_line.sh tests/netns/relay_triangle.sh \
+	tests/netns/relay_nat.sh
