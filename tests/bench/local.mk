@@ -33,3 +33,13 @@ bench-multilink: src/frontend/braid tests/netns/braid-impair
 	BRAID='$(abs_top_builddir)/src/frontend/braid' \
 	BRAID_IMPAIR='$(abs_top_builddir)/tests/netns/braid-impair' \
 	bash $(srcdir)/tests/bench/multilink_bench.sh
+
+# Relaying: throughput and round trips through one relay against the
+# direct way and the bare underlay, and the stall when the direct way is
+# cut under traffic; run by hand as root: `make bench-relay` (see
+# doc/performance.md).
+EXTRA_DIST += tests/bench/relay_bench.sh
+bench-relay: src/frontend/braid tests/netns/braid-capture
+	BRAID='$(abs_top_builddir)/src/frontend/braid' \
+	BRAID_CAPTURE='$(abs_top_builddir)/tests/netns/braid-capture' \
+	bash $(srcdir)/tests/bench/relay_bench.sh
