@@ -313,6 +313,7 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf, uint8_t link,
   }
   if (relayed) {
     ++peer.stats.relayed_rx;
+    if (relay_prev_) peer.relayed_via = relay_prev_;
   } else {
     note_inbound(peer, now);
     peer.direct_rx_ns = now;

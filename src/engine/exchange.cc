@@ -159,7 +159,7 @@ bool parse_links(std::span<const uint8_t> body, std::vector<LinkEndpoint>* out,
 
 size_t write_routes(const Hello& hello, std::span<const RouteEntry> entries, ByteWriter& out) {
   size_t n = std::min(entries.size(), kMaxRouteEntries);
-  out.u8(0);
+  out.u8(hello.routes_wanted ? kRoutesWanted : 0);
   out.u16(hello.seq);
   out.u16(hello.interval_cs);
   out.u32(hello.time_us);
@@ -186,7 +186,8 @@ bool parse_routes(std::span<const uint8_t> body, Hello* hello, std::vector<Route
   hello->held_us = r.u32();
   uint8_t count = r.u8();
   if (!r.ok()) return fail(why, "truncated header");
-  if (flags != 0) return fail(why, "unknown flags");
+  if ((flags & ~kRoutesWanted) != 0) return fail(why, "unknown flags");
+  hello->routes_wanted = flags & kRoutesWanted;
   if (count > kMaxRouteEntries) return fail(why, "too many entries");
   if (body.size() != kRoutesHeaderLen + count * kRouteEntryLen) return fail(why, "wrong length");
   out->resize(count);

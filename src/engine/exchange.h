@@ -7,7 +7,7 @@
 //   kSeen:       family u8 (4|6), address (4|16 bytes), port u16
 //   kPathProbe:  flags u8 (bit 0: answer), seq u32, time u64, count u64
 //   kLinks:      count u8, count x { flags u8, family u8 (4|6), address, port u16 }
-//   kRoutes:     flags u8 (0), seq u16, interval u16 (cs), time u32 (us),
+//   kRoutes:     flags u8 (bit 0: routes wanted), seq u16, interval u16 (cs), time u32 (us),
 //                echo u32 (us), held u32 (us), count u8,
 //                count x { node_id[32], seqno u16, metric u16 }
 //   kRouteRequest: node_id[32], seqno u16, hops u8
@@ -105,6 +105,9 @@ bool parse_links(std::span<const uint8_t> body, std::vector<LinkEndpoint>* out,
 // of the last message it received from the receiver and how long ago
 // that was: the receiver's round trip with no clocks to synchronise.
 struct Hello {
+  // The sender wants our routes: it has a peer or a node heard of that it
+  // cannot reach directly (otherwise only our own entry is sent to it).
+  bool routes_wanted = false;
   uint16_t seq = 0;
   uint16_t interval_cs = 0;   // centiseconds: up to 655 s
   uint32_t time_us = 0;
@@ -112,6 +115,7 @@ struct Hello {
   uint32_t held_us = 0;
   bool operator==(const Hello&) const = default;
 };
+constexpr uint8_t kRoutesWanted = 1 << 0;
 // Entries per message: 32 fill about 1.2 KiB, inside any MTU.
 constexpr size_t kMaxRouteEntries = 32;
 constexpr size_t kRoutesHeaderLen = 1 + 2 + 2 + 4 + 4 + 4 + 1;

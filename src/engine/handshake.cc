@@ -58,7 +58,8 @@ PacketBuf* Node::handshake_buffer(PacketType type, size_t len) {
 bool Node::send_handshake_message(uint8_t link, const Endpoint& to, PacketType type, uint32_t idx1,
                                   uint32_t idx2, bool two_indexes,
                                   const std::vector<uint8_t>& msg,
-                                  const std::optional<NodeId>& relay) {
+                                  const std::optional<NodeId>& relay,
+                                  const std::optional<NodeId>& relay_via) {
   size_t header = kPrefixLen + kIndexLen * (two_indexes ? 2 : 1);
   PacketBuf* b = handshake_buffer(type, header + msg.size());
   if (b == nullptr) return false;
@@ -66,7 +67,7 @@ bool Node::send_handshake_message(uint8_t link, const Endpoint& to, PacketType t
   put_be32(p + kPrefixLen, idx1);
   if (two_indexes) put_be32(p + kPrefixLen + kIndexLen, idx2);
   memcpy(p + header, msg.data(), msg.size());
-  if (relay) return send_relayed(*relay, b, LinkSend::kUrgent);
+  if (relay) return send_relayed(*relay, b, LinkSend::kUrgent, nullptr, relay_via);
   send_on_link(link, to, b, LinkSend::kUrgent, clock_.now_ns());
   return true;
 }
@@ -230,11 +231,13 @@ void Node::on_handshake_init(const Endpoint& from, PacketBuf* buf, uint8_t link,
   h->link = link;
   h->started_ns = now;
   if (relay_src) h->relay = *relay_src;
+  if (relay_src) h->relay_via = relay_prev_;
   std::optional<NodeId> relay = h->relay;
+  std::optional<NodeId> relay_via = h->relay_via;
   index_[idx] = Slot{nullptr, h.get()};
   handshakes_[idx] = std::move(h);
   send_handshake_message(link, from, PacketType::kHandshakeResp, idx, remote_index, true, msg,
-                         relay);
+                         relay, relay_via);
 }
 
 void Node::on_cookie_reply(const Endpoint& from, PacketBuf* buf) {
@@ -352,8 +355,9 @@ void Node::on_handshake_resp(const Endpoint& from, PacketBuf* buf, uint8_t link,
   h.remote_index = remote_index;
   std::optional<NodeId> relay;
   if (relay_src) relay = *relay_src;
+  if (relay_src) h.relay_via = relay_prev_;
   send_handshake_message(link, from, PacketType::kHandshakeFinal, remote_index, 0, false, msg,
-                         relay);
+                         relay, h.relay_via);
   install_keypair(h, local_index, from, link, relay_src != nullptr);
 }
 
@@ -419,6 +423,7 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
   bool first_contact = h.first_contact;
   bool probe = h.probe;
   uint64_t started_ns = h.started_ns;
+  std::optional<NodeId> relay_via = h.relay_via;
   drop_handshake(local_index);   // h is gone from here on
   // Heard of as one node, answered as another: what we were told of it
   // was wrong; the node that answered is a peer like any other.
@@ -474,6 +479,7 @@ void Node::install_keypair(Handshake& h, uint32_t local_index, const Endpoint& f
     peer.link = link;
   }
   if (!relayed) peer.direct_rx_ns = now;
+  if (relayed && relay_via) peer.relayed_via = relay_via;
   if (relayed && !peer.direct() && hint && !peer.direct_hint) {
     peer.direct_hint = hint;
     peer.direct_next_ns = now;

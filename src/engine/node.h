@@ -255,8 +255,11 @@ class Node {
     bool probe = false;
     // The local link it travels over.
     uint8_t link = 0;
-    // It travels through relays, to or from this node (nullopt: direct).
+    // It travels through relays, to or from this node (nullopt: direct),
+    // and the neighbour it last came through (the way back without a
+    // route).
     std::optional<NodeId> relay;
+    std::optional<NodeId> relay_via;
   };
   // What a local index names: a keypair or a handshake.
   struct Slot {
@@ -297,7 +300,8 @@ class Node {
   PacketBuf* handshake_buffer(PacketType type, size_t len);
   bool send_handshake_message(uint8_t link, const Endpoint& to, PacketType type, uint32_t idx1,
                               uint32_t idx2, bool two_indexes, const std::vector<uint8_t>& msg,
-                              const std::optional<NodeId>& relay);
+                              const std::optional<NodeId>& relay,
+                              const std::optional<NodeId>& relay_via = std::nullopt);
 
   // data.cc
   // `via`: the path to send on (probes); otherwise the scheduler picks.
@@ -399,7 +403,12 @@ class Node {
   // Wraps a complete packet (at buf->data(), kRelayOverhead of headroom)
   // for node `dst` and sends it to the next hop. Consumes buf; false
   // when it was dropped (no route).
-  bool send_relayed(const NodeId& dst, PacketBuf* buf, LinkSend how, Peer* hop = nullptr);
+  // Without a route, `via` (the neighbour dst's packets came through) is
+  // the way back.
+  bool send_relayed(const NodeId& dst, PacketBuf* buf, LinkSend how, Peer* hop = nullptr,
+                    const std::optional<NodeId>& via = std::nullopt);
+  // A direct, usable peer of that id (nullptr: none).
+  Peer* neighbour(const std::optional<NodeId>& id);
   // A relayed packet: for us (unwrapped and handled as if direct, but
   // for its way) or passed on. True when it took the buffer.
   bool on_relay(const Endpoint& from, PacketBuf* buf, uint8_t link);
@@ -515,6 +524,11 @@ class Node {
   std::vector<Link> links_;
   RouteTable routes_;
   uint64_t last_route_expire_ns_ = 0;
+  // We have a peer or a node heard of that we cannot reach directly:
+  // neighbours send us their routes (otherwise only their own entry).
+  bool want_routes_ = false;
+  // The neighbour the relayed packet being handled came through.
+  std::optional<NodeId> relay_prev_;
   // Tunnel refresh (tunnels.cc): when the next is due, and the tunnel
   // made (before one is broken) that the last one is waiting for.
   uint64_t next_refresh_ns_ = 0;

@@ -81,6 +81,8 @@ struct HelloState {
   uint32_t rx_total = 0;   // hellos received, counted up to 16
   // How often it says it sends them.
   uint64_t interval_ns = 0;
+  // It wants our routes (its last hello said so).
+  bool routes_wanted = false;
   uint64_t srtt_ns = 0;
   // The cost the route table has for it (kMetricInfinity: unreachable).
   uint16_t cost = 0xFFFF;
@@ -138,6 +140,10 @@ class Peer {
   // Other nodes' packets relayed through it, last at: keeps hellos
   // frequent, so that a failure under that traffic is found fast.
   uint64_t relay_ns = 0;
+  // The neighbour its relayed packets last came through: the way back
+  // while we have no route to it yet (a node that wants no routes learns
+  // them only once it needs them).
+  std::optional<NodeId> relayed_via;
   // A peer reached through relays: an address exchange gave for it, tried
   // directly with backoff (direct first).
   std::optional<Endpoint> direct_hint;

@@ -15,6 +15,13 @@
 
 namespace braid::engine {
 
+Peer* Node::neighbour(const std::optional<NodeId>& id) {
+  if (!id) return nullptr;
+  auto it = peers_.find(*id);
+  if (it == peers_.end() || !it->second->current || !it->second->direct()) return nullptr;
+  return it->second.get();
+}
+
 Peer* Node::relay_hop(Peer& peer, bool* unreachable) {
   *unreachable = false;
   // Direct first: a direct way that answers is used, whatever the
@@ -22,19 +29,21 @@ Peer* Node::relay_hop(Peer& peer, bool* unreachable) {
   if (peer.direct() && routes_.reachable(peer.id())) return nullptr;
   auto next = routes_.next_hop(peer.id());
   if (next && *next != peer.id()) {
-    auto it = peers_.find(*next);
-    if (it != peers_.end() && it->second->current && it->second->direct()) return it->second.get();
+    if (Peer* hop = neighbour(next)) return hop;
+  } else if (!next) {
+    // No route yet: back the way its packets came.
+    if (Peer* hop = neighbour(peer.relayed_via); hop && hop != &peer) return hop;
   }
   // No route: the direct way, if there is one, is all there is.
   *unreachable = !peer.direct();
   return nullptr;
 }
 
-bool Node::send_relayed(const NodeId& dst, PacketBuf* buf, LinkSend how, Peer* hop) {
+bool Node::send_relayed(const NodeId& dst, PacketBuf* buf, LinkSend how, Peer* hop,
+                        const std::optional<NodeId>& via) {
   if (hop == nullptr) {
     auto next = routes_.next_hop(dst);
-    auto it = next ? peers_.find(*next) : peers_.end();
-    if (it != peers_.end() && it->second->current && it->second->direct()) hop = it->second.get();
+    hop = next ? neighbour(next) : neighbour(via);
   }
   if (hop == nullptr || buf->head < kRelayOverhead) {
     ++counters_.drop_no_route;
@@ -99,23 +108,28 @@ bool Node::on_relay(const Endpoint& from, PacketBuf* buf, uint8_t link) {
     memcpy(buf->data(), cfg_.magic.data(), kMagicLen);
     ++counters_.relayed_rx;
     NodeId src = h.src;
+    relay_prev_ = prev->id();
+    bool took = false;
     switch (buf->data()[kMagicLen]) {
       case static_cast<uint8_t>(PacketType::kData):
       case static_cast<uint8_t>(PacketType::kControl):
-        return on_transport(from, buf, link, &src);
+        took = on_transport(from, buf, link, &src);
+        break;
       case static_cast<uint8_t>(PacketType::kHandshakeInit):
         on_handshake_init(from, buf, link, &src);
-        return false;
+        break;
       case static_cast<uint8_t>(PacketType::kHandshakeResp):
         on_handshake_resp(from, buf, link, &src);
-        return false;
+        break;
       case static_cast<uint8_t>(PacketType::kHandshakeFinal):
         on_handshake_final(from, buf, link, &src);
-        return false;
+        break;
       default:
         ++counters_.drop_malformed;
-        return false;
+        break;
     }
+    relay_prev_.reset();
+    return took;
   }
   if (!cfg_.relay) {
     ++counters_.drop_relay;

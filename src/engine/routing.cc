@@ -3,6 +3,13 @@
 // cost, triggered announcements and seqno requests. The rules that keep
 // routes loop-free are the route table's (route_table.h).
 //
+// A neighbour sends us all its routes only while we want them: while we
+// have a peer, or a node heard of, that we cannot reach directly (and
+// always with max_peers, which makes such peers). Otherwise its messages
+// carry only its own entry, which is all a full mesh needs until a
+// direct way fails: an idle full mesh then says little more than its
+// keepalives, however many nodes it has.
+//
 // Every kRoutes message is a hello: it goes directly (never through a
 // relay, since it tests the direct way), carries timestamps for the
 // round trip and a sequence number for loss, and counts as the
@@ -132,8 +139,16 @@ std::vector<RouteEntry> Node::announcements(std::span<const NodeId> dests) {
 
 void Node::send_routes(Peer& peer, std::span<const RouteEntry> entries) {
   uint64_t now = clock_.now_ns();
+  // Every message carries our own entry: how neighbours know us as a
+  // destination they can announce.
+  std::vector<RouteEntry> own;
+  if (entries.empty()) {
+    own = announcements({&id_, 1});
+    entries = own;
+  }
   do {
     Hello h;
+    h.routes_wanted = want_routes_;
     h.seq = ++peer.hello.tx_seq;
     uint64_t interval = peer.hello.active ? kHelloActiveNs : idle_keepalive_ns();
     h.interval_cs = static_cast<uint16_t>(std::min<uint64_t>(interval / (10 * kNsPerMs), 0xFFFF));
@@ -154,7 +169,8 @@ void Node::send_routes(Peer& peer, std::span<const RouteEntry> entries) {
 
 void Node::send_route_dump(Peer& peer) {
   uint64_t now = clock_.now_ns();
-  std::vector<NodeId> dests = routes_.destinations();
+  std::vector<NodeId> dests =
+      peer.hello.routes_wanted ? routes_.destinations() : std::vector<NodeId>{id_};
   std::vector<RouteEntry> entries = announcements(dests);
   send_routes(peer, entries);
   uint64_t every = peer.hello.active ? kDumpActiveNs : kDumpIdleNs;
@@ -184,6 +200,9 @@ void Node::on_routes(Peer& peer, std::span<const uint8_t> body) {
   st.rx_time_us = h.time_us;
   st.rx_ns = now;
   st.interval_ns = uint64_t{h.interval_cs} * 10 * kNsPerMs;
+  // It wants our routes now: all of them at once.
+  if (h.routes_wanted && !st.routes_wanted) st.next_dump_ns = 0;
+  st.routes_wanted = h.routes_wanted;
   if (h.echo_us != 0) {
     uint32_t rtt_us = micros(now) - h.echo_us - h.held_us;
     if (rtt_us < 10 * 1000 * 1000) {   // else a clock step or a forgery: ignored
@@ -231,6 +250,8 @@ void Node::on_route_request(Peer& peer, std::span<const uint8_t> body) {
 }
 
 void Node::timers_routes(uint64_t now) {
+  // Each neighbour's state and cost first: whether we want routes
+  // depends on them.
   for (auto& [id, p] : peers_) {
     Peer& peer = *p;
     if (!peer.current || !peer.direct()) {
@@ -250,9 +271,26 @@ void Node::timers_routes(uint64_t now) {
     }
     if (!active) st.active = false;
     update_neighbour(peer, now);
+  }
+  bool want = cfg_.max_peers != 0;
+  for (auto& [id, p] : peers_)
+    if (p->current && (!p->direct() || p->hello.cost == kMetricInfinity)) want = true;
+  for (auto& [id, c] : candidates_)
+    if (c.attempts >= kRelayAfterAttempts) want = true;
+  bool ask = want && !want_routes_;
+  want_routes_ = want;
+  for (auto& [id, p] : peers_) {
+    Peer& peer = *p;
+    if (!peer.current || !peer.direct()) continue;
+    HelloState& st = peer.hello;
     bool dead = st.cost == kMetricInfinity;
     // A firewall probe either way wants silence (timers.cc).
     if (quiet(peer, now)) continue;
+    // We want routes now: every neighbour hears so at once.
+    if (ask && !dead) {
+      send_hello(peer);
+      continue;
+    }
     if (!st.active && !dead) {
       // Idle and answering: hellos and full announcements ride on the
       // keepalives (timers.cc); a new neighbour hears all we know now.
@@ -272,10 +310,18 @@ void Node::timers_routes(uint64_t now) {
   if (!changed.empty()) {
     counters_.route_changes += changed.size();
     std::vector<RouteEntry> entries = announcements(changed);
-    if (!entries.empty())
-      for (auto& [id, p] : peers_)
-        if (p->current && p->direct() && p->hello.cost != kMetricInfinity && !quiet(*p, now))
-          send_routes(*p, entries);
+    // (Our own entry goes to every neighbour; the rest to those that
+    // want routes.)
+    std::vector<RouteEntry> own;
+    for (const RouteEntry& e : entries)
+      if (e.dest == id_) own.push_back(e);
+    for (auto& [id, p] : peers_) {
+      if (!p->current || !p->direct() || p->hello.cost == kMetricInfinity || quiet(*p, now)) continue;
+      if (p->hello.routes_wanted && !entries.empty())
+        send_routes(*p, entries);
+      else if (!own.empty())
+        send_routes(*p, own);
+    }
   }
   for (const RouteTable::Request& r : routes_.take_requests()) {
     auto it = peers_.find(r.to);
