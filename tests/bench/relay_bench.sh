@@ -13,7 +13,7 @@
 #     whose direct way is cut at 5 s and restored at 20 s), its longest
 #     stall, the time a took to find the direct way lost and to find it
 #     back, and what b carried while relaying and after the return.
-# Prints every RESULT line, then a markdown table of the medians.
+# Prints every RESULT (and FAIL) line, then a markdown table of the medians.
 # BRAID and BRAID_CAPTURE pick the programs, as for the end-to-end tests.
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -78,10 +78,10 @@ EOF
 
 for ((run = 1; run <= runs; ++run)); do
   echo "run $run: the cut under traffic (relay_triangle.sh)" >&2
-  bash "$NETNS_DIR/relay_triangle.sh" 2>&1 | grep -o 'RESULT .*' | tee -a "$results"
+  bash "$NETNS_DIR/relay_triangle.sh" 2>&1 | grep -oE 'RESULT .*|FAIL: .*' | tee -a "$results"
 done
 echo "throughput and round trips, $runs runs of each" >&2
-NETNS_DIR=$NETNS_DIR RUNS=$runs SECS=$secs bash "$paths" 2>&1 | grep -o 'RESULT .*' |
+NETNS_DIR=$NETNS_DIR RUNS=$runs SECS=$secs bash "$paths" 2>&1 | grep -oE 'RESULT .*|FAIL: .*' |
   tee -a "$results"
 
 # median KIND KEY: the median of KEY=value over the RESULT lines of KIND.
