@@ -316,7 +316,6 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf, uint8_t link,
     if (relay_prev_) peer.relayed_via = relay_prev_;
   } else {
     note_inbound(peer, now);
-    peer.direct_rx_ns = now;
   }
   peer.last_received_ns = now;
   peer.awaiting_reply_ns = 0;
@@ -333,16 +332,24 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf, uint8_t link,
   if (path_probe && !relayed) peer.multilink = true;
   Path* path = relayed ? nullptr : note_path_rx(peer, link, from, len, now);
   // Roaming: the session follows its latest authenticated source (with
-  // several paths each is probed instead, and the best one leads).
-  // (Not a peer whose direct tunnel was given up: tunnels.cc.)
-  if (!relayed && path == nullptr && (peer.endpoint != from || peer.link != link) &&
-      !unlinked(peer, now)) {
+  // several paths each is probed instead, and the best one leads) --
+  // while its traffic goes directly. A peer whose traffic goes through
+  // relays (never direct, direct way lost, tunnel given up) is not moved
+  // by a packet from a new address: anyone who sees a relayed packet can
+  // strip the relay header and send it from anywhere, and the peer's own
+  // packets, which come through relays, would never move it back. Only a
+  // direct handshake makes its way direct.
+  bool roams = peer.direct() && peer.hello.lost_ns == 0 && !unlinked(peer, now);
+  if (!relayed && path == nullptr && (peer.endpoint != from || peer.link != link) && roams) {
     if (log_allowed()) log_info("peer %s moved to %s", peer.name().c_str(), from.str().c_str());
     peer.endpoint = from;
     peer.link = link;
     // Where it now sees us may have changed too (a NAT rebinding it).
     if (!closing) send_seen(peer);
   }
+  // Heard directly: at its direct address, or over one of its paths.
+  if (!relayed && (path != nullptr || (peer.endpoint == from && peer.link == link)))
+    peer.direct_rx_ns = now;
   // Packets of the keypair being sequenced keep their place in order;
   // data of the priority lane goes at once, never held behind bulk.
   bool sequenced = false;

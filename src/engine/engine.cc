@@ -299,6 +299,9 @@ void Engine::start() {
     socks_.push_back(std::make_unique<UdpSocket>(std::move(link_fds_[i]), family, *pool_));
     ports_.push_back(links_[i].port);
   }
+  // The largest datagram sent directly; relayed ones are longer and go
+  // unbatched (udp.h).
+  for (auto& s : socks_) s->set_gso_max_segment(kTransportOverhead + frame);
   ifreq ifr{};
   vnet_ = ioctl(device_fd_.get(), TUNGETIFF, &ifr) == 0 && (ifr.ifr_flags & IFF_VNET_HDR);
   if (vnet_) {

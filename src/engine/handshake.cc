@@ -335,8 +335,11 @@ void Node::on_handshake_resp(const Endpoint& from, PacketBuf* buf, uint8_t link,
     drop_handshake(local_index);
     return;
   }
-  // Through relays, the node we addressed answers, and only it.
-  if ((h.relay && remote != *h.relay) || (relay_src && remote != *relay_src)) {
+  // Through relays, the node we addressed answers, and only it, and
+  // only the way we asked: a relayed initiation's answer arriving
+  // directly (or the other way round) was redirected by someone.
+  if (h.relay.has_value() != (relay_src != nullptr) || (h.relay && remote != *h.relay) ||
+      (relay_src && remote != *relay_src)) {
     ++counters_.drop_auth;
     h.hs = std::move(saved);
     return;

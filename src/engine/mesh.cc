@@ -272,13 +272,17 @@ void Node::on_control(Peer& peer, std::span<const uint8_t> msg, Path* path, bool
     case static_cast<uint8_t>(ControlType::kRouteRequest):
       on_route_request(peer, body);
       return;
-    case static_cast<uint8_t>(ControlType::kUnlink):
-      if (!body.empty()) {
+    case static_cast<uint8_t>(ControlType::kUnlink): {
+      if (!body.empty() || relayed) {
         ++counters_.drop_control;
         return;
       }
+      // (The sender gives up only a tunnel to a node it reaches another
+      // way; a node with no bound of its own tries it again once the
+      // unlinked time is over.)
       unlink(peer, false, clock_.now_ns());
       return;
+    }
     case static_cast<uint8_t>(ControlType::kSeen): {
       Endpoint at;
       std::string why;

@@ -422,8 +422,6 @@ class Node {
   void send_routes(Peer& peer, std::span<const RouteEntry> entries);
   void send_hello(Peer& peer) { send_routes(peer, {}); }
   void send_idle_hello(Peer& peer);
-  // A firewall probe either way wants no packets between us now.
-  bool quiet(const Peer& peer, uint64_t now) const;
   // Every route we announce, in as many messages as it takes.
   void send_route_dump(Peer& peer);
   void on_routes(Peer& peer, std::span<const uint8_t> body);

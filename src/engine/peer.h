@@ -81,6 +81,9 @@ struct HelloState {
   uint32_t rx_total = 0;   // hellos received, counted up to 16
   // How often it says it sends them.
   uint64_t interval_ns = 0;
+  // When its direct way was found lost (0: it answers): it stays lost
+  // until a packet comes directly after that.
+  uint64_t lost_ns = 0;
   // It wants our routes (its last hello said so).
   bool routes_wanted = false;
   uint64_t srtt_ns = 0;

@@ -9,6 +9,7 @@
 //
 // Only peers relay to us (the sender's address must be a peer's), every
 // relay takes one hop off the limit, and `relay = no` forwards nothing.
+#include <algorithm>
 #include <cstring>
 
 #include "engine/node.h"
@@ -67,6 +68,8 @@ Peer* Node::relay_source(const Endpoint& from, uint8_t link) {
   auto is_from = [&](const Peer& p) {
     if (!p.current) return false;
     if (p.endpoint == from && p.link == link) return true;
+    // A tunnel just given up: its packets in flight still come.
+    if (!p.direct() && p.direct_hint == from) return true;
     for (const Path& path : p.paths)
       if (path.remote == from && path.link == link) return true;
     return false;
@@ -153,7 +156,7 @@ bool Node::on_relay(const Endpoint& from, PacketBuf* buf, uint8_t link) {
     ++counters_.drop_no_route;
     return false;
   }
-  buf->data()[kPrefixLen] = static_cast<uint8_t>(h.hops - 1);
+  buf->data()[kPrefixLen] = static_cast<uint8_t>(std::min<uint8_t>(h.hops, kMaxHops) - 1);
   next->relay_ns = now;
   ++prev->stats.forwarded;
   ++next->stats.forwarded;

@@ -190,6 +190,14 @@ std::optional<NodeId> RouteTable::next_hop(const NodeId& dest) const {
   return it->second.selected;
 }
 
+bool RouteTable::has_route_avoiding(const NodeId& dest, const NodeId& via) const {
+  auto it = dests_.find(dest);
+  if (it == dests_.end()) return false;
+  for (const Route& r : it->second.routes)
+    if (r.via != via && route_metric(r) != kMetricInfinity) return true;
+  return false;
+}
+
 uint16_t RouteTable::metric(const NodeId& dest) const {
   auto it = dests_.find(dest);
   return it == dests_.end() ? kMetricInfinity : it->second.metric;

@@ -82,6 +82,8 @@ class RouteTable {
 
   // The neighbour to send towards dest through (nullopt: no route).
   std::optional<NodeId> next_hop(const NodeId& dest) const;
+  // Some neighbour other than `via` announces a finite route to dest.
+  bool has_route_avoiding(const NodeId& dest, const NodeId& via) const;
   // The selected route's metric (kMetricInfinity: none).
   uint16_t metric(const NodeId& dest) const;
 

@@ -63,10 +63,6 @@ uint64_t jitter(uint64_t range_ns) {
 
 }  // namespace
 
-bool Node::quiet(const Peer& peer, uint64_t now) const {
-  return probing(peer) || (peer.quiet_until_ns != 0 && now < peer.quiet_until_ns);
-}
-
 // The idle neighbour's keepalive (timers.cc): a hello, with every route
 // when they are due.
 void Node::send_idle_hello(Peer& peer) {
@@ -85,6 +81,10 @@ size_t Node::direct_peers() const {
 
 bool Node::neighbour_alive(const Peer& peer, uint64_t now) const {
   if (!peer.current || !peer.direct() || peer.direct_rx_ns == 0) return false;
+  // Found lost: back only when something comes directly. (Not when the
+  // traffic that found it lost goes idle, which the rule for idle
+  // neighbours below would take for an answer.)
+  if (peer.hello.lost_ns != 0 && peer.direct_rx_ns <= peer.hello.lost_ns) return false;
   if (peer.hello.active) {
     uint64_t since = std::max(peer.direct_rx_ns, peer.hello.active_since_ns);
     return now - since <= kNeighbourDeadNs;
@@ -117,6 +117,7 @@ void Node::update_neighbour(Peer& peer, uint64_t now) {
   // routes for.
   if (was == alive && (!alive || (cost > old ? cost - old : old - cost) <= old / 4)) return;
   peer.hello.cost = cost;
+  peer.hello.lost_ns = alive ? 0 : now;
   routes_.set_neighbour(peer.id(), cost, now);
   // Back from unreachable: what it announced before may be stale (a
   // seqno it has since moved past). Both sides see it come back, and
@@ -132,6 +133,10 @@ std::vector<RouteEntry> Node::announcements(std::span<const NodeId> dests) {
   for (const NodeId& d : dests) {
     // An end node (relay = no) announces only itself.
     if (!cfg_.relay && d != id_) continue;
+    // A node that wants no routes hears no changes of routes beyond its
+    // neighbours: it announces only those, which it keeps up itself.
+    if (!want_routes_ && d != id_ && routes_.next_hop(d) != d && routes_.metric(d) != kMetricInfinity)
+      continue;
     if (auto e = routes_.announce(d)) out.push_back(*e);
   }
   return out;
@@ -284,8 +289,8 @@ void Node::timers_routes(uint64_t now) {
     if (!peer.current || !peer.direct()) continue;
     HelloState& st = peer.hello;
     bool dead = st.cost == kMetricInfinity;
-    // A firewall probe either way wants silence (timers.cc).
-    if (quiet(peer, now)) continue;
+    // (A firewall probe's quiet is broken by what routing has to say:
+    // the probe finds that out and asks again later, timers.cc.)
     // We want routes now: every neighbour hears so at once.
     if (ask && !dead) {
       send_hello(peer);
@@ -316,7 +321,7 @@ void Node::timers_routes(uint64_t now) {
     for (const RouteEntry& e : entries)
       if (e.dest == id_) own.push_back(e);
     for (auto& [id, p] : peers_) {
-      if (!p->current || !p->direct() || p->hello.cost == kMetricInfinity || quiet(*p, now)) continue;
+      if (!p->current || !p->direct() || p->hello.cost == kMetricInfinity) continue;
       if (p->hello.routes_wanted && !entries.empty())
         send_routes(*p, entries);
       else if (!own.empty())

@@ -39,7 +39,7 @@
 //               again once; every kExchangeIntervalNs peers get our peer
 //               list (mesh.cc);
 //   routing     hellos to neighbours under traffic every second, full
-//               announcements every 16 s (120 s idle), triggered ones at
+//               announcements every 16 s (300 s idle), triggered ones at
 //               the next tick, seqno requests, neighbours found unreachable
 //               within 3.5 s; route expiry once a second; a relayed peer's
 //               exchanged address tried directly with backoff (routing.cc);
@@ -226,7 +226,8 @@ void Node::timers_peer(Peer& peer, uint64_t now) {
   // the packets (direct_path, and the probe below that finds out); a peer
   // that asked us to keep quiet gets nothing until its time, then one
   // keepalive.
-  bool idle = now - peer.last_data_ns > 2 * keepalive;
+  // (Other nodes' traffic relayed over the pair counts too.)
+  bool idle = now - peer.last_data_ns > 2 * keepalive && now - peer.relay_ns > 2 * keepalive;
   if (peer.quiet_until_ns != 0) {
     if (now < peer.quiet_until_ns) return;
     peer.quiet_until_ns = 0;
@@ -261,7 +262,7 @@ void Node::timers_peer(Peer& peer, uint64_t now) {
 // the short keepalive. Anything else sent either way meanwhile, or no
 // answer, leaves the question open: asked again ten minutes later.
 void Node::timers_probe(Peer& peer, uint64_t now, bool idle) {
-  if (!peer.seen_us_at || !peer.current) return;
+  if (!peer.seen_us_at || !peer.current || !peer.direct()) return;
   FirewallProbe& fw = fw_[family(*peer.seen_us_at)];
   if (fw.peer == peer.id()) {
     uint64_t deadline = fw.started_ns + idle_keepalive_ns() + kSilenceGraceNs;

@@ -25,17 +25,18 @@ void Node::unlink(Peer& peer, bool tell, uint64_t now) {
     uint8_t msg = static_cast<uint8_t>(ControlType::kUnlink);
     send_control_msg(peer, {&msg, 1}, true);
   }
-  log_info("peer %s: direct tunnel given up (max_peers %u); its traffic goes through relays",
-           peer.name().c_str(), cfg_.max_peers);
-  // Where it was stays worth a direct attempt at a later refresh.
+  log_info("peer %s: direct tunnel given up (%s); its traffic goes through relays",
+           peer.name().c_str(), tell ? "tunnel refresh" : "the peer's tunnel refresh");
+  // Where it was stays worth a direct attempt: at a refresh of ours, or
+  // (a node with no bound of its own) once the unlinked time is over.
   peer.direct_hint = peer.endpoint;
-  peer.direct_next_ns = UINT64_MAX;   // only a refresh tries it again
   peer.endpoint = Endpoint{};
   peer.paths.clear();
   if (peer.reorder) peer.reorder->flush();
   // The other side needs the tunnel refresh interval too (it may have
   // none configured): either way, a while.
   peer.unlinked_until_ns = now + std::max<uint64_t>(cfg_.tunnel_refresh_ns, 60 * kNsPerSec);
+  peer.direct_next_ns = cfg_.max_peers != 0 ? UINT64_MAX : peer.unlinked_until_ns;
   peer.hello = HelloState{};
   routes_.set_neighbour(peer.id(), kMetricInfinity, now);
 }
@@ -51,6 +52,9 @@ void Node::trim_tunnels(uint64_t now) {
       bool target = false;
       for (const Target& t : targets_) target |= t.node == id;
       if (target) continue;
+      // Only one we reach another way too: giving up a node's last
+      // tunnel to us would cut it off.
+      if (!routes_.has_route_avoiding(id, id)) continue;
       uint64_t bytes = p->stats.rx_bytes + p->stats.tx_bytes - p->refresh_bytes;
       if (bytes < least_bytes) least = p.get(), least_bytes = bytes;
     }

@@ -92,7 +92,7 @@ bool UdpSocket::send_gso() {
   for (size_t i = 0; i < tx_count_;) {
     size_t seg = tx_iov_[i].iov_len;
     size_t n = 1, bytes = seg;
-    while (i + n < tx_count_ && n < kMaxGsoSegments && tx_iov_[i + n - 1].iov_len == seg &&
+    while (seg <= gso_max_segment_ && i + n < tx_count_ && n < kMaxGsoSegments && tx_iov_[i + n - 1].iov_len == seg &&
            tx_iov_[i + n].iov_len <= seg && bytes + tx_iov_[i + n].iov_len <= kMaxGsoBytes &&
            tx_msgs_[i + n].msg_hdr.msg_namelen == tx_msgs_[i].msg_hdr.msg_namelen &&
            memcmp(&tx_addr_[i + n], &tx_addr_[i], tx_msgs_[i].msg_hdr.msg_namelen) == 0) {

@@ -38,6 +38,11 @@ class UdpSocket {
   uint64_t sent() const { return sent_; }
   // Whether runs still leave as GSO messages (false once the kernel refused).
   bool gso() const { return gso_; }
+  // Datagrams larger than this go alone, never in a segmentation-offload
+  // batch: a relayed full-sized packet exceeds the underlay MTU, and the
+  // kernel fragments a lone datagram but refuses a batch of oversized
+  // segments.
+  void set_gso_max_segment(size_t bytes) { gso_max_segment_ = bytes; }
 
  private:
   UniqueFd fd_;
@@ -57,6 +62,7 @@ class UdpSocket {
   std::array<std::array<uint8_t, 32>, kBatch> tx_cmsg_{};
   size_t tx_count_ = 0;
   bool gso_ = true;   // off after the kernel refuses it once
+  size_t gso_max_segment_ = SIZE_MAX;
 
   // GSO messages built over the queued datagrams, and how many datagrams
   // each carries.

@@ -26,6 +26,18 @@ bool contains(const std::vector<uint8_t>& hay, const std::vector<uint8_t>& needl
   return std::search(hay.begin(), hay.end(), needle.begin(), needle.end()) != hay.end();
 }
 
+// A relayed datagram as anyone who saw it could resend it directly: the
+// relay header off, the magic back.
+std::vector<uint8_t> strip(const Datagram& d) {
+  std::vector<uint8_t> out(d.bytes.begin() + kRelayOverhead, d.bytes.end());
+  memcpy(out.data(), d.bytes.data(), kMagicLen);
+  return out;
+}
+
+uint8_t inner_type(const Datagram& d) {
+  return d.bytes.size() > kRelayHeaderLen ? d.bytes[kRelayHeaderLen] : 0;
+}
+
 size_t written_with_seq(const Host& h, uint32_t seq) {
   return static_cast<size_t>(std::count_if(h.written.begin(), h.written.end(),
                                            [&](const auto& p) { return packet_seq(p) == seq; }));
@@ -199,4 +211,57 @@ TEST(NodeRelay, RelayedPacketsFromStrangersOutOfHopsOrOfOurOwnAreDropped) {
   LONGS_EQUAL(before.drop_no_route + 1, after.drop_no_route);
   LONGS_EQUAL(before.drop_malformed + 1, after.drop_malformed);
   LONGS_EQUAL(before.forwarded + 1, after.forwarded);   // the one well-formed for c
+}
+
+TEST(NodeRelay, ARelayedPacketResentDirectlyFromElsewhereDoesNotMoveThePeer) {
+  // Whoever sees relayed packets can strip the header and send the inner
+  // packet from its own address: it authenticates, but must not become
+  // the peer's direct way (the peer's own packets, relayed, would never
+  // move it back).
+  line(FakeNet::config(2));
+  net->run_ms(10 * 1000);
+  CHECK(connected(*a, *c));
+  const Endpoint thief = FakeNet::address(99);
+  net->filter = [&](Datagram& d, std::vector<Datagram>& out) {
+    if (between(d, *a, *c)) return;
+    if (d.from == b->addr() && d.to == a->addr() && d.is(PacketType::kRelay) &&
+        (inner_type(d) == static_cast<uint8_t>(PacketType::kData) ||
+         inner_type(d) == static_cast<uint8_t>(PacketType::kControl)))
+      out.push_back(Datagram{thief, a->addr(), strip(d)});   // a copy, first
+    out.push_back(d);
+  };
+  net->sent.clear();
+  for (uint32_t i = 0; i < 50; ++i) {
+    c->device_packet(make_packet(100 + i));
+    a->device_packet(make_packet(200 + i));
+    net->run_ms(100);
+  }
+  CHECK_FALSE(a->peer_of(*c)->direct());
+  for (const Datagram& d : net->sent) CHECK_FALSE(d.to == thief);
+  for (uint32_t i = 0; i < 50; ++i) LONGS_EQUAL(1, written_with_seq(*c, 200 + i));
+}
+
+TEST(NodeRelay, AnAnswerToARelayedHandshakeThatArrivesDirectlyIsRefused) {
+  // A relay that turns the responses it carries into direct packets from
+  // its own address would otherwise become both ends' "direct" way.
+  a = &net->add();
+  b = &net->add();
+  c = &net->add();
+  const Endpoint evil = FakeNet::address(98);
+  net->filter = [&](Datagram& d, std::vector<Datagram>& out) {
+    if (blocked && between(d, *a, *c)) return;
+    if (d.from == b->addr() && d.is(PacketType::kRelay) &&
+        inner_type(d) == static_cast<uint8_t>(PacketType::kHandshakeResp))
+      d = Datagram{evil, d.to, strip(d)};
+    out.push_back(d);
+  };
+  blocked = true;
+  a->target(*b);
+  c->target(*b);
+  net->run_ms(10 * 1000);
+  const Peer* pa = a->peer_of(*c);
+  const Peer* pc = c->peer_of(*a);
+  CHECK(pa == nullptr || !(pa->endpoint == evil));
+  CHECK(pc == nullptr || !(pc->endpoint == evil));
+  CHECK(a->node().counters().drop_auth > 0 || c->node().counters().drop_auth > 0);
 }
