@@ -314,6 +314,12 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf, uint8_t link,
   if (relayed) {
     ++peer.stats.relayed_rx;
     if (relay_prev_) peer.relayed_via = relay_prev_;
+    // It sends through relays what it could send directly: it has found
+    // our direct way lost. With nothing from it directly for a second,
+    // so is its way to us (its traffic may be too sparse for our hellos'
+    // rule to find that: a TCP stream stalled by the loss itself).
+    if (peer.direct() && peer.hello.cost != kMetricInfinity && now - peer.direct_rx_ns > kNsPerSec)
+      direct_lost(peer, now);
   } else {
     note_inbound(peer, now);
   }

@@ -430,6 +430,8 @@ class Node {
   bool neighbour_alive(const Peer& peer, uint64_t now) const;
   // Tells the route table the neighbour's cost when it changed enough.
   void update_neighbour(Peer& peer, uint64_t now);
+  // Its direct way is lost until a packet comes from it directly.
+  void direct_lost(Peer& peer, uint64_t now);
   uint16_t neighbour_cost(const Peer& peer) const;
   // The route entries this node announces for these destinations.
   std::vector<RouteEntry> announcements(std::span<const NodeId> dests);

@@ -91,7 +91,7 @@ struct HelloState {
   uint16_t cost = 0xFFFF;
   uint64_t next_hello_ns = 0;
   uint64_t next_dump_ns = 0;
-  // Hellos go every second while traffic flows (since this time).
+  // Hellos go every 300 ms while traffic flows (since this time).
   bool active = false;
   uint64_t active_since_ns = 0;
 };

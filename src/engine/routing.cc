@@ -30,12 +30,14 @@ namespace braid::engine {
 namespace {
 
 // Hellos while traffic flows to or through a neighbour, and traffic this
-// recent makes it so.
-constexpr uint64_t kHelloActiveNs = 1 * kNsPerSec;
+// recent makes it so. (Three a second: a TCP stream's retransmission
+// timer doubles while its way is dead, so the sooner it is rerouted the
+// sooner the stream resumes.)
+constexpr uint64_t kHelloActiveNs = 300 * kNsPerMs;
 constexpr uint64_t kActiveWindowNs = 2 * kNsPerSec;
 // A neighbour under traffic that has sent nothing directly for this long
-// is unreachable directly: three hellos and a half missed.
-constexpr uint64_t kNeighbourDeadNs = 3500 * kNsPerMs;
+// is unreachable directly: four hellos missed.
+constexpr uint64_t kNeighbourDeadNs = 1200 * kNsPerMs;
 // An unreachable neighbour gets a hello this often, to find it back.
 constexpr uint64_t kDeadHelloNs = 2 * kNsPerSec;
 // Full announcements to a neighbour: every kDumpActiveNs under traffic,
@@ -126,6 +128,14 @@ void Node::update_neighbour(Peer& peer, uint64_t now) {
   if (was != alive && peer.announced)
     log_info("peer %s: direct way %s", peer.name().c_str(),
              alive ? "answers" : "lost; its traffic goes through relays");
+}
+
+void Node::direct_lost(Peer& peer, uint64_t now) {
+  peer.hello.cost = kMetricInfinity;
+  peer.hello.lost_ns = now;
+  routes_.set_neighbour(peer.id(), kMetricInfinity, now);
+  log_info("peer %s: direct way lost (it sends through relays); its traffic goes through relays",
+           peer.name().c_str());
 }
 
 std::vector<RouteEntry> Node::announcements(std::span<const NodeId> dests) {

@@ -38,10 +38,10 @@
 //               kRelayAfterAttempts, every kRelayRetryNs); claims are sent
 //               again once; every kExchangeIntervalNs peers get our peer
 //               list (mesh.cc);
-//   routing     hellos to neighbours under traffic every second, full
+//   routing     hellos to neighbours under traffic every 300 ms, full
 //               announcements every 16 s (300 s idle), triggered ones at
 //               the next tick, seqno requests, neighbours found unreachable
-//               within 3.5 s; route expiry once a second; a relayed peer's
+//               within 1.2 s; route expiry once a second; a relayed peer's
 //               exchanged address tried directly with backoff (routing.cc);
 //   tunnels     with max_peers, every tunnel_refresh a direct tunnel to a
 //               random relayed peer, and kMakeBeforeBreakNs later the

@@ -70,9 +70,3 @@ AM_TESTS_ENVIRONMENT += BRAID_CAPTURE='$(abs_top_builddir)/tests/netns/braid-cap
 	export BRAID_CAPTURE;
 NETNS_TESTS += tests/netns/relay_line.sh tests/netns/relay_triangle.sh \
 	tests/netns/relay_nat.sh
-# Known to fail for now: the receiving end of a stream whose direct way
-# is cut never finds the way lost (its traffic stopped with the cut, so it
-# waits for idle keepalives), and keeps answering into the cut what comes
-# to it through the relay. Remove it from this list when it passes (an
-# unexpected pass fails `make check`).
-XFAIL_TESTS = tests/netns/relay_triangle.sh
