@@ -8,7 +8,8 @@
 #   - iperf3 TCP a -> c over the bare underlay, through braid directly,
 #     and through braid via b once nftables drops everything between a and
 #     c (SECONDS each, default 10);
-#   - ping round trips a -> c the same three ways (100 pings, -i 0.02);
+#   - ping round trips a -> c the same three ways (100 pings, -i 0.02;
+#     their average and least);
 #   - the cut under traffic: tests/netns/relay_triangle.sh (a stream a -> c
 #     whose direct way is cut at 5 s and restored at 20 s), its longest
 #     stall, the time a took to find the direct way lost and to find it
@@ -24,7 +25,7 @@ while [[ $# -gt 0 ]]; do
   case $1 in
     --runs) runs=$2; shift 2 ;;
     --time) secs=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -50,17 +51,17 @@ idc=$(node_id c)
 ida=$(node_id a)
 wait_ping a "$(overlay4 c)" 10
 
-# rtt LABEL ADDR: the average of 100 pings a -> ADDR, in ms.
+# rtt LABEL ADDR: "rtt=AVG rtt_min=MIN" of 100 pings a -> ADDR, in ms.
 rtt() {
   nsx a ping -n -q -c 100 -i 0.02 -W 1 "$2" >"$NETNS_WORK/ping-$1.log" 2>&1 || true
-  sed -nE 's|.*= [0-9.]+/([0-9.]+)/.*|\1|p' "$NETNS_WORK/ping-$1.log"
+  sed -nE 's|.*= ([0-9.]+)/([0-9.]+)/.*|rtt=\2 rtt_min=\1|p' "$NETNS_WORK/ping-$1.log"
 }
 # tcp LABEL ADDR: one iperf3 run a -> ADDR (a server in c), Mbit/s.
 tcp() { ml_goodput "$1" a c "$2" "$SECS"; }
 
 for ((run = 1; run <= RUNS; ++run)); do
-  log "RESULT raw run=$run tcp=$(tcp "raw$run" "$(underlay4 c)") mbit rtt=$(rtt "raw$run" "$(underlay4 c)") ms"
-  log "RESULT direct run=$run tcp=$(tcp "direct$run" "$(overlay4 c)") mbit rtt=$(rtt "direct$run" "$(overlay4 c)") ms"
+  log "RESULT raw run=$run tcp=$(tcp "raw$run" "$(underlay4 c)") mbit $(rtt "raw$run" "$(underlay4 c)") ms"
+  log "RESULT direct run=$run tcp=$(tcp "direct$run" "$(overlay4 c)") mbit $(rtt "direct$run" "$(overlay4 c)") ms"
 done
 # The cut: traffic finds it (a ping every second until one gets through b).
 relay_block a c
@@ -71,7 +72,7 @@ for ((run = 1; run <= RUNS; ++run)); do
   before=$(relay_dev_bytes b eth0)
   mbit=$(tcp "relayed$run" "$(overlay4 c)")
   moved=$(( $(relay_dev_bytes b eth0) - before ))
-  log "RESULT relayed run=$run tcp=$mbit mbit rtt=$(rtt "relayed$run" "$(overlay4 c)") ms" \
+  log "RESULT relayed run=$run tcp=$mbit mbit $(rtt "relayed$run" "$(overlay4 c)") ms" \
       "b_underlay_bytes=$moved"
 done
 EOF
@@ -98,6 +99,7 @@ cat <<EOF
 | TCP a -> c, braid direct | $(median direct tcp) Mbit/s |
 | TCP a -> c, braid through b | $(median relayed tcp) Mbit/s |
 | ping a -> c (avg of 100), bare / direct / through b | $(median raw rtt) / $(median direct rtt) / $(median relayed rtt) ms |
+| ping a -> c (min of 100), bare / direct / through b | $(median raw rtt_min) / $(median direct rtt_min) / $(median relayed rtt_min) ms |
 | cut under a TCP stream: a finds the direct way lost after | $(median relay_triangle lost_after) ms |
 | cut under a TCP stream: longest stall of the stream | $(median relay_triangle longest_stall) s |
 | way restored: a finds it answering after | $(median relay_triangle back_after) ms |
