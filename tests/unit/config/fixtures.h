@@ -1,5 +1,5 @@
-// Helpers for the config tests: parsing a file's text, a mutable argv and
-// temporary files.
+// Helpers for the config tests: parsing a file's text, validating, a
+// mutable argv and temporary files.
 #pragma once
 
 #include <CppUTest/TestHarness.h>
@@ -29,6 +29,21 @@ inline std::string parse(std::string_view text, Config* cfg) {
 inline std::string parse_error(std::string_view text) {
   Config cfg;
   return parse(text, &cfg);
+}
+
+// A configuration that passes validation: the defaults plus a key.
+inline Config keyed() {
+  Config c;
+  c.shared_key = "k";
+  return c;
+}
+
+// validate() over c; returns the error message, "" when it passes.
+inline std::string validate_error(Config c) {
+  std::string error;
+  if (validate(&c, &error)) return "";
+  CHECK(!error.empty());
+  return error;
 }
 
 // argv for load(), with "braid" as argv[0].

@@ -10,29 +10,18 @@
 #include "fixtures.h"
 
 using namespace braid::config;
+using braid::config::testing::keyed;
+using braid::config::testing::validate_error;
 using braid::config::testing::parse;
 using braid::config::testing::parse_error;
 
 namespace {
-
-Config keyed() {
-  Config c;
-  c.shared_key = "k";
-  return c;
-}
 
 LinkSpec link_spec(std::string name, std::string device) {
   LinkSpec l;
   l.name = std::move(name);
   l.device = std::move(device);
   return l;
-}
-
-std::string validate_error(Config c) {
-  std::string error;
-  if (validate(&c, &error)) return "";
-  CHECK(!error.empty());
-  return error;
 }
 
 uint64_t bandwidth(std::string_view text) {

@@ -8,24 +8,13 @@
 #include "fixtures.h"
 
 using namespace braid::config;
+using braid::config::testing::keyed;
+using braid::config::testing::validate_error;
 using braid::config::testing::Argv;
 using braid::config::testing::parse;
 using braid::config::testing::parse_error;
 
 namespace {
-
-Config keyed() {
-  Config c;
-  c.shared_key = "k";
-  return c;
-}
-
-std::string validate_error(Config c) {
-  std::string error;
-  if (validate(&c, &error)) return "";
-  CHECK(!error.empty());
-  return error;
-}
 
 // load() over the given arguments and no file; returns the error, "" on
 // success.

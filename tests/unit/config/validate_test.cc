@@ -6,23 +6,11 @@
 #include "fixtures.h"
 
 using namespace braid::config;
+using braid::config::testing::keyed;
+using braid::config::testing::validate_error;
 using braid::config::testing::TempFile;
 
 namespace {
-
-// A configuration that passes: the defaults plus a key.
-Config keyed() {
-  Config c;
-  c.shared_key = "k";
-  return c;
-}
-
-std::string validate_error(Config c) {
-  std::string error;
-  if (validate(&c, &error)) return "";
-  CHECK(!error.empty());
-  return error;
-}
 
 }  // namespace
 
