@@ -43,9 +43,8 @@ constexpr uint64_t kDeadHelloNs = 2 * kNsPerSec;
 // Full announcements to a neighbour: every kDumpActiveNs under traffic,
 // every kDumpIdleNs otherwise (triggered ones tell changes at once; these
 // repair what was lost, and keep routes from expiring: the route table's
-// hold outlasts three). Idle, they are most of what a mesh says: in a
-// full mesh of n nodes each sends n entries of 36 bytes to n - 1
-// neighbours every kDumpIdleNs.
+// hold outlasts three). Only a neighbour that wants routes gets them
+// all; the others get our own entry.
 constexpr uint64_t kDumpActiveNs = 16 * kNsPerSec;
 constexpr uint64_t kDumpIdleNs = 300 * kNsPerSec;
 static_assert(RouteTable::kRouteHoldNs >= 3 * kDumpIdleNs);
