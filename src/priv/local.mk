@@ -7,6 +7,7 @@ src_priv_libpriv_a_SOURCES = \
 	src/priv/hooks.h src/priv/hooks.cc \
 	src/priv/identity_files.h src/priv/identity_files.cc \
 	src/priv/network.h src/priv/network.cc \
+	src/priv/notify.h src/priv/notify.cc \
 	src/priv/parent.h src/priv/parent.cc \
 	src/priv/sandbox.h src/priv/sandbox.cc \
 	src/priv/status_hook.h src/priv/status_hook.cc

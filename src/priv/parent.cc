@@ -27,6 +27,7 @@
 #include "priv/hooks.h"
 #include "priv/identity_files.h"
 #include "priv/network.h"
+#include "priv/notify.h"
 #include "priv/sandbox.h"
 #include "priv/status_hook.h"
 
@@ -278,6 +279,7 @@ int Parent::run() {
   sigemptyset(&held);
   for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&held, sig);
   sigprocmask(SIG_BLOCK, &held, &old_mask);
+  notify_init();   // before any fork: only this process may notify systemd
   std::string error;
   if (!cfg_.log_file.empty()) reopen_log();
   if (!setup(&error)) {
@@ -316,8 +318,11 @@ int Parent::run() {
     signals_.push_back(std::make_unique<Event>(base_.get(), sig, EV_SIGNAL | EV_PERSIST,
                                                [this, sig](int, short) {
       if (sig == SIGHUP) {
+        bool running = channel_->state() == ipc::parent_state::kRunning;
+        if (running) notify_reloading();
         reopen_log();
         reload_revocation_lists();
+        if (running) notify_ready();
       } else if (sig == SIGCHLD) {
         status_hook_->on_child();
         int status;
@@ -379,6 +384,8 @@ void Parent::on_message(ipc::MsgType type, std::span<const uint8_t> payload, Uni
         (void)ignored;
         ready_pipe_.reset();
       }
+      notify_status("running on " + ifname_);
+      notify_ready();
       resolve_timer_->start(kResolveIntervalMs);
       return;
     case ipc::MsgType::kLinkStatus:
@@ -610,6 +617,7 @@ void Parent::stop(const char* why) {
   if (stopping_) return;
   stopping_ = true;
   log_info("%s: stopping", why);
+  notify_stopping();
   if (channel_->state() == ipc::parent_state::kAwaitHello) {
     // The engine cannot take a Shutdown before it has said hello.
     stopped_early_ = true;
