@@ -11,6 +11,14 @@ namespace braid::engine {
 
 class Peer;
 
+// One address a switch has learnt, for braidctl's table.
+struct LearntAddress {
+  uint16_t vlan = 0;
+  uint64_t mac = 0;   // the 48-bit MAC in the low bits
+  const Peer* peer = nullptr;
+  uint64_t last_seen_ns = 0;
+};
+
 class Forwarder {
  public:
   virtual ~Forwarder() = default;
@@ -24,6 +32,8 @@ class Forwarder {
   virtual void learn(std::span<const uint8_t> /*packet*/, Peer* /*from*/, uint64_t /*now_ns*/) {}
   // Called about once a second: forget what is older than the timeout.
   virtual void expire(uint64_t /*now_ns*/) {}
+  // What it has learnt (switch mode); nothing in the other modes.
+  virtual void learnt(std::vector<LearntAddress>* /*out*/) const {}
 };
 
 // Hub mode: every packet to every connected peer.

@@ -111,4 +111,10 @@ std::vector<const Peer*> Node::peers() const {
 
 bool Node::log_allowed() { return log_limiter_.allow(clock_.now_ms()); }
 
+std::vector<LearntAddress> Node::learnt_addresses() const {
+  std::vector<LearntAddress> out;
+  forwarder_->learnt(&out);
+  return out;
+}
+
 }  // namespace braid::engine

@@ -204,6 +204,8 @@ class Node {
   const NodeId& id() const { return id_; }
   const Counters& counters() const { return counters_; }
   const RouteTable& routes() const { return routes_; }
+  // Switch mode: the addresses learnt, by peer (empty in other modes).
+  std::vector<LearntAddress> learnt_addresses() const;
   // Direct sessions (not through relays).
   size_t direct_peers() const;
   size_t peer_count() const { return peers_.size(); }

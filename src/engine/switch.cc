@@ -156,6 +156,16 @@ void SwitchForwarder::expire(uint64_t now_ns) {
   erase_if([&](const Slot& s) { return stale(s, now_ns_); });
 }
 
+void SwitchForwarder::learnt(std::vector<LearntAddress>* out) const {
+  for (size_t i = 0; i < capacity_; ++i) {
+    const Slot& s = slots_[i];
+    if (s.key == 0 || stale(s, now_ns_)) continue;
+    uint64_t key = s.key & ~kUsed;
+    out->push_back({static_cast<uint16_t>(key >> 48), key & 0xFFFFFFFFFFFFull, s.peer,
+                    s.last_seen_ns});
+  }
+}
+
 void SwitchForwarder::peer_added(Peer* peer) {
   if (std::find(peers_.begin(), peers_.end(), peer) == peers_.end()) peers_.push_back(peer);
 }

@@ -33,6 +33,7 @@ class SwitchForwarder final : public Forwarder {
   void peer_removed(Peer* peer) override;
   void learn(std::span<const uint8_t> packet, Peer* from, uint64_t now_ns) override;
   void expire(uint64_t now_ns) override;
+  void learnt(std::vector<LearntAddress>* out) const override;
 
   size_t size() const { return size_; }
   size_t capacity() const { return capacity_; }
