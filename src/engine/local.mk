@@ -6,6 +6,8 @@ noinst_LIBRARIES += src/engine/libengine.a
 src_engine_libengine_a_SOURCES = \
 	src/engine/authz.h src/engine/authz.cc \
 	src/engine/checksum.h src/engine/checksum.cc \
+	src/engine/control.h src/engine/control.cc \
+	src/engine/control_proto.h src/engine/control_proto.cc \
 	src/engine/cookie.h src/engine/cookie.cc \
 	src/engine/counters.h \
 	src/engine/data.cc \
@@ -26,6 +28,7 @@ src_engine_libengine_a_SOURCES = \
 	src/engine/ratelimit.h src/engine/ratelimit.cc \
 	src/engine/relay.cc \
 	src/engine/replay.h src/engine/replay.cc \
+	src/engine/report.h src/engine/report.cc \
 	src/engine/route_table.h src/engine/route_table.cc \
 	src/engine/routing.cc \
 	src/engine/timers.h src/engine/timers.cc \

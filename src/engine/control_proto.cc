@@ -1,0 +1,140 @@
+// The control socket's request and status lines (control_proto.h).
+#include "engine/control_proto.h"
+
+#include <array>
+#include <utility>
+
+namespace braid::engine {
+namespace {
+
+constexpr std::string_view kPrefix = "BRAID/";
+
+constexpr std::array<std::pair<ControlCommand, const char*>, 8> kCommands = {{
+    {ControlCommand::kStatus, "status"},
+    {ControlCommand::kPeers, "peers"},
+    {ControlCommand::kLinks, "links"},
+    {ControlCommand::kPaths, "paths"},
+    {ControlCommand::kRoutes, "routes"},
+    {ControlCommand::kTable, "table"},
+    {ControlCommand::kStats, "stats"},
+    {ControlCommand::kReload, "reload"},
+}};
+
+constexpr std::array<std::pair<ControlFormat, const char*>, 3> kFormats = {{
+    {ControlFormat::kText, "text"},
+    {ControlFormat::kJson, "json"},
+    {ControlFormat::kPrometheus, "prometheus"},
+}};
+
+// "BRAID/<version> " at the start of line: the version, or -1.
+int version_of(std::string_view* line) {
+  if (line->substr(0, kPrefix.size()) != kPrefix) return -1;
+  line->remove_prefix(kPrefix.size());
+  int v = 0;
+  size_t digits = 0;
+  while (!line->empty() && (*line)[0] >= '0' && (*line)[0] <= '9' && digits < 4) {
+    v = v * 10 + ((*line)[0] - '0');
+    line->remove_prefix(1);
+    ++digits;
+  }
+  if (digits == 0 || line->empty() || (*line)[0] != ' ') return -1;
+  line->remove_prefix(1);
+  return v;
+}
+
+// Up to the next space (or the end), consumed with the space.
+std::string_view next_word(std::string_view* line) {
+  size_t sp = line->find(' ');
+  std::string_view w = line->substr(0, sp);
+  line->remove_prefix(sp == std::string_view::npos ? line->size() : sp + 1);
+  return w;
+}
+
+// For error messages: printable, short.
+std::string printable(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, 32)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  return out;
+}
+
+}  // namespace
+
+const char* command_name(ControlCommand c) {
+  for (const auto& [cmd, name] : kCommands)
+    if (cmd == c) return name;
+  return "?";
+}
+
+const char* format_name(ControlFormat f) {
+  for (const auto& [fmt, name] : kFormats)
+    if (fmt == f) return name;
+  return "?";
+}
+
+std::optional<ControlCommand> parse_command(std::string_view name) {
+  for (const auto& [cmd, n] : kCommands)
+    if (name == n) return cmd;
+  return std::nullopt;
+}
+
+std::optional<ControlFormat> parse_format(std::string_view name) {
+  for (const auto& [fmt, n] : kFormats)
+    if (name == n) return fmt;
+  return std::nullopt;
+}
+
+std::string encode_request(const ControlRequest& req) {
+  return std::string(kPrefix) + std::to_string(kControlVersion) + " " +
+         command_name(req.command) + " " + format_name(req.format) + "\n";
+}
+
+bool parse_request(std::string_view line, ControlRequest* out, std::string* error) {
+  int version = version_of(&line);
+  if (version < 0) {
+    *error = "not a braid control request";
+    return false;
+  }
+  if (version != kControlVersion) {
+    *error = "control protocol version " + std::to_string(version) + " not supported (this braid speaks " +
+             std::to_string(kControlVersion) + ")";
+    return false;
+  }
+  std::string_view cmd = next_word(&line);
+  std::string_view fmt = next_word(&line);
+  std::optional<ControlCommand> c = parse_command(cmd);
+  if (!c) {
+    *error = "unknown command \"" + printable(cmd) + "\"";
+    return false;
+  }
+  std::optional<ControlFormat> f = parse_format(fmt);
+  if (!f) {
+    *error = "unknown format \"" + printable(fmt) + "\"";
+    return false;
+  }
+  if (!line.empty()) {
+    *error = "unexpected text after the format";
+    return false;
+  }
+  out->command = *c;
+  out->format = *f;
+  return true;
+}
+
+std::string encode_status(ControlCode code, std::string_view message) {
+  std::string line = std::string(kPrefix) + std::to_string(kControlVersion) + " " +
+                     std::to_string(static_cast<int>(code)) + " ";
+  for (char c : message) line += (c >= 0x20 && c != 0x7f) ? c : ' ';
+  line += '\n';
+  return line;
+}
+
+bool parse_status(std::string_view line, ControlCode* code, std::string* message) {
+  if (version_of(&line) != kControlVersion) return false;
+  std::string_view c = next_word(&line);
+  if (c.size() != 1 || c[0] < '0' || c[0] > '2') return false;
+  *code = static_cast<ControlCode>(c[0] - '0');
+  *message = std::string(line);
+  return true;
+}
+
+}  // namespace braid::engine
