@@ -300,17 +300,7 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf, uint8_t link,
   bool closing = h.type == PacketType::kControl && len >= 1 &&
                  body[0] == static_cast<uint8_t>(ControlType::kClose);
   if (!peer.announced && !closing) announce(peer);
-  if (&kp == peer.next.get()) {
-    demote_current(peer);
-    peer.current = std::move(peer.next);
-    if (peer.greet_due) {
-      peer.greet_due = false;
-      greet(peer);
-    }
-    send_stashed(peer);
-  } else if (&kp != peer.current.get()) {
-    settle_crossed(peer, kp);
-  }
+  keypair_used(peer, kp);
   if (relayed) {
     ++peer.stats.relayed_rx;
     if (relay_prev_) peer.relayed_via = relay_prev_;
@@ -401,6 +391,20 @@ bool Node::on_transport(const Endpoint& from, PacketBuf* buf, uint8_t link,
 void Node::deliver(PacketBuf* buf) {
   ++counters_.device_tx;
   out_.write_device(buf);
+}
+
+void Node::keypair_used(Peer& peer, Keypair& kp) {
+  if (&kp == peer.next.get()) {
+    demote_current(peer);
+    peer.current = std::move(peer.next);
+    if (peer.greet_due) {
+      peer.greet_due = false;
+      greet(peer);
+    }
+    send_stashed(peer);
+  } else if (&kp != peer.current.get()) {
+    settle_crossed(peer, kp);
+  }
 }
 
 // Two handshakes of one pair that crossed (both sides initiated within a

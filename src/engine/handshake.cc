@@ -165,8 +165,10 @@ const MacKey* Node::find_mac1_key(std::span<const uint8_t> pkt) const {
 // (mac1), the load test and a cookie hash (mac2), the per-source budget,
 // and only then the Noise message with its Diffie-Hellmans.
 // Through relays (relay_src), the address is the last relay's: no cookie
-// is asked (the relay is a peer, and its address is what the rate limit
-// counts), and the answer goes back through relays.
+// is asked (a cookie proves an address, and the hop's tag has already
+// proved which member relayed it), the rate limit counts it against that
+// neighbour and against all relayed initiations, and the answer goes
+// back through relays.
 void Node::on_handshake_init(const Endpoint& from, PacketBuf* buf, uint8_t link,
                              const NodeId* relay_src) {
   ++counters_.handshake_init_rx;
@@ -203,7 +205,9 @@ void Node::on_handshake_init(const Endpoint& from, PacketBuf* buf, uint8_t link,
     send_on_link(link, from, b, LinkSend::kUrgent, now);
     return;
   }
-  if (!init_limiter_.allow(from, now)) {
+  bool allowed = relay_src && relay_prev_ ? init_limiter_.allow_relayed(*relay_prev_, now)
+                                         : init_limiter_.allow(from, now);
+  if (!allowed) {
     ++counters_.drop_rate_limited;
     return;
   }

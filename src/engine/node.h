@@ -322,6 +322,9 @@ class Node {
                     const NodeId* relay_src = nullptr);
   // An inner packet that passed every check, to the device.
   void deliver(PacketBuf* buf);
+  // The peer has sent under kp (authenticated, not replayed): a renewed
+  // keypair waiting in `next` takes over, and crossed handshakes settle.
+  void keypair_used(Peer& peer, Keypair& kp);
   void remove_peer(const NodeId& id, const char* why);
   void retire_keypair(std::unique_ptr<Keypair>& kp);
   void demote_current(Peer& peer);
@@ -414,9 +417,14 @@ class Node {
   // A relayed packet: for us (unwrapped and handled as if direct, but
   // for its way) or passed on. True when it took the buffer.
   bool on_relay(const Endpoint& from, PacketBuf* buf, uint8_t link);
-  // The peer a relayed packet came from (by its address): only peers
-  // relay to us.
-  Peer* relay_source(const Endpoint& from, uint8_t link);
+  // Takes a counter of the neighbour's current keypair for the header at
+  // `header` (its index, that counter, `hops`) and writes the hop tag.
+  // False (counted) when it has no keys to send with.
+  bool tag_hop(Peer& hop, uint8_t* header, uint8_t hops);
+  // The neighbour a relayed packet came from, proved by its hop tag and
+  // fresh in its keypair's replay window; nullptr (counted) otherwise.
+  // Only members with a session relay to us; their address is not asked.
+  Peer* relay_sender(const RelayHeader& h, const uint8_t* header, const Endpoint& from);
 
   // routing.cc
   void timers_routes(uint64_t now);
@@ -535,14 +543,6 @@ class Node {
   // made (before one is broken) that the last one is waiting for.
   uint64_t next_refresh_ns_ = 0;
   uint64_t trim_due_ns_ = 0;
-  // Recent relay sources (address -> peer), so that relayed traffic does
-  // not search every peer for its sender.
-  struct RelaySource {
-    Endpoint from;
-    NodeId peer{};
-  };
-  std::array<RelaySource, 4> relay_sources_{};
-  size_t relay_source_next_ = 0;
   // Peers whose reorder buffer holds packets (on_timer polls them).
   std::vector<Peer*> reordering_;
   // A path changed state: links' up/down is worked out again.

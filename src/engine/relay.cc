@@ -7,8 +7,15 @@
 // authentication at the end. The header replaces the inner packet's
 // magic: wrapping and unwrapping move no payload bytes.
 //
-// Only peers relay to us (the sender's address must be a peer's), every
-// relay takes one hop off the limit, and `relay = no` forwards nothing.
+// Each hop is authenticated by the session of the two neighbours it
+// travels between: the header names the receiver's keypair and carries a
+// counter of the sender's and a tag over the header under those keys,
+// checked (then the replay window) before anything else is believed. A
+// relay rewrites those fields in place for the next hop. So only members
+// with a session relay to us, whatever their packets' source address,
+// and a relayed packet never moves a peer (roaming follows direct
+// packets only). Every relay takes one hop off the limit, and
+// `relay = no` forwards nothing.
 #include <algorithm>
 #include <cstring>
 
@@ -59,32 +66,61 @@ bool Node::send_relayed(const NodeId& dst, PacketBuf* buf, LinkSend how, Peer* h
   buf->len += kRelayOverhead;
   write_relay_header(buf->data(), cfg_.magic, h);
   uint64_t now = clock_.now_ns();
+  if (!tag_hop(*hop, buf->data(), kMaxHops)) {
+    pool_.put(buf);
+    return false;
+  }
   hop->relay_ns = now;
   ++counters_.relayed_tx;
   return send_on_link(hop->link, hop->endpoint, buf, how, now);
 }
 
-Peer* Node::relay_source(const Endpoint& from, uint8_t link) {
-  auto is_from = [&](const Peer& p) {
-    if (!p.current) return false;
-    if (p.endpoint == from && p.link == link) return true;
-    // A tunnel just given up: its packets in flight still come.
-    if (!p.direct() && p.direct_hint == from) return true;
-    for (const Path& path : p.paths)
-      if (path.remote == from && path.link == link) return true;
+// The neighbour's current keypair takes one counter of its send nonce
+// space (that of its data packets, so its replay window covers ours).
+bool Node::tag_hop(Peer& hop, uint8_t* header, uint8_t hops) {
+  Keypair* kp = hop.current.get();
+  if (kp == nullptr || kp->send_counter > kMaxCounter) {
+    ++counters_.drop_expired;
     return false;
-  };
-  for (const RelaySource& s : relay_sources_) {
-    if (s.from != from) continue;
-    auto it = peers_.find(s.peer);
-    if (it != peers_.end() && is_from(*it->second)) return it->second.get();
   }
-  for (auto& [id, p] : peers_) {
-    if (!is_from(*p)) continue;
-    relay_sources_[relay_source_next_++ % relay_sources_.size()] = RelaySource{from, id};
-    return p.get();
+  set_relay_hop(header, kp->remote_index, kp->send_counter++, hops);
+  seal_relay_hop(header, kp->send);
+  return true;
+}
+
+// The hop's tag under the keypair its index names, then its counter in
+// that keypair's replay window: the neighbour that sent it, or nullptr
+// (counted).
+Peer* Node::relay_sender(const RelayHeader& h, const uint8_t* header, const Endpoint& from) {
+  auto it = index_.find(h.receiver_index);
+  if (it == index_.end() || it->second.keypair == nullptr) {
+    ++counters_.drop_unknown_index;
+    return nullptr;
   }
-  return nullptr;
+  Keypair& kp = *it->second.keypair;
+  if (!open_relay_hop(header, kp.recv)) {
+    ++counters_.drop_auth;
+    if (log_allowed())
+      log_warnx("relayed packet from %s failed hop authentication; dropped", from.str().c_str());
+    return nullptr;
+  }
+  // Only after authentication, so forgeries cannot move the window.
+  if (!kp.replay.accept(h.counter)) {
+    ++counters_.drop_replay;
+    return nullptr;
+  }
+  Peer& peer = *kp.peer;
+  uint64_t now = clock_.now_ns();
+  kp.confirmed = true;
+  keypair_used(peer, kp);
+  // Its place in a sequenced keypair's order, which holds nothing.
+  if (peer.reorder && multipath(peer) && kp.local_index == peer.reorder_index) {
+    peer.reorder->push(h.counter, nullptr, now);
+    note_held(peer);
+  }
+  peer.last_received_ns = now;
+  peer.awaiting_reply_ns = 0;
+  return &peer;
 }
 
 bool Node::on_relay(const Endpoint& from, PacketBuf* buf, uint8_t link) {
@@ -93,12 +129,12 @@ bool Node::on_relay(const Endpoint& from, PacketBuf* buf, uint8_t link) {
     ++counters_.drop_malformed;
     return false;
   }
-  Peer* prev = relay_source(from, link);
-  if (prev == nullptr || h.src == id_) {
+  Peer* prev = relay_sender(h, buf->data(), from);
+  if (prev == nullptr) return false;
+  if (h.src == id_) {
     ++counters_.drop_relay;
     if (log_allowed())
-      log_debug("relayed packet from %s: %s; dropped", from.str().c_str(),
-                prev ? "our own, looped back" : "not from a peer");
+      log_debug("relayed packet from %s: our own, looped back; dropped", from.str().c_str());
     return false;
   }
   uint64_t now = clock_.now_ns();
@@ -156,7 +192,10 @@ bool Node::on_relay(const Endpoint& from, PacketBuf* buf, uint8_t link) {
     ++counters_.drop_no_route;
     return false;
   }
-  buf->data()[kPrefixLen] = static_cast<uint8_t>(std::min<uint8_t>(h.hops, kMaxHops) - 1);
+  // The header is the next hop's now: its index, counter, hops and tag,
+  // rewritten in place.
+  if (!tag_hop(*next, buf->data(), static_cast<uint8_t>(std::min<uint8_t>(h.hops, kMaxHops) - 1)))
+    return false;
   next->relay_ns = now;
   ++prev->stats.forwarded;
   ++next->stats.forwarded;

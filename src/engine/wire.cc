@@ -33,18 +33,37 @@ bool parse_transport_header(std::span<const uint8_t> pkt, TransportHeader* out) 
 }
 
 void write_relay_header(uint8_t* out, const Magic& magic, const RelayHeader& h) {
-  memcpy(out, magic.data(), kMagicLen);
-  out[kMagicLen] = static_cast<uint8_t>(PacketType::kRelay);
-  out[kPrefixLen] = h.hops;
-  memcpy(out + kPrefixLen + 1, h.dst.data(), kNodeIdLen);
-  memcpy(out + kPrefixLen + 1 + kNodeIdLen, h.src.data(), kNodeIdLen);
+  write_transport_header(out, magic, PacketType::kRelay, h.receiver_index, h.counter);
+  out[kRelayHopsOffset] = h.hops;
+  memcpy(out + kRelayDstOffset, h.dst.data(), kNodeIdLen);
+  memcpy(out + kRelaySrcOffset, h.src.data(), kNodeIdLen);
+  memset(out + kRelayTagOffset, 0, kTagLen);
+}
+
+void set_relay_hop(uint8_t* header, uint32_t receiver_index, uint64_t counter, uint8_t hops) {
+  put_be32(header + kPrefixLen, receiver_index);
+  put_be64(header + kPrefixLen + kIndexLen, counter);
+  header[kRelayHopsOffset] = hops;
+}
+
+void seal_relay_hop(uint8_t* header, const crypto::TransportKey& key) {
+  uint64_t counter = get_be64(header + kPrefixLen + kIndexLen);
+  // (Plain mode writes no tag: the field stays as it is, zero.)
+  key.seal(counter, {header, kRelayTagOffset}, nullptr, 0, header + kRelayTagOffset);
+}
+
+bool open_relay_hop(const uint8_t* header, const crypto::TransportKey& key) {
+  uint64_t counter = get_be64(header + kPrefixLen + kIndexLen);
+  return key.open(counter, {header, kRelayTagOffset}, nullptr, 0, header + kRelayTagOffset);
 }
 
 bool parse_relay_header(std::span<const uint8_t> pkt, RelayHeader* out) {
   if (pkt.size() <= kRelayHeaderLen) return false;
-  out->hops = pkt[kPrefixLen];
-  memcpy(out->dst.data(), pkt.data() + kPrefixLen + 1, kNodeIdLen);
-  memcpy(out->src.data(), pkt.data() + kPrefixLen + 1 + kNodeIdLen, kNodeIdLen);
+  out->receiver_index = get_be32(pkt.data() + kPrefixLen);
+  out->counter = get_be64(pkt.data() + kPrefixLen + kIndexLen);
+  out->hops = pkt[kRelayHopsOffset];
+  memcpy(out->dst.data(), pkt.data() + kRelayDstOffset, kNodeIdLen);
+  memcpy(out->src.data(), pkt.data() + kRelaySrcOffset, kNodeIdLen);
   return true;
 }
 

@@ -9,9 +9,11 @@
 //   kControl        (5): receiver_index u32, counter u64, sealed control message, tag
 //   kCookieReply    (6): receiver_index u32, nonce[24], sealed cookie (16 + tag)
 //   kBeacon         (7): version u8, node_id[32], mac[16] (beacon.h)
-//   kRelay          (8): hops u8, dst node_id[32], src node_id[32], then a
-//                        packet of types 1-5 from its type byte (its magic
-//                        is the outer one): relaying (relay.cc)
+//   kRelay          (8): receiver_index u32, counter u64 (the neighbour
+//                        session's), hops u8, dst node_id[32], src
+//                        node_id[32], hop tag[16], then a packet of types
+//                        1-5 from its type byte (its magic is the outer
+//                        one): relaying (relay.cc)
 // An initiation ends with mac1[16] mac2[16] (cookie.h).
 // The header of kData/kControl (17 bytes) is the AEAD's associated data,
 // so the type, index and counter cannot be altered undetected.
@@ -22,6 +24,8 @@
 #include <cstdint>
 #include <span>
 #include <vector>
+
+#include "crypto/aead.h"
 
 namespace braid::engine {
 
@@ -113,17 +117,38 @@ constexpr size_t kUnderlayHeaderLen = 40 + 8;
 constexpr size_t kEthernetHeaderLen = 14;
 
 // A relayed packet: the relay header takes the inner packet's magic's
-// place, so it is 66 bytes longer than sent directly.
+// place, so it is 94 bytes longer than sent directly. The header is a
+// transport header of the session between the two neighbours it travels
+// between (receiver index and counter, as in kData), the routing fields,
+// and a hop tag: that session's AEAD sealing an empty plaintext with the
+// header's bytes before the tag as associated data and the counter as
+// nonce. The inner packet is sealed end to end and not covered again.
+// In plain mode the tag's bytes are zero and not checked.
 constexpr size_t kNodeIdLen = 32;
-constexpr size_t kRelayHeaderLen = kPrefixLen + 1 + 2 * kNodeIdLen;   // 70
-constexpr size_t kRelayOverhead = kRelayHeaderLen - kMagicLen;        // 66
+constexpr size_t kRelayHopsOffset = kTransportHeaderLen;                 // 17
+constexpr size_t kRelayDstOffset = kRelayHopsOffset + 1;                 // 18
+constexpr size_t kRelaySrcOffset = kRelayDstOffset + kNodeIdLen;         // 50
+constexpr size_t kRelayTagOffset = kRelaySrcOffset + kNodeIdLen;         // 82
+constexpr size_t kRelayHeaderLen = kRelayTagOffset + kTagLen;            // 98
+constexpr size_t kRelayOverhead = kRelayHeaderLen - kMagicLen;           // 94
 struct RelayHeader {
+  uint32_t receiver_index = 0;
+  uint64_t counter = 0;
   uint8_t hops = 0;
   std::array<uint8_t, kNodeIdLen> dst{};
   std::array<uint8_t, kNodeIdLen> src{};
 };
-// Writes the header at out[0..70): the inner packet's type byte follows.
+// Writes the header at out[0..98) with a zero tag: the inner packet's
+// type byte follows.
 void write_relay_header(uint8_t* out, const Magic& magic, const RelayHeader& h);
+// The next hop's fields of a header already in place (forwarding rewrites
+// only these, and then the tag).
+void set_relay_hop(uint8_t* header, uint32_t receiver_index, uint64_t counter, uint8_t hops);
+// Writes the hop tag of the header at header[0..98) under the neighbour
+// session's send key, with the counter the header carries.
+void seal_relay_hop(uint8_t* header, const crypto::TransportKey& key);
+// Checks the hop tag under the neighbour session's receive key.
+bool open_relay_hop(const uint8_t* header, const crypto::TransportKey& key);
 // False when the packet is too short to hold a header and an inner type.
 bool parse_relay_header(std::span<const uint8_t> pkt, RelayHeader* out);
 

@@ -1,7 +1,8 @@
 // Relaying and routing between nodes on the fake network: sessions
 // through a relay where no direct way exists, what a relay can see,
 // rerouting when a direct way dies under traffic and its return, and the
-// relay's refusals (relay = no, hop limit, strangers).
+// relay's refusals (relay = no, hop limit, hops without a valid tag or
+// replayed).
 #include <algorithm>
 #include <cstring>
 
@@ -36,6 +37,26 @@ std::vector<uint8_t> strip(const Datagram& d) {
 
 uint8_t inner_type(const Datagram& d) {
   return d.bytes.size() > kRelayHeaderLen ? d.bytes[kRelayHeaderLen] : 0;
+}
+
+// A relayed datagram's header as the neighbour `from` would write it for
+// `to` (its keys, a counter of its own choosing), around an inner packet
+// whose type byte comes first.
+std::vector<uint8_t> hop_packet(Host& from, Host& to, uint64_t counter, uint8_t hops,
+                                const NodeId& dst, const NodeId& src,
+                                std::span<const uint8_t> inner) {
+  const Keypair* kp = from.peer_of(to)->current.get();
+  std::vector<uint8_t> p(kRelayHeaderLen);
+  RelayHeader h;
+  h.receiver_index = kp->remote_index;
+  h.counter = counter;
+  h.hops = hops;
+  h.dst = dst;
+  h.src = src;
+  write_relay_header(p.data(), FakeNet::config(1).magic, h);
+  seal_relay_hop(p.data(), kp->send);
+  p.insert(p.end(), inner.begin(), inner.end());
+  return p;
 }
 
 size_t written_with_seq(const Host& h, uint32_t seq) {
@@ -172,25 +193,28 @@ TEST(NodeRelay, ADirectWayThatDiesUnderTrafficIsRoutedAroundAndTakenAgainWhenItA
   CHECK(a->node().routes().next_hop(c->node().id()) == c->node().id());
 }
 
-TEST(NodeRelay, RelayedPacketsFromStrangersOutOfHopsOrOfOurOwnAreDropped) {
+TEST(NodeRelay, RelayedPacketsOutOfHopsOfOurOwnOrWithoutAHopTagAreDropped) {
   line(FakeNet::config(2));
   net->run_ms(10 * 1000);
   CHECK(connected(*a, *c));
+  // Counters of a's session with b that a itself has not reached.
+  uint64_t counter = a->peer_of(*b)->current->send_counter + 1000;
+  std::vector<uint8_t> inner(40, 0x55);
+  inner[0] = static_cast<uint8_t>(PacketType::kData);
   auto relayed = [&](uint8_t hops, const NodeId& dst, const NodeId& src) {
-    std::vector<uint8_t> p(kRelayHeaderLen + 40, 0x55);
-    RelayHeader h;
-    h.hops = hops;
-    h.dst = dst;
-    h.src = src;
-    write_relay_header(p.data(), FakeNet::config(1).magic, h);
-    p[kRelayHeaderLen] = static_cast<uint8_t>(PacketType::kData);
-    return p;
+    return hop_packet(*a, *b, counter++, hops, dst, src, inner);
   };
   const Counters before = b->node().counters();
   // From a peer, but out of hops.
   net->inject(Datagram{a->addr(), b->addr(), relayed(1, c->node().id(), a->node().id())});
-  // From an address that is no peer's.
-  net->inject(Datagram{FakeNet::address(99), b->addr(), relayed(5, c->node().id(), a->node().id())});
+  // From a stranger that knows a's index but not its keys.
+  std::vector<uint8_t> forged = relayed(5, c->node().id(), a->node().id());
+  std::fill(forged.begin() + kRelayTagOffset, forged.begin() + kRelayHeaderLen, 0);
+  net->inject(Datagram{FakeNet::address(99), b->addr(), forged});
+  // Naming no session of b's.
+  std::vector<uint8_t> unknown = relayed(5, c->node().id(), a->node().id());
+  unknown[kPrefixLen] ^= 0xff;
+  net->inject(Datagram{a->addr(), b->addr(), unknown});
   // Our own, come back.
   net->inject(Datagram{a->addr(), b->addr(), relayed(5, c->node().id(), b->node().id())});
   // For a node nobody routes to.
@@ -201,16 +225,93 @@ TEST(NodeRelay, RelayedPacketsFromStrangersOutOfHopsOrOfOurOwnAreDropped) {
   std::vector<uint8_t> s = relayed(5, c->node().id(), a->node().id());
   s.resize(kRelayHeaderLen);
   net->inject(Datagram{a->addr(), b->addr(), s});
-  // Well formed, for c.
-  net->inject(Datagram{a->addr(), b->addr(), relayed(5, c->node().id(), a->node().id())});
+  // Well formed, for c, and from anywhere: the hop's tag is what counts.
+  net->inject(Datagram{FakeNet::address(97), b->addr(), relayed(5, c->node().id(), a->node().id())});
   net->sent.clear();
   net->pump();
   const Counters& after = b->node().counters();
   LONGS_EQUAL(before.drop_hop_limit + 1, after.drop_hop_limit);
-  LONGS_EQUAL(before.drop_relay + 2, after.drop_relay);
+  LONGS_EQUAL(before.drop_auth + 1, after.drop_auth);
+  LONGS_EQUAL(before.drop_unknown_index + 1, after.drop_unknown_index);
+  LONGS_EQUAL(before.drop_relay + 1, after.drop_relay);
   LONGS_EQUAL(before.drop_no_route + 1, after.drop_no_route);
   LONGS_EQUAL(before.drop_malformed + 1, after.drop_malformed);
   LONGS_EQUAL(before.forwarded + 1, after.forwarded);   // the one well-formed for c
+  // Nothing answers the address it came from: a is where b sends.
+  for (const Datagram& d : net->sent) {
+    CHECK_FALSE(d.to == FakeNet::address(97));
+    CHECK_FALSE(d.to == FakeNet::address(99));
+  }
+}
+
+TEST(NodeRelay, ARelayedPacketWithAForgedOrMissingHopTagFromTheNeighboursAddressIsNotForwarded) {
+  // Someone who can send from a's address (and saw a's relayed packet
+  // on its way, but kept it from b) tries to have b carry it: the inner
+  // packet is genuine, so only the hop's tag stands in the way.
+  line(FakeNet::config(2));
+  net->run_ms(10 * 1000);
+  CHECK(connected(*a, *c));
+  std::vector<Datagram> held;
+  net->filter = [&](Datagram& d, std::vector<Datagram>& out) {
+    if (between(d, *a, *c)) return;
+    if (d.from == a->addr() && d.to == b->addr() && d.is(PacketType::kRelay) &&
+        inner_type(d) == static_cast<uint8_t>(PacketType::kData) && d.bytes.size() > 200) {
+      held.push_back(d);
+      return;
+    }
+    out.push_back(d);
+  };
+  a->device_packet(make_packet(42, 200));
+  net->pump();
+  LONGS_EQUAL(1, held.size());
+  LONGS_EQUAL(0, written_with_seq(*c, 42));
+  const Counters before = b->node().counters();
+  // No tag; a flipped bit of the tag; a tag for another hop limit.
+  std::vector<uint8_t> missing = held[0].bytes;
+  std::fill(missing.begin() + kRelayTagOffset, missing.begin() + kRelayHeaderLen, 0);
+  std::vector<uint8_t> flipped = held[0].bytes;
+  flipped[kRelayTagOffset + 3] ^= 0x10;
+  std::vector<uint8_t> altered = held[0].bytes;
+  altered[kRelayHopsOffset] = 3;
+  net->sent.clear();
+  for (auto* p : {&missing, &flipped, &altered})
+    net->inject(Datagram{a->addr(), b->addr(), *p});
+  net->pump();
+  const Counters& after = b->node().counters();
+  LONGS_EQUAL(before.drop_auth + 3, after.drop_auth);
+  LONGS_EQUAL(before.forwarded, after.forwarded);
+  for (const Datagram& d : net->sent) CHECK_FALSE(d.from == b->addr() && d.to == c->addr());
+  LONGS_EQUAL(0, written_with_seq(*c, 42));
+  // The genuine one still goes.
+  net->inject(held[0]);
+  net->pump();
+  LONGS_EQUAL(before.forwarded + 1, b->node().counters().forwarded);
+  LONGS_EQUAL(1, written_with_seq(*c, 42));
+}
+
+TEST(NodeRelay, AReplayedRelayedPacketIsDroppedAtTheHop) {
+  line(FakeNet::config(2));
+  net->run_ms(10 * 1000);
+  CHECK(connected(*a, *c));
+  std::vector<Datagram> copies;
+  net->filter = [&](Datagram& d, std::vector<Datagram>& out) {
+    if (between(d, *a, *c)) return;
+    if (d.from == a->addr() && d.to == b->addr() && d.is(PacketType::kRelay) &&
+        inner_type(d) == static_cast<uint8_t>(PacketType::kData) && d.bytes.size() > 200)
+      copies.push_back(d);
+    out.push_back(d);
+  };
+  a->device_packet(make_packet(43, 200));
+  net->pump();
+  LONGS_EQUAL(1, copies.size());
+  LONGS_EQUAL(1, written_with_seq(*c, 43));
+  const Counters before = b->node().counters();
+  net->inject(copies[0]);
+  net->pump();
+  const Counters& after = b->node().counters();
+  LONGS_EQUAL(before.drop_replay + 1, after.drop_replay);
+  LONGS_EQUAL(before.forwarded, after.forwarded);
+  LONGS_EQUAL(1, written_with_seq(*c, 43));
 }
 
 TEST(NodeRelay, ARelayedPacketResentDirectlyFromElsewhereDoesNotMoveThePeer) {

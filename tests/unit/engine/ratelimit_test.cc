@@ -73,3 +73,37 @@ TEST(RateLimit, GlobalBudgetHoldsAcrossManySources) {
     allowed += lim.allow(v4(static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)), t);
   LONGS_EQUAL(kInitRatePerSec, allowed);
 }
+
+TEST(RateLimit, RelayedInitiationsAreLimitedPerRelayingNeighbour) {
+  InitiationLimiter lim;
+  std::array<uint8_t, 32> x, y;
+  x.fill(1);
+  y.fill(2);
+  uint64_t t = 5 * kNsPerSec;
+  for (uint64_t i = 0; i < InitiationLimiter::kPerNeighbourBurst; ++i)
+    CHECK(lim.allow_relayed(x, t));
+  CHECK_FALSE(lim.allow_relayed(x, t));
+  // Another neighbour, and direct sources, have budgets of their own.
+  CHECK(lim.allow_relayed(y, t));
+  CHECK(lim.allow(v4(1, 1), t));
+  t += kNsPerSec / InitiationLimiter::kPerNeighbourRate;
+  CHECK(lim.allow_relayed(x, t));
+  CHECK_FALSE(lim.allow_relayed(x, t));
+}
+
+TEST(RateLimit, RelayedInitiationsTogetherHaveABudgetBelowTheGlobalOne) {
+  // Many neighbours (or one member's initiations spread over them) use
+  // up the relayed budget, not the node's: direct initiations still pass.
+  InitiationLimiter lim;
+  uint64_t t = 5 * kNsPerSec;
+  uint64_t allowed = 0;
+  for (uint32_t n = 0; n < 200; ++n) {
+    std::array<uint8_t, 32> id{};
+    id[0] = static_cast<uint8_t>(n);
+    id[1] = static_cast<uint8_t>(n >> 8);
+    for (uint64_t i = 0; i < InitiationLimiter::kPerNeighbourBurst; ++i)
+      allowed += lim.allow_relayed(id, t);
+  }
+  CHECK_TEXT(allowed == InitiationLimiter::kRelayedRate, std::to_string(allowed).c_str());
+  for (uint8_t s = 0; s < 100; ++s) CHECK(lim.allow(v4(2, s), t));
+}

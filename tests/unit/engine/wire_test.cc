@@ -1,8 +1,9 @@
 // The wire codec: classification by magic before any crypto, and the
-// transport header's exact bytes.
+// transport and relay headers' exact bytes, and the relay hop tag.
 #include "engine/wire.h"
 
 #include <algorithm>
+#include <string>
 
 #include "common/bytes.h"
 
@@ -113,4 +114,60 @@ TEST(Wire, HandshakePayloadCarriesOneCertificateAndSkipsUnknownFields) {
   CHECK_FALSE(parse_handshake_payload(twice, &got));
   for (size_t n = 1; n < p.size(); ++n)
     CHECK_FALSE(parse_handshake_payload(std::span(p).first(n), &got));
+}
+
+TEST(Wire, RelayHeaderHasTheDocumentedBytes) {
+  RelayHeader h;
+  h.receiver_index = 0x01020304;
+  h.counter = 0x1112131415161718ull;
+  h.hops = 16;
+  h.dst.fill(0xdd);
+  h.src.fill(0x55);
+  std::vector<uint8_t> pkt(kRelayHeaderLen + 1, 0xee);
+  write_relay_header(pkt.data(), kMagic, h);
+  LONGS_EQUAL(98, kRelayHeaderLen);
+  LONGS_EQUAL(94, kRelayOverhead);
+  const uint8_t head[18] = {0x62, 0x72, 0x64, 0x01, 8, 1, 2, 3, 4,
+                            0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 16};
+  CHECK(std::equal(head, head + 18, pkt.begin()));
+  CHECK(std::all_of(pkt.begin() + 18, pkt.begin() + 50, [](uint8_t b) { return b == 0xdd; }));
+  CHECK(std::all_of(pkt.begin() + 50, pkt.begin() + 82, [](uint8_t b) { return b == 0x55; }));
+  CHECK(std::all_of(pkt.begin() + 82, pkt.begin() + 98, [](uint8_t b) { return b == 0; }));
+  RelayHeader back;
+  CHECK(parse_relay_header(pkt, &back));
+  LONGS_EQUAL(h.receiver_index, back.receiver_index);
+  CHECK(h.counter == back.counter);
+  LONGS_EQUAL(16, back.hops);
+  CHECK(back.dst == h.dst && back.src == h.src);
+  // A header alone, with no inner type byte, is not a relayed packet.
+  CHECK_FALSE(parse_relay_header(std::span<const uint8_t>(pkt.data(), kRelayHeaderLen), &back));
+}
+
+TEST(Wire, RelayHopTagCoversEveryHeaderByteAndTheCounter) {
+  std::array<uint8_t, 32> k;
+  k.fill(0x42);
+  braid::crypto::TransportKey key(braid::crypto::TransportCipher::kChaCha20Poly1305, k);
+  RelayHeader h;
+  h.receiver_index = 7;
+  h.counter = 99;
+  h.hops = 16;
+  std::vector<uint8_t> pkt(kRelayHeaderLen + 1, 4);
+  write_relay_header(pkt.data(), kMagic, h);
+  seal_relay_hop(pkt.data(), key);
+  CHECK(open_relay_hop(pkt.data(), key));
+  for (size_t i = 0; i < kRelayHeaderLen; ++i) {
+    std::vector<uint8_t> bad = pkt;
+    bad[i] ^= 1;
+    CHECK_FALSE_TEXT(open_relay_hop(bad.data(), key), std::to_string(i).c_str());
+  }
+  // Rewritten for another hop, it needs a new tag.
+  set_relay_hop(pkt.data(), 8, 100, 15);
+  CHECK_FALSE(open_relay_hop(pkt.data(), key));
+  seal_relay_hop(pkt.data(), key);
+  CHECK(open_relay_hop(pkt.data(), key));
+  RelayHeader back;
+  CHECK(parse_relay_header(pkt, &back));
+  LONGS_EQUAL(8, back.receiver_index);
+  CHECK(back.counter == 100);
+  LONGS_EQUAL(15, back.hops);
 }
