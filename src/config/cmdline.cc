@@ -57,6 +57,9 @@ enum : int {
   kOptPidFile,
   kOptLogFile,
   kOptStatsFile,
+  kOptStatsInterval,
+  kOptStatsFormat,
+  kOptControlSocket,
   kOptDaemon,
 };
 
@@ -112,6 +115,10 @@ const OptionInfo kOptions[] = {
     {"pid-file", kOptPidFile, "FILE", "write the process id to FILE"},
     {"log-file", kOptLogFile, "FILE", "log to FILE"},
     {"stats-file", kOptStatsFile, "FILE", "write statistics to FILE"},
+    {"stats-interval", kOptStatsInterval, "SECS", "rewrite the stats file every SECS (60)"},
+    {"stats-format", kOptStatsFormat, "FORMAT", "text, json or prometheus (text)"},
+    {"control-socket", kOptControlSocket, "PATH",
+     "the control socket for braidctl, or none (/run/braid/NAME.sock)"},
     {"daemon", kOptDaemon, nullptr, "run in the background"},
     {"verbose", 'v', nullptr, "log more; repeatable"},
     {"quiet", 'q', nullptr, "log less; repeatable"},

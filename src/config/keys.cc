@@ -105,6 +105,20 @@ bool set_crypto(std::string_view value, Config* cfg, ValueError* err) {
   return true;
 }
 
+bool set_stats_format(std::string_view value, Config* cfg, ValueError* err) {
+  if (iequals(value, "text")) {
+    cfg->stats_format = StatsFormat::kText;
+  } else if (iequals(value, "json")) {
+    cfg->stats_format = StatsFormat::kJson;
+  } else if (iequals(value, "prometheus")) {
+    cfg->stats_format = StatsFormat::kPrometheus;
+  } else {
+    err->expected = "expected text, json or prometheus";
+    return false;
+  }
+  return true;
+}
+
 bool set_verbosity(std::string_view value, Config* cfg, ValueError* err) {
   for (auto level : {LogLevel::kError, LogLevel::kWarn, LogLevel::kInfo, LogLevel::kDebug}) {
     if (iequals(value, log_level_name(level))) {
@@ -156,6 +170,14 @@ Values get_type(const Config& cfg) { return {std::string(device_type_name(cfg.de
 Values get_mtu(const Config& cfg) { return {cfg.mtu == 0 ? "auto" : std::to_string(cfg.mtu)}; }
 Values get_mode(const Config& cfg) { return {std::string(mode_name(cfg.mode))}; }
 Values get_crypto(const Config& cfg) { return {std::string(crypto_name(cfg.crypto))}; }
+Values get_stats_format(const Config& cfg) {
+  switch (cfg.stats_format) {
+    case StatsFormat::kJson: return {"json"};
+    case StatsFormat::kPrometheus: return {"prometheus"};
+    case StatsFormat::kText: break;
+  }
+  return {"text"};
+}
 Values get_verbosity(const Config& cfg) { return {std::string(log_level_name(cfg.verbosity))}; }
 
 Values get_listen(const Config& cfg) {
@@ -288,6 +310,13 @@ const Key kKeys[] = {
      get_string<&Config::log_file>, false},
     {"daemon", "stats_file", S, "stats-file", set_string<&Config::stats_file>, nullptr,
      get_string<&Config::stats_file>, false},
+    {"daemon", "stats_interval", S, "stats-interval",
+     set_seconds<&Config::stats_interval, kMinStatsInterval, kMaxStatsInterval>, nullptr,
+     get_seconds<&Config::stats_interval>, false},
+    {"daemon", "stats_format", S, "stats-format", set_stats_format, nullptr, get_stats_format,
+     false},
+    {"daemon", "control_socket", S, "control-socket", set_string<&Config::control_socket>,
+     nullptr, get_string<&Config::control_socket>, false},
     // A flag on the command line: --daemon.
     {"daemon", "daemon", S, "", set_bool<&Config::daemon>, nullptr, get_bool<&Config::daemon>,
      false},

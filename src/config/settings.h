@@ -15,6 +15,7 @@ namespace braid::config {
 enum class DeviceType : uint8_t { kTun, kTap };
 enum class Mode : uint8_t { kNormal, kHub, kSwitch, kRouter };
 enum class Crypto : uint8_t { kChaCha20, kAes256, kPlain };
+enum class StatsFormat : uint8_t { kText, kJson, kPrometheus };
 
 // A peer to connect to; host is a name (resolved later by the parent) or
 // an address literal, stored without brackets.
@@ -58,6 +59,13 @@ inline constexpr uint32_t kMaxDirectPeers = 1000;
 // cannot outpace to once a day.
 inline constexpr uint32_t kMinTunnelRefresh = 10;
 inline constexpr uint32_t kMaxTunnelRefresh = 86400;
+// stats_interval, in seconds: a file rewritten every second at most, and
+// at least once a day.
+inline constexpr uint32_t kMinStatsInterval = 1;
+inline constexpr uint32_t kMaxStatsInterval = 86400;
+// Where the control sockets live: one per instance, named after it.
+inline constexpr const char* kControlSocketDir = "/run/braid";
+inline constexpr size_t kMaxControlSocketPath = 107;
 
 // A [link NAME] section: one uplink, opened by the parent as a UDP socket
 // of its own (bound to `bind`, pinned to `device` with SO_BINDTODEVICE).
@@ -142,6 +150,12 @@ struct Config {
   // its peer state file ("" = no state file): see priv/sandbox.h.
   std::string state_dir;
   std::string pid_file, log_file, stats_file;
+  // The stats file is rewritten this often, in this format.
+  uint32_t stats_interval = 60;
+  StatsFormat stats_format = StatsFormat::kText;
+  // The control socket's path: "" for the instance's default
+  // (control_socket_path), "none" for no control socket.
+  std::string control_socket;
   bool daemon = false;
   braid::LogLevel verbosity = braid::LogLevel::kInfo;
 
@@ -187,6 +201,14 @@ std::string effective_config(const Config& cfg);
 std::string usage();
 // "braid VERSION", for --version.
 std::string version_text();
+
+// The instance's name: the configuration file's name without ".conf"
+// (braid@NAME reads /etc/braid/NAME.conf), or "braid" without one.
+std::string instance_name(const Config& cfg);
+// The control socket of instance NAME: /run/braid/NAME.sock.
+std::string default_control_socket(std::string_view name);
+// The control socket this configuration opens ("" for none).
+std::string control_socket_path(const Config& cfg);
 
 // "host:port", or "[v6]:port" for an IPv6 literal.
 std::string format_peer(const PeerSpec& peer);

@@ -54,6 +54,7 @@ bool check_strings(const Config& c, std::string* error) {
       {"pid_file", &c.pid_file},
       {"log_file", &c.log_file},
       {"stats_file", &c.stats_file},
+      {"control_socket", &c.control_socket},
   };
   for (const auto& [name, value] : fields)
     if (!check_string(name, *value, error)) return false;
@@ -305,11 +306,47 @@ bool check_daemon(const Config& c, std::string* error) {
   return true;
 }
 
+// The control socket's path: absolute, and short enough for a Unix
+// socket's address (sun_path holds 108 bytes with its terminator).
+bool check_control_socket(const Config& c, std::string* error) {
+  std::string path = control_socket_path(c);
+  if (c.control_socket == "none") return true;
+  if (path.empty() || path[0] != '/') {
+    *error = "bad value '" + c.control_socket + "' for control_socket: expected an absolute " +
+             "path or none";
+    return false;
+  }
+  if (path.size() > kMaxControlSocketPath) {
+    *error = "control_socket " + path + " is too long for a Unix socket: at most " +
+             std::to_string(kMaxControlSocketPath) + " bytes";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool validate(Config* cfg, std::string* error) {
   return check_strings(*cfg, error) && check_device(*cfg, error) && check_network(cfg, error) &&
-         check_security(cfg, error) && check_daemon(*cfg, error);
+         check_security(cfg, error) && check_daemon(*cfg, error) &&
+         check_control_socket(*cfg, error);
+}
+
+std::string instance_name(const Config& cfg) {
+  if (cfg.config_file.empty()) return "braid";
+  std::string name = cfg.config_file.substr(cfg.config_file.rfind('/') + 1);
+  if (name.size() > 5 && name.ends_with(".conf")) name.resize(name.size() - 5);
+  return name;
+}
+
+std::string default_control_socket(std::string_view name) {
+  return std::string(kControlSocketDir) + "/" + std::string(name) + ".sock";
+}
+
+std::string control_socket_path(const Config& cfg) {
+  if (cfg.control_socket == "none") return "";
+  if (!cfg.control_socket.empty()) return cfg.control_socket;
+  return default_control_socket(instance_name(cfg));
 }
 
 }  // namespace braid::config

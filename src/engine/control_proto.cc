@@ -32,12 +32,15 @@ int version_of(std::string_view* line) {
   line->remove_prefix(kPrefix.size());
   int v = 0;
   size_t digits = 0;
+  bool leading_zero = !line->empty() && (*line)[0] == '0';
   while (!line->empty() && (*line)[0] >= '0' && (*line)[0] <= '9' && digits < 4) {
     v = v * 10 + ((*line)[0] - '0');
     line->remove_prefix(1);
     ++digits;
   }
   if (digits == 0 || line->empty() || (*line)[0] != ' ') return -1;
+  // One spelling per version: no leading zeros.
+  if (digits > 1 && leading_zero) return -1;
   line->remove_prefix(1);
   return v;
 }
@@ -100,7 +103,8 @@ bool parse_request(std::string_view line, ControlRequest* out, std::string* erro
     return false;
   }
   std::string_view cmd = next_word(&line);
-  std::string_view fmt = next_word(&line);
+  // The rest is the format, exactly: one word, nothing after it.
+  std::string_view fmt = line.substr(0, line.find(' '));
   std::optional<ControlCommand> c = parse_command(cmd);
   if (!c) {
     *error = "unknown command \"" + printable(cmd) + "\"";
@@ -111,7 +115,7 @@ bool parse_request(std::string_view line, ControlRequest* out, std::string* erro
     *error = "unknown format \"" + printable(fmt) + "\"";
     return false;
   }
-  if (!line.empty()) {
+  if (fmt.size() != line.size()) {
     *error = "unexpected text after the format";
     return false;
   }

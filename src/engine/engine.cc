@@ -2,6 +2,10 @@
 // UDP socket and the tick timer, wired to the Node.
 #include "engine/engine.h"
 
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <sodium.h>
@@ -19,12 +23,18 @@
 #include "ipc/channel.h"
 #include "ipc/messages.h"
 #include "engine/beacon.h"
+#include "engine/control.h"
 #include "engine/known_peers.h"
 #include "engine/local_addrs.h"
 #include "engine/node.h"
 #include "engine/offload.h"
 #include "engine/portmap.h"
+#include "engine/report.h"
 #include "engine/udp.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
 
 namespace braid::engine {
 namespace {
@@ -76,6 +86,10 @@ class Engine final : public NodeOutput {
   void arm_pacing();
   void rescan_endpoints();
   void log_counters();
+  // The control socket's answers and the stats file's text.
+  ControlAnswer on_control(const ControlRequest& req);
+  EngineStatus engine_status() const;
+  void send_stats();
 
   EventBasePtr base_;
   SystemClock clock_;
@@ -120,6 +134,12 @@ class Engine final : public NodeOutput {
   uint64_t ticks_ = 0;
   uint64_t device_errors_ = 0;
   uint64_t device_malformed_ = 0;
+  uint64_t started_ns_ = 0;
+  // The control socket (until start) and its server; the stats file's
+  // timer, when the parent writes one.
+  UniqueFd control_fd_;
+  std::unique_ptr<ControlServer> control_;
+  std::unique_ptr<Timer> stats_timer_;
 };
 
 Engine::Engine(UniqueFd ipc) : base_(make_event_base()) {
@@ -229,6 +249,10 @@ void Engine::on_message(ipc::MsgType type, std::span<const uint8_t> payload, Uni
       }
       return;
     }
+    case MsgType::kControlSocket:
+      if (control_fd_) { why = "second control socket"; break; }
+      control_fd_ = std::move(fd);
+      return;
     case MsgType::kStart:
       if (!device_fd_ || (!udp_fd_ && link_fds_.empty()) || !has_identity_) {
         why = "start before device, socket or links, and identity";
@@ -400,7 +424,92 @@ void Engine::start() {
            device_info_.ifname.c_str(), device_info_.mtu);
   if (config_.port_forwarding && ports_[0] != 0)
     portmap_ = std::make_unique<PortMapper>(ports_[0]);
+  started_ns_ = clock_.now_ns();
+  if (control_fd_)
+    control_ = std::make_unique<ControlServer>(
+        base_.get(), std::move(control_fd_),
+        [this](const ControlRequest& req) { return on_control(req); });
+  if (config_.stats_interval_s != 0) {
+    stats_timer_ = std::make_unique<Timer>(base_.get(), [this] {
+      send_stats();
+      stats_timer_->start(static_cast<int>(config_.stats_interval_s * 1000));
+    });
+    // The first file once the first handshakes had a chance.
+    stats_timer_->start(static_cast<int>(std::min<uint32_t>(config_.stats_interval_s, 5) * 1000));
+  }
   channel_->send(ipc::MsgType::kReady, {});
+}
+
+EngineStatus Engine::engine_status() const {
+  EngineStatus st;
+  st.version = PACKAGE_VERSION;
+  st.interface = device_info_.ifname;
+  st.tap = device_info_.type == ipc::DeviceType::kTap;
+  st.mtu = device_info_.mtu;
+  switch (config_.mode) {
+    case ipc::EngineMode::kHub: st.mode = "hub"; break;
+    case ipc::EngineMode::kSwitch: st.mode = "switch"; break;
+    case ipc::EngineMode::kRouter: st.mode = "router"; break;
+    case ipc::EngineMode::kNormal: st.mode = st.tap ? "switch" : "router"; break;
+  }
+  switch (config_.crypto) {
+    case ipc::CryptoKind::kChaCha20: st.crypto = "chacha20"; break;
+    case ipc::CryptoKind::kAes256: st.crypto = "aes256"; break;
+    case ipc::CryptoKind::kPlain: st.crypto = "plain"; break;
+  }
+  st.security = !identity_.certificate.empty() ? "certificates"
+                : config_.has_psk               ? "shared key"
+                                                : "no key";
+  st.started_ns = started_ns_;
+  st.ports = ports_;
+  for (const auto& s : socks_) {
+    st.udp_sent += s->sent();
+    st.udp_send_errors += s->send_errors();
+    st.udp_truncated += s->truncated();
+  }
+  st.device_errors = device_errors_;
+  st.device_malformed = device_malformed_;
+  st.control_requests = control_ ? control_->requests() : 0;
+  return st;
+}
+
+ControlAnswer Engine::on_control(const ControlRequest& req) {
+  if (req.command == ControlCommand::kReload) {
+    // The parent re-reads what it owns; its answer is in the log.
+    channel_->send(ipc::MsgType::kReload, {});
+    return {ControlCode::kOk, "reload requested", ""};
+  }
+  ControlAnswer a;
+  std::string error;
+  if (!render(req.command, req.format, *node_, engine_status(), clock_.now_ns(), &a.body,
+              &error))
+    return {ControlCode::kBadRequest, error, ""};
+  return a;
+}
+
+// The file goes in pieces of one frame each, the last one marked; the
+// parent holds at most kMaxStatsFile of them, which no network of
+// kMaxDirectPeers nodes comes near.
+void Engine::send_stats() {
+  ControlFormat fmt = ControlFormat::kText;
+  if (config_.stats_format == ipc::StatsFormat::kJson) fmt = ControlFormat::kJson;
+  if (config_.stats_format == ipc::StatsFormat::kPrometheus) fmt = ControlFormat::kPrometheus;
+  std::string text = render_stats_file(fmt, *node_, engine_status(), clock_.now_ns());
+  if (text.size() > ipc::kMaxStatsFile) {
+    log_warnx("stats file of %zu bytes is over the limit of %zu; not written", text.size(),
+              ipc::kMaxStatsFile);
+    return;
+  }
+  std::vector<uint8_t> frame;
+  size_t at = 0;
+  do {
+    size_t n = std::min<size_t>(text.size() - at, ipc::kMaxPayload - 1);
+    frame.assign(1, at + n == text.size() ? ipc::kStatsLast : ipc::kStatsMore);
+    frame.insert(frame.end(), text.begin() + static_cast<ptrdiff_t>(at),
+                 text.begin() + static_cast<ptrdiff_t>(at + n));
+    channel_->send(ipc::MsgType::kStats, frame);
+    at += n;
+  } while (at < text.size());
 }
 
 void Engine::on_device_readable() {

@@ -80,6 +80,11 @@ bool validate(const EngineConfig& m, std::string* why) {
   if (m.max_peers > kMaxDirectPeers) return fail(why, "Config: max peers out of range");
   if (m.tunnel_refresh_s < kMinTunnelRefreshS || m.tunnel_refresh_s > kMaxTunnelRefreshS)
     return fail(why, "Config: tunnel refresh out of range");
+  if (m.stats_interval_s != 0 &&
+      (m.stats_interval_s < kMinStatsIntervalS || m.stats_interval_s > kMaxStatsIntervalS))
+    return fail(why, "Config: stats interval out of range");
+  if (static_cast<uint8_t>(m.stats_format) > static_cast<uint8_t>(StatsFormat::kPrometheus))
+    return fail(why, "Config: unknown stats format");
   return true;
 }
 
@@ -206,6 +211,8 @@ bool encode(const EngineConfig& in, std::vector<uint8_t>* out) {
     w.u8(in.priority_copies);
     w.u16(in.max_peers);
     w.u32(in.tunnel_refresh_s);
+    w.u32(in.stats_interval_s);
+    w.u8(static_cast<uint8_t>(in.stats_format));
     w.u16(static_cast<uint16_t>(in.peers.size()));
     for (size_t i = 0; i < in.peers.size(); ++i) {
       w.str16(in.peers[i]);
@@ -232,6 +239,8 @@ bool decode(std::span<const uint8_t> payload, EngineConfig* out, std::string* wh
   out->priority_copies = r.u8();
   out->max_peers = r.u16();
   out->tunnel_refresh_s = r.u32();
+  out->stats_interval_s = r.u32();
+  uint8_t stats_format = r.u8();
   uint16_t count = r.u16();
   if (!r.ok()) return fail(why, "Config: truncated");
   // Range checks come before the casts so no out-of-range value is ever
@@ -242,6 +251,9 @@ bool decode(std::span<const uint8_t> payload, EngineConfig* out, std::string* wh
   if (flags & ~kKnownFlags) return fail(why, "Config: unknown flags");
   if (level > static_cast<uint8_t>(LogLevel::kDebug)) return fail(why, "Config: unknown log level");
   if (count > kMaxPeers) return fail(why, "Config: too many peers");
+  if (stats_format > static_cast<uint8_t>(StatsFormat::kPrometheus))
+    return fail(why, "Config: unknown stats format");
+  out->stats_format = static_cast<StatsFormat>(stats_format);
   out->crypto = static_cast<CryptoKind>(crypto);
   out->has_psk = has_psk == 1;
   out->mode = static_cast<EngineMode>(mode);
@@ -507,6 +519,17 @@ bool decode_empty(std::span<const uint8_t> payload, std::string* why) {
   return true;
 }
 
+// The stats file is text the parent writes as it is: no NUL and no control
+// byte but newline and tab, so it can hold nothing a reader's terminal
+// would act on.
+bool check_stats_text(std::span<const uint8_t> payload, std::string* why) {
+  if (payload.empty() || payload[0] > kStatsLast) return fail(why, "Stats: bad piece marker");
+  for (uint8_t c : payload.subspan(1))
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+      return fail(why, "Stats: control byte in the text");
+  return true;
+}
+
 std::string check_payload(MsgType type, std::span<const uint8_t> payload) {
   std::string why;
   bool ok = false;
@@ -526,7 +549,10 @@ std::string check_payload(MsgType type, std::span<const uint8_t> payload) {
     case MsgType::kClaims: { ClaimsMsg m; ok = decode(payload, &m, &why); break; }
     case MsgType::kLink: { LinkInfo m; ok = decode(payload, &m, &why); break; }
     case MsgType::kLinkStatus: { LinkStatus m; ok = decode(payload, &m, &why); break; }
+    case MsgType::kStats: ok = check_stats_text(payload, &why); break;
     case MsgType::kReady:
+    case MsgType::kReload:
+    case MsgType::kControlSocket:
     case MsgType::kStart:
     case MsgType::kLogFd:
     case MsgType::kShutdown: ok = decode_empty(payload, &why); break;

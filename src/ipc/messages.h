@@ -36,7 +36,7 @@ constexpr size_t kStaticKeyLen = 32;
 // Fixed sizes of the payloads, used by the rule table.
 constexpr uint32_t kHelloLen = 4;
 constexpr uint32_t kConfigMinLen =
-    kMagicLen + 1 + 1 + kPskLen + 1 + 1 + 4 + 4 + 4 + 1 + 4 + 1 + 2 + 4 + 2;
+    kMagicLen + 1 + 1 + kPskLen + 1 + 1 + 4 + 4 + 4 + 1 + 4 + 1 + 2 + 4 + 4 + 1 + 2;
 constexpr uint32_t kDeviceMinLen = 1 + 2 + 2 + 1;
 constexpr uint32_t kDeviceMaxLen = 1 + 2 + 2 + kMaxIfnameLen;
 constexpr uint32_t kUdpSocketLen = 1 + 2;
@@ -71,6 +71,17 @@ constexpr uint32_t kLinkStatusLen = 2;
 constexpr uint16_t kMaxDirectPeers = 1000;
 constexpr uint32_t kMinTunnelRefreshS = 10;
 constexpr uint32_t kMaxTunnelRefreshS = 86400;
+
+// The stats file (operations): rewritten by the parent from the engine's
+// kStats text this often.
+constexpr uint32_t kMinStatsIntervalS = 1;
+constexpr uint32_t kMaxStatsIntervalS = 86400;
+enum class StatsFormat : uint8_t { kText = 0, kJson = 1, kPrometheus = 2 };
+// kStats: u8 piece (kStatsMore, or kStatsLast for the file's last piece),
+// then text. The whole file is at most kMaxStatsFile bytes.
+constexpr uint8_t kStatsMore = 0;
+constexpr uint8_t kStatsLast = 1;
+constexpr size_t kMaxStatsFile = 4u << 20;
 
 // kHello
 struct Hello {
@@ -116,6 +127,10 @@ struct EngineConfig {
   // (kMinTunnelRefreshS..kMaxTunnelRefreshS).
   uint16_t max_peers = 0;
   uint32_t tunnel_refresh_s = 300;
+  // Send the stats file's text (kStats) this often (0: no stats file,
+  // else kMinStatsIntervalS..kMaxStatsIntervalS), in this format.
+  uint32_t stats_interval_s = 0;
+  StatsFormat stats_format = StatsFormat::kText;
 };
 
 enum class DeviceType : uint8_t { kTun = 0, kTap = 1 };

@@ -27,10 +27,16 @@ constexpr MessageRule kRules[] = {
     // cross a Shutdown as Ready may.
     {MsgType::kLinkStatus, Side::kEngine, es::kRunning | ps::kRunning | ps::kStopping,
      kLinkStatusLen, kLinkStatusLen, false},
+    // The control socket's requests and the stats file come once running;
+    // like LinkStatus, they may cross a Shutdown.
+    {MsgType::kReload, Side::kEngine, es::kRunning | ps::kRunning | ps::kStopping, 0, 0, false},
+    {MsgType::kStats, Side::kEngine, es::kRunning | ps::kRunning | ps::kStopping, 1, kMaxPayload,
+     false},
     {MsgType::kConfig, Side::kParent, ps::kAwaitReady | es::kAwaitConfig, kConfigMinLen, kMaxPayload, false},
     {MsgType::kDevice, Side::kParent, ps::kAwaitReady | es::kConfigured, kDeviceMinLen, kDeviceMaxLen, true},
     {MsgType::kUdpSocket, Side::kParent, ps::kAwaitReady | es::kConfigured, kUdpSocketLen, kUdpSocketLen, true},
     {MsgType::kLink, Side::kParent, ps::kAwaitReady | es::kConfigured, kLinkMinLen, kLinkMaxLen, true},
+    {MsgType::kControlSocket, Side::kParent, ps::kAwaitReady | es::kConfigured, 0, 0, true},
     {MsgType::kStart, Side::kParent, ps::kAwaitReady | es::kConfigured, 0, 0, false},
     {MsgType::kPeerAddresses, Side::kParent, ps::kAwaitReady | ps::kRunning | es::kRunning,
      kPeerAddressesMinLen, kPeerAddressesMaxLen, false},
@@ -154,6 +160,9 @@ const char* type_name(MsgType type) {
     case MsgType::kRevocationList: return "RevocationList";
     case MsgType::kClaims: return "Claims";
     case MsgType::kLink: return "Link";
+    case MsgType::kReload: return "Reload";
+    case MsgType::kStats: return "Stats";
+    case MsgType::kControlSocket: return "ControlSocket";
   }
   return "unknown";
 }

@@ -13,7 +13,7 @@
 
 namespace braid::ipc {
 
-constexpr uint8_t kIpcVersion = 5;
+constexpr uint8_t kIpcVersion = 6;
 // version u8, type u8, reserved u16, length u32.
 constexpr size_t kHeaderSize = 8;
 // Large enough for a configuration with hundreds of peers; small enough
@@ -26,6 +26,8 @@ enum class MsgType : uint8_t {
   kHello = 1,           // first frame from the engine; payload: u32 pid
   kReady = 2,           // engine has its fds and runs; payload empty
   kLinkStatus = 3,      // LinkStatus: a link went up or down (the parent runs status_hook)
+  kReload = 4,          // braidctl asked for a reload (as SIGHUP); payload empty
+  kStats = 5,           // the stats file's new contents (text); the parent writes it
   // parent -> engine
   kConfig = 16,         // EngineConfig (messages.h)
   kDevice = 17,         // + fd (tun/tap); DeviceInfo
@@ -38,6 +40,7 @@ enum class MsgType : uint8_t {
   kRevocationList = 24, // RevocationListMsg: one CA's list (at start and after SIGHUP)
   kClaims = 25,         // ClaimsMsg: the node's claimed subnets (before Start)
   kLink = 26,           // + fd (one link's bound UDP socket); LinkInfo (instead of UdpSocket)
+  kControlSocket = 27,  // + fd (the listening control socket); payload empty
 };
 
 enum class Side : uint8_t { kParent, kEngine };

@@ -3,6 +3,7 @@
 # resolution — and the sandbox the engine enters (sandbox.cc).
 noinst_LIBRARIES += src/priv/libpriv.a
 src_priv_libpriv_a_SOURCES = \
+	src/priv/control_socket.h src/priv/control_socket.cc \
 	src/priv/device.h src/priv/device.cc \
 	src/priv/hooks.h src/priv/hooks.cc \
 	src/priv/identity_files.h src/priv/identity_files.cc \

@@ -27,6 +27,7 @@
 #include "priv/hooks.h"
 #include "priv/identity_files.h"
 #include "priv/network.h"
+#include "priv/control_socket.h"
 #include "priv/notify.h"
 #include "priv/sandbox.h"
 #include "priv/status_hook.h"
@@ -70,6 +71,9 @@ class Parent {
   void reap_engine(int timeout_ms);
   void reopen_log();
   void reload_revocation_lists();
+  // SIGHUP or braidctl reload.
+  void reload();
+  void write_stats(std::span<const uint8_t> text);
   void write_pid_file();
 
   const config::Config& cfg_;
@@ -82,6 +86,12 @@ class Parent {
   UniqueFd device_;
   UniqueFd udp_;
   int udp_family_ = AF_INET6;
+  // The control socket's listening end (until sent) and its path, which
+  // we remove at exit ("" when there is none).
+  UniqueFd control_;
+  std::string control_path_;
+  LogLimiter stats_limiter_{1, 60000};
+  std::vector<uint8_t> stats_text_;   // the stats file's pieces so far
   // With [link] sections, one socket per link instead of udp_, by index
   // (until sent), and each one's family.
   std::vector<UniqueFd> link_fds_;
@@ -131,8 +141,6 @@ bool Parent::setup(std::string* error) {
   *error = check_own_certificate(cfg_, identity_, trust_, now_s);
   if (!error->empty()) return false;
   own_certificate_ = identity_.certificate;
-  if (!cfg_.stats_file.empty())
-    log_warnx("stats_file: not written by this version; ignored");
   if (!resolve_identity(cfg_.user, cfg_.group, &sandbox_, error)) return false;
   // A state directory is the engine's root instead of the chroot: root's,
   // with one subdirectory the engine may write, whose contents the parent
@@ -145,6 +153,14 @@ bool Parent::setup(std::string* error) {
     if (!prepare_state_dir(cfg_.state_dir, sandbox_.uid, sandbox_.gid, error)) return false;
   }
   if (!encode_engine_config(error)) return false;
+  control_path_ = config::control_socket_path(cfg_);
+  if (!control_path_.empty()) {
+    control_ = open_control_socket(control_path_, sandbox_.gid, error);
+    if (!control_) {
+      control_path_.clear();
+      return false;
+    }
+  }
 
   bool tap = cfg_.device_type == config::DeviceType::kTap;
   device_ = open_device(cfg_.device_path, tap, cfg_.device_name, &ifname_, error);
@@ -261,6 +277,7 @@ bool Parent::fork_engine(UniqueFd& parent_end, UniqueFd engine_end) {
     parent_end.reset();
     device_.reset();
     udp_.reset();
+    control_.reset();
     link_fds_.clear();
     ready_pipe_.reset();
     channel_.reset();
@@ -318,11 +335,7 @@ int Parent::run() {
     signals_.push_back(std::make_unique<Event>(base_.get(), sig, EV_SIGNAL | EV_PERSIST,
                                                [this, sig](int, short) {
       if (sig == SIGHUP) {
-        bool running = channel_->state() == ipc::parent_state::kRunning;
-        if (running) notify_reloading();
-        reopen_log();
-        reload_revocation_lists();
-        if (running) notify_ready();
+        reload();
       } else if (sig == SIGCHLD) {
         status_hook_->on_child();
         int status;
@@ -360,6 +373,7 @@ int Parent::run() {
   run_hook(cfg_.ifdown, ifname_, "ifdown");
   device_.reset();   // the kernel removes the interface with its last fd
   if (pid_file_written_) unlink(cfg_.pid_file.c_str());
+  if (!control_path_.empty()) unlink(control_path_.c_str());
   bool clean = stopping_ && !engine_failed_ &&
                (stopped_early_ || (engine_status_ >= 0 && WIFEXITED(engine_status_) &&
                                    WEXITSTATUS(engine_status_) == 0));
@@ -390,6 +404,14 @@ void Parent::on_message(ipc::MsgType type, std::span<const uint8_t> payload, Uni
       return;
     case ipc::MsgType::kLinkStatus:
       on_link_status(payload);
+      return;
+    case ipc::MsgType::kReload:
+      if (stopping_) return;
+      log_info("reload asked for on the control socket");
+      reload();
+      return;
+    case ipc::MsgType::kStats:
+      write_stats(payload);
       return;
     default:
       break;
@@ -447,6 +469,11 @@ bool Parent::encode_engine_config(std::string* error) {
   ec.relay = cfg_.relay;
   ec.max_peers = static_cast<uint16_t>(cfg_.max_peers);
   ec.tunnel_refresh_s = cfg_.tunnel_refresh;
+  ec.stats_interval_s = cfg_.stats_file.empty() ? 0 : cfg_.stats_interval;
+  ec.stats_format = cfg_.stats_format == config::StatsFormat::kJson ? ipc::StatsFormat::kJson
+                    : cfg_.stats_format == config::StatsFormat::kPrometheus
+                        ? ipc::StatsFormat::kPrometheus
+                        : ipc::StatsFormat::kText;
   peers_ = cfg_.peers;
   peer_links_.assign(cfg_.peers.size(), ipc::kAnyLink);
   for (size_t i = 0; i < cfg_.links.size(); ++i) {
@@ -504,6 +531,10 @@ void Parent::send_setup() {
   ipc::ClaimsMsg claims = node_claims(cfg_, ifname_);
   if (!ipc::encode(claims, &buf)) fatalx("claims do not fit the IPC message");
   channel_->send(ipc::MsgType::kClaims, buf);
+  if (control_) {
+    channel_->send(ipc::MsgType::kControlSocket, {}, control_.get());
+    control_.reset();   // the channel holds its own duplicate until it is sent
+  }
   channel_->send(ipc::MsgType::kStart, {});
   resolve_all(true);
 }
@@ -576,6 +607,35 @@ void Parent::resolve_all(bool force) {
 // SIGHUP: the revocation lists are read again and sent to the engine,
 // which tears down the sessions of newly revoked peers. A list that does
 // not load leaves every list as it was.
+void Parent::reload() {
+  bool running = channel_->state() == ipc::parent_state::kRunning;
+  if (running) notify_reloading();
+  reopen_log();
+  reload_revocation_lists();
+  if (running) notify_ready();
+}
+
+// The engine's text goes to the file as it is (the channel checked that it
+// holds no control bytes); the path is ours. A failure is logged, at most
+// once a minute, and braid goes on.
+void Parent::write_stats(std::span<const uint8_t> piece) {
+  if (cfg_.stats_file.empty()) {
+    on_close("Stats without a stats file");
+    return;
+  }
+  if (stats_text_.size() + piece.size() - 1 > ipc::kMaxStatsFile) {
+    on_close("Stats over the size limit");
+    return;
+  }
+  stats_text_.insert(stats_text_.end(), piece.begin() + 1, piece.end());
+  if (piece[0] != ipc::kStatsLast) return;
+  std::string error;
+  bool ok = write_file_atomically(cfg_.stats_file, stats_text_, &error);
+  stats_text_.clear();
+  if (ok) return;
+  if (stats_limiter_.allow(static_cast<uint64_t>(time(nullptr)) * 1000)) log_warnx("stats_file: %s", error.c_str());
+}
+
 void Parent::reload_revocation_lists() {
   if (cfg_.revocation_files.empty()) return;
   auto state = channel_->state();

@@ -12,9 +12,14 @@ FUZZ_TARGETS += tests/fuzz/beacon_fuzz
 FUZZ_TARGETS += tests/fuzz/state_fuzz
 FUZZ_TARGETS += tests/fuzz/priority_fuzz
 FUZZ_TARGETS += tests/fuzz/reorder_fuzz
+FUZZ_TARGETS += tests/fuzz/control_fuzz
 noinst_PROGRAMS += $(FUZZ_TARGETS)
 FUZZ_LDADD = $(BRAID_LIBS) $(BRAID_EXTERNAL_LIBS)
 FUZZ_LINK_FLAGS = -fsanitize=fuzzer
+
+tests_fuzz_control_fuzz_SOURCES = tests/fuzz/control_fuzz.cc
+tests_fuzz_control_fuzz_LDADD = $(FUZZ_LDADD)
+tests_fuzz_control_fuzz_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LINK_FLAGS)
 
 tests_fuzz_packet_fuzz_SOURCES = tests/fuzz/packet_fuzz.cc
 tests_fuzz_packet_fuzz_LDADD = $(FUZZ_LDADD)
@@ -70,6 +75,7 @@ EXTRA_DIST += tests/fuzz/beacon_fuzz.cc
 EXTRA_DIST += tests/fuzz/state_fuzz.cc
 EXTRA_DIST += tests/fuzz/priority_fuzz.cc
 EXTRA_DIST += tests/fuzz/reorder_fuzz.cc
+EXTRA_DIST += tests/fuzz/control_fuzz.cc
 EXTRA_DIST += tests/fuzz/packet_fuzz.cc tests/fuzz/handshake_fuzz.cc \
 	tests/fuzz/ipc_frame_fuzz.cc tests/fuzz/config_fuzz.cc
 endif

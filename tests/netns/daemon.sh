@@ -17,7 +17,7 @@ rc=0
 timeout 30 ip netns exec "$(ns_name a)" "$BRAID" -t tun -d "$BRAID_DEV" -l "$BRAID_PORT" \
   --magic "$TEST_MAGIC" --user nobody --chroot "$(chroot_dir a)" \
   --shared-key daemon-key -c "$(peer4 b)" --ifup "$(ifup_cmd "$(overlay4 a)/24")" \
-  --ifdown "touch $(ifdown_marker a)" \
+  --ifdown "touch $(ifdown_marker a)" --control-socket "$(control_socket a)" \
   --daemon --pid-file "$pidfile" --log-file "$logfile" || rc=$?
 [[ $rc -eq 0 ]] || fail "braid --daemon exited with status $rc (log: $logfile)"
 [[ -s $pidfile ]] || fail "no pid file after --daemon returned"

@@ -30,6 +30,8 @@ if [[ -z "${BRAID:-}" ]]; then
     BRAID=$NETNS_LIBDIR/../../src/frontend/braid
   fi
 fi
+# braidctl sits next to braid.
+BRAIDCTL=${BRAIDCTL:-$(dirname "$BRAID")/braidctl}
 
 readonly UNDERLAY4=10.77.0
 readonly UNDERLAY6=fd77:
@@ -155,6 +157,14 @@ ifup_cmd() {
 braid_log() { printf '%s/braid-%s.log' "$NETNS_WORK" "$1"; }
 ifdown_marker() { printf '%s/ifdown-%s' "$NETNS_WORK" "$1"; }
 chroot_dir() { printf '/run/braid/test-%s-%s' "$NETNS_PREFIX" "$1"; }
+# Each node's control socket: the nodes share one file system, so the
+# default (/run/braid/braid.sock) would be one for all of them.
+control_socket() { printf '/run/braid/test-%s-%s.sock' "$NETNS_PREFIX" "$1"; }
+# braidctl_at NODE ARGS...: braidctl on NODE's control socket.
+braidctl_at() {
+  local node=$1; shift
+  "$BRAIDCTL" --socket "$(control_socket "$node")" "$@"
+}
 
 # braid_start NODE ARGS...: start braid in the node's namespace with the
 # settings every test shares (device, port, magic, user, chroot, an ifdown
@@ -168,6 +178,7 @@ braid_start() {
   ip netns exec "$(ns_name "$node")" "$BRAID" \
     -d "$BRAID_DEV" -l "$BRAID_PORT" --magic "$TEST_MAGIC" \
     --user nobody --chroot "$chroot" -v \
+    --control-socket "$(control_socket "$node")" \
     --ifdown "touch $(ifdown_marker "$node")" \
     "$@" >"$(braid_log "$node")" 2>&1 &
   BRAID_PID[$node]=$!
@@ -318,6 +329,8 @@ netns_cleanup() {
   done
   for i in "${NETNS_CHROOTS[@]}"; do
     rmdir "$i" 2>/dev/null
+    # A daemon killed outright leaves its control socket behind.
+    rm -f "$i.sock"
   done
   # A sanitizer build reports into the daemon's log; any report fails the
   # test even when the traffic passed.

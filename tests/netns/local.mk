@@ -4,6 +4,7 @@
 # none of that. `make check-netns` runs only these; `make demo` shows a
 # three-node mesh to a newcomer.
 NETNS_TESTS = tests/netns/check_config.sh tests/netns/tun_mesh.sh \
+	tests/netns/control.sh \
 	tests/netns/tap_mesh.sh tests/netns/ipv6_underlay.sh \
 	tests/netns/wrong_key.sh tests/netns/late_peer.sh \
 	tests/netns/privsep.sh tests/netns/engine_death.sh \
@@ -23,6 +24,8 @@ TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = bash
 AM_TESTS_ENVIRONMENT = BRAID='$(abs_top_builddir)/src/frontend/braid'; \
 	export BRAID; \
+	BRAIDCTL='$(abs_top_builddir)/src/frontend/braidctl'; \
+	export BRAIDCTL; \
 	BRAID_FLOOD='$(abs_top_builddir)/tests/netns/braid-flood'; \
 	export BRAID_FLOOD;
 
@@ -31,7 +34,7 @@ check_PROGRAMS += tests/netns/braid-flood
 tests_netns_braid_flood_SOURCES = tests/netns/flood.cc
 tests_netns_braid_flood_LDADD = $(BRAID_LIBS) $(BRAID_EXTERNAL_LIBS)
 
-check-netns: src/frontend/braid tests/netns/braid-flood
+check-netns: src/frontend/braid src/frontend/braidctl tests/netns/braid-flood
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(NETNS_TESTS)'
 
 demo: src/frontend/braid

@@ -130,7 +130,8 @@ TEST(EffectiveConfig, ListsEveryKeyInItsSection) {
         "[security]\ncrypto = chacha20\nshared_key =\n",
         "[daemon]\nuser =\ngroup =\nchroot = /run/braid/empty\nstate_dir =\npid_file =\n"
         "log_file =\n"
-        "stats_file =\ndaemon = no\nverbosity = info\n"})
+        "stats_file =\nstats_interval = 60s\nstats_format = text\ncontrol_socket =\n"
+        "daemon = no\nverbosity = info\n"})
     CHECK_TEXT(text.find(line) != std::string::npos, text.c_str());
 }
 

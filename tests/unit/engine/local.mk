@@ -8,6 +8,9 @@ tests_unit_braid_unit_SOURCES += \
 	tests/unit/engine/node_mesh_test.cc \
 	tests/unit/engine/node_timers_test.cc \
 	tests/unit/engine/pool_test.cc \
+	tests/unit/engine/control_proto_test.cc \
+	tests/unit/engine/control_test.cc \
+	tests/unit/engine/report_test.cc \
 	tests/unit/engine/replay_test.cc \
 	tests/unit/engine/wire_test.cc
 tests_unit_braid_unit_SOURCES += \

@@ -178,10 +178,12 @@ TEST(IpcMessages, ConfigLaysOutFieldsInTheDocumentedOrder) {
   LONGS_EQUAL(2, buf[57]);   // priority copies
   LONGS_EQUAL(8, get_be16(&buf[58]));    // max peers
   LONGS_EQUAL(600, get_be32(&buf[60]));  // tunnel refresh
-  LONGS_EQUAL(1, get_be16(&buf[64]));
-  LONGS_EQUAL(3, get_be16(&buf[66]));
-  LONGS_EQUAL('h', buf[68]);
-  LONGS_EQUAL(3, buf[71]);   // the peer's link
+  LONGS_EQUAL(0, get_be32(&buf[64]));    // stats interval: no stats file
+  LONGS_EQUAL(0, buf[68]);               // stats format text
+  LONGS_EQUAL(1, get_be16(&buf[69]));
+  LONGS_EQUAL(3, get_be16(&buf[71]));
+  LONGS_EQUAL('h', buf[73]);
+  LONGS_EQUAL(3, buf[76]);   // the peer's link
 }
 
 TEST(IpcMessages, ConfigRefusesBadEnumValues) {
@@ -306,7 +308,8 @@ TEST(IpcMessages, ConfigRefusesBadPeerLinksProbeIntervalAndCopies) {
     size_t offset;
     uint8_t value;
   };
-  for (Case c : {Case{71, 8}, Case{71, 254}, Case{53, 0xff}, Case{56, 19}, Case{57, 0}}) {
+  for (Case c : {Case{76, 8}, Case{76, 254}, Case{53, 0xff}, Case{56, 19}, Case{57, 0},
+                 Case{68, 3}}) {
     auto bad = buf;
     if (c.offset == 56) put_be32(&bad[53], c.value);  // probe interval 19 ms
     else bad[c.offset] = c.value;
@@ -316,7 +319,7 @@ TEST(IpcMessages, ConfigRefusesBadPeerLinksProbeIntervalAndCopies) {
     STRCMP_CONTAINS("Config:", why.c_str());
   }
   auto ok = buf;
-  ok[71] = kAnyLink;
+  ok[76] = kAnyLink;
   EngineConfig out;
   CHECK(decode(ok, &out, nullptr));
 }
@@ -784,4 +787,34 @@ TEST(IpcMessages, RevocationListCarriesItsBytesAndIsNeverEmpty) {
   CHECK(out.encoded == in.encoded);
   CHECK_FALSE(encode(RevocationListMsg{}, &bytes));
   CHECK_FALSE(decode(std::span<const uint8_t>(), &out, &why));
+}
+
+TEST(IpcMessages, StatsIsMarkedTextWithoutControlBytes) {
+  auto bytes = [](std::string_view s) { return std::vector<uint8_t>(s.begin(), s.end()); };
+  STRCMP_EQUAL("", check_payload(MsgType::kStats, bytes("\x01peers  2\tok\n")).c_str());
+  STRCMP_EQUAL("", check_payload(MsgType::kStats, bytes(std::string_view("\x00part", 5))).c_str());
+  STRCMP_EQUAL("", check_payload(MsgType::kStats, bytes("\x01n\xc3\xa6ud")).c_str());
+  STRCMP_CONTAINS("piece marker", check_payload(MsgType::kStats, bytes("\x02text")).c_str());
+  STRCMP_CONTAINS("piece marker", check_payload(MsgType::kStats, {}).c_str());
+  STRCMP_CONTAINS("control byte", check_payload(MsgType::kStats, bytes("\x01\x1b[2J")).c_str());
+  STRCMP_CONTAINS("control byte",
+                  check_payload(MsgType::kStats, bytes(std::string_view("\x01\x00", 2))).c_str());
+  STRCMP_EQUAL("", check_payload(MsgType::kReload, {}).c_str());
+  STRCMP_EQUAL("", check_payload(MsgType::kControlSocket, {}).c_str());
+  CHECK(!check_payload(MsgType::kReload, bytes("x")).empty());
+}
+
+TEST(IpcMessages, ConfigCarriesTheStatsIntervalAndFormat) {
+  EngineConfig in;
+  in.stats_interval_s = 30;
+  in.stats_format = StatsFormat::kPrometheus;
+  std::vector<uint8_t> buf;
+  CHECK(encode(in, &buf));
+  EngineConfig out;
+  std::string why;
+  CHECK_TRUE_TEXT(decode(buf, &out, &why), why.c_str());
+  LONGS_EQUAL(30, out.stats_interval_s);
+  CHECK(out.stats_format == StatsFormat::kPrometheus);
+  in.stats_interval_s = kMaxStatsIntervalS + 1;
+  CHECK_FALSE(encode(in, &buf));
 }

@@ -60,6 +60,9 @@ constexpr Expect kExpected[] = {
     {MsgType::kClaims, Side::kEngine, es::kConfigured, ps::kAwaitReady, false},
     {MsgType::kLink, Side::kEngine, es::kConfigured, ps::kAwaitReady, true},
     {MsgType::kLinkStatus, Side::kParent, ps::kRunning | ps::kStopping, es::kRunning, false},
+    {MsgType::kReload, Side::kParent, ps::kRunning | ps::kStopping, es::kRunning, false},
+    {MsgType::kStats, Side::kParent, ps::kRunning | ps::kStopping, es::kRunning, false},
+    {MsgType::kControlSocket, Side::kEngine, es::kConfigured, ps::kAwaitReady, true},
 };
 
 std::span<const uint32_t> states_of(Side side) {
