@@ -46,7 +46,8 @@ struct Counters {
   uint64_t relayed_rx = 0;          // packets for us that came through relays
   uint64_t forwarded = 0;           // other nodes' packets relayed on
   uint64_t forwarded_bytes = 0;
-  uint64_t drop_relay = 0;          // relayed packet not from a peer, looped back, or relay = no
+  uint64_t drop_relay = 0;          // relayed packet looped back, or relay = no (a hop failing
+                                    // its tag or replay window: drop_auth, drop_replay)
   uint64_t drop_hop_limit = 0;      // relayed packet out of hops
   uint64_t route_changes = 0;       // selected routes that changed (next hop or reachability)
 };
