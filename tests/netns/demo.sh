@@ -31,6 +31,11 @@ for n in b c; do wait_ping a "$(overlay4 "$n")" 20; braid_alive "$n"; done
 printf '   mesh is up; node c learnt of node a from node b:\n'
 grep -h "connected at" "$(braid_log c)" | sed 's/^/   c: /'
 
+say "What node c's braidctl shows (its peers and its routes)"
+printf '   braidctl --socket %s peers (and routes):\n' "$(control_socket c)"
+braidctl_at c peers | sed 's/^/   /'
+braidctl_at c routes | sed 's/^/   /'
+
 say "Ping between every pair, over the encrypted overlay"
 for from in a b c; do
   for to in a b c; do
