@@ -5,4 +5,4 @@ docexamplesdir = $(docdir)/examples
 dist_docexamples_DATA = doc/braid.conf.example
 
 # The design documents travel with the source.
-EXTRA_DIST += doc/protocol.md doc/ipc.md
+EXTRA_DIST += doc/protocol.md doc/ipc.md doc/control.md
