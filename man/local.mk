@@ -3,8 +3,9 @@
 # them. With ronn, a page is regenerated into the source tree (as automake
 # does for other distributed generated files) whenever its .ronn is newer:
 # commit the .ronn and the regenerated page together.
-dist_man_MANS = man/braid.8 man/braid.conf.5 man/braid-ca.8
-EXTRA_DIST += man/braid.8.ronn man/braid.conf.5.ronn man/braid-ca.8.ronn
+dist_man_MANS = man/braid.8 man/braid.conf.5 man/braid-ca.8 man/braidctl.8
+EXTRA_DIST += man/braid.8.ronn man/braid.conf.5.ronn man/braid-ca.8.ronn \
+	man/braidctl.8.ronn
 
 # Fixed date and organization, so the same source gives the same page on
 # every machine. Update the date when a release changes the pages.
@@ -30,9 +31,14 @@ man/braid-ca.8: man/braid-ca.8.ronn
 		> $(srcdir)/man/braid-ca.8.tmp$$$$ && \
 		mv -f $(srcdir)/man/braid-ca.8.tmp$$$$ $(srcdir)/man/braid-ca.8
 
+man/braidctl.8: man/braidctl.8.ronn
+	$(AM_V_GEN)$(RONN) $(RONN_FLAGS) $(srcdir)/man/braidctl.8.ronn \
+		> $(srcdir)/man/braidctl.8.tmp$$$$ && \
+		mv -f $(srcdir)/man/braidctl.8.tmp$$$$ $(srcdir)/man/braidctl.8
+
 # Regenerates every page unconditionally, e.g. after changing RONN_FLAGS.
 update-man:
-	$(AM_V_GEN)for page in braid.8 braid.conf.5 braid-ca.8; do \
+	$(AM_V_GEN)for page in braid.8 braid.conf.5 braid-ca.8 braidctl.8; do \
 		$(RONN) $(RONN_FLAGS) $(srcdir)/man/$$page.ronn \
 			> $(srcdir)/man/$$page.tmp$$$$ && \
 		mv -f $(srcdir)/man/$$page.tmp$$$$ $(srcdir)/man/$$page || exit 1; \
