@@ -6,8 +6,9 @@
 // the AEAD without guessing 32-bit indexes; one mode seals the input with
 // the real session keys, to reach what runs after authentication (replay
 // window, roaming, control messages); two wrap packets in a relay header
-// from the peer, to reach relaying and what runs for relayed packets. Nothing may crash, leak, or keep a
-// pool buffer.
+// from the peer with a valid hop tag of its session (at a counter the
+// input chooses), to reach relaying and what runs for relayed packets.
+// Nothing may crash, leak, or keep a pool buffer.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -180,20 +181,27 @@ enum Mode : uint8_t {
   kSealed,       // a real packet of the session: type, counter, body sealed
   kInitMac,      // an initiation of the bytes with a valid mac1 (reaches Noise)
   kCookie,       // magic, cookie reply type, a's pending index, then the bytes
-  kRelayed,      // a relay header from a to b, then the bytes (an inner packet)
-  kRelayedSealed,  // a real packet of the session, relayed from a to b
+  kRelayed,      // hop counter u64, then an inner packet: relayed from a to b
+  kRelayedSealed,  // a real packet of the session, relayed from a to b (hop
+                   // counter: the inner one + 1, so both are fresh)
   kModes,
 };
 
 // Replaces a packet's magic by a relay header from a to b (hop limit
-// from the selector).
-std::vector<uint8_t> relay_wrap(const World& w, std::vector<uint8_t> inner, uint8_t hops) {
+// from the selector), tagged under a's keys for b at `counter`.
+std::vector<uint8_t> relay_wrap(const World& w, std::span<const uint8_t> inner, uint8_t hops,
+                                uint64_t counter) {
+  const Keypair* kp = w.a_keypair();
+  if (kp == nullptr || counter == UINT64_MAX) return {};
   std::vector<uint8_t> p(kRelayHeaderLen);
   RelayHeader h;
+  h.receiver_index = kp->remote_index;
+  h.counter = counter;
   h.hops = hops;
   h.dst = w.b->id();
   h.src = w.a->id();
   write_relay_header(p.data(), w.magic, h);
+  seal_relay_hop(p.data(), kp->send);
   if (inner.size() > kMagicLen) p.insert(p.end(), inner.begin() + kMagicLen, inner.end());
   return p;
 }
@@ -289,18 +297,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       p = prefix(w, PacketType::kCookieReply);
       append_be32(p, w.a->targets()[1].pending_index);
       break;
-    case kRelayed:
-      p = relay_wrap(w, prefix(w, PacketType::kData), static_cast<uint8_t>(selector & 0x1f));
-      p.pop_back();   // the bytes bring their own inner type
+    case kRelayed: {
+      if (in.size() < 8) return 0;
+      p = relay_wrap(w, w.magic, static_cast<uint8_t>(selector & 0x1f), get_be64(in.data()));
+      if (p.empty()) return 0;
+      p.insert(p.end(), in.begin() + 8, in.end());   // the inner packet, type byte first
       break;
+    }
     case kRelayedSealed:
       p = sealed(w, in);
       if (p.empty()) return 0;
-      p = relay_wrap(w, std::move(p), static_cast<uint8_t>(selector & 0x1f));
+      p = relay_wrap(w, p, static_cast<uint8_t>(selector & 0x1f), get_be64(in.data() + 1) + 1);
+      if (p.empty()) return 0;
       break;
   }
   const int mode = (selector & 0x3f) % kModes;
-  if (mode != kRaw && mode != kSealed && mode != kInitMac && mode != kRelayedSealed)
+  if (mode != kRaw && mode != kSealed && mode != kInitMac && mode != kRelayed &&
+      mode != kRelayedSealed)
     p.insert(p.end(), in.begin(), in.end());
   w.give(*to, from, p);
   // A final message of a plausible length used up b's pending response.
