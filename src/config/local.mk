@@ -9,4 +9,5 @@ src_config_libconfig_a_SOURCES = \
 	src/config/inifile.cc \
 	src/config/cmdline.cc \
 	src/config/validate.cc \
-	src/config/effective.cc
+	src/config/effective.cc \
+	src/config/reload.h src/config/reload.cc

@@ -90,6 +90,9 @@ class Engine final : public NodeOutput {
   ControlAnswer on_control(const ControlRequest& req);
   EngineStatus engine_status() const;
   void send_stats();
+  // Arms the stats timer by config_ (stops it when there is no file).
+  void schedule_stats(uint32_t first_s);
+  void apply_settings(const ipc::Settings& s);
 
   EventBasePtr base_;
   SystemClock clock_;
@@ -247,6 +250,12 @@ void Engine::on_message(ipc::MsgType type, std::span<const uint8_t> payload, Uni
         p.len = c.len;
         claims_.push_back(p);
       }
+      return;
+    }
+    case MsgType::kSettings: {
+      ipc::Settings m;
+      if (!ipc::decode(payload, &m, &why)) break;
+      apply_settings(m);
       return;
     }
     case MsgType::kControlSocket:
@@ -429,15 +438,31 @@ void Engine::start() {
     control_ = std::make_unique<ControlServer>(
         base_.get(), std::move(control_fd_),
         [this](const ControlRequest& req) { return on_control(req); });
-  if (config_.stats_interval_s != 0) {
+  // The first file once the first handshakes had a chance.
+  schedule_stats(5);
+  channel_->send(ipc::MsgType::kReady, {});
+}
+
+void Engine::schedule_stats(uint32_t first_s) {
+  if (!stats_timer_)
     stats_timer_ = std::make_unique<Timer>(base_.get(), [this] {
       send_stats();
-      stats_timer_->start(static_cast<int>(config_.stats_interval_s * 1000));
+      schedule_stats(config_.stats_interval_s);
     });
-    // The first file once the first handshakes had a chance.
-    stats_timer_->start(static_cast<int>(std::min<uint32_t>(config_.stats_interval_s, 5) * 1000));
-  }
-  channel_->send(ipc::MsgType::kReady, {});
+  stats_timer_->stop();
+  if (config_.stats_interval_s == 0) return;
+  stats_timer_->start(static_cast<int>(std::min(first_s, config_.stats_interval_s) * 1000));
+}
+
+// A reload: the parent checked the rest of the configuration and applied
+// its own share.
+void Engine::apply_settings(const ipc::Settings& s) {
+  log_set_level(s.log_level);
+  config_.log_level = s.log_level;
+  bool stats_changed = s.stats_interval_s != config_.stats_interval_s;
+  config_.stats_interval_s = s.stats_interval_s;
+  config_.stats_format = s.stats_format;
+  if (stats_changed) schedule_stats(1);
 }
 
 EngineStatus Engine::engine_status() const {

@@ -42,7 +42,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   braid::log_set_level(inv.config.verbosity);
-  return braid::priv::run_parent(inv.config, [](braid::UniqueFd ipc) {
-    return braid::engine::run_engine(std::move(ipc));
-  });
+  // A reload reads the same file with the same command line over it.
+  braid::priv::ConfigReader reader = [argc, argv](braid::config::Config* out, std::string* err) {
+    braid::config::Invocation again;
+    if (!braid::config::load(argc, argv, &again, err)) return false;
+    *out = std::move(again.config);
+    return true;
+  };
+  return braid::priv::run_parent(
+      inv.config, [](braid::UniqueFd ipc) { return braid::engine::run_engine(std::move(ipc)); },
+      reader);
 }

@@ -366,6 +366,41 @@ bool decode(std::span<const uint8_t> payload, LinkStatus* out, std::string* why)
   return finish(r, why, "LinkStatus") && validate(*out, why);
 }
 
+// The same ranges as EngineConfig's fields of the same names.
+bool validate(const Settings& m, std::string* why) {
+  int level = static_cast<int>(m.log_level);
+  if (level < 0 || level > static_cast<int>(LogLevel::kDebug))
+    return fail(why, "Settings: unknown log level");
+  if (m.stats_interval_s != 0 &&
+      (m.stats_interval_s < kMinStatsIntervalS || m.stats_interval_s > kMaxStatsIntervalS))
+    return fail(why, "Settings: stats interval out of range");
+  return true;
+}
+
+bool encode(const Settings& in, std::vector<uint8_t>* out) {
+  out->clear();
+  if (!validate(in, nullptr)) return false;
+  return emit(kSettingsLen, out, [&](ByteWriter& w) {
+    w.u8(static_cast<uint8_t>(in.log_level));
+    w.u32(in.stats_interval_s);
+    w.u8(static_cast<uint8_t>(in.stats_format));
+  });
+}
+
+bool decode(std::span<const uint8_t> payload, Settings* out, std::string* why) {
+  ByteReader r(payload);
+  uint8_t level = r.u8();
+  out->stats_interval_s = r.u32();
+  uint8_t format = r.u8();
+  if (!finish(r, why, "Settings")) return false;
+  if (level > static_cast<uint8_t>(LogLevel::kDebug)) return fail(why, "Settings: unknown log level");
+  if (format > static_cast<uint8_t>(StatsFormat::kPrometheus))
+    return fail(why, "Settings: unknown stats format");
+  out->log_level = static_cast<LogLevel>(level);
+  out->stats_format = static_cast<StatsFormat>(format);
+  return validate(*out, why);
+}
+
 bool encode(const PeerAddresses& in, std::vector<uint8_t>* out) {
   out->clear();
   if (!validate(in, nullptr)) return false;
@@ -549,6 +584,7 @@ std::string check_payload(MsgType type, std::span<const uint8_t> payload) {
     case MsgType::kClaims: { ClaimsMsg m; ok = decode(payload, &m, &why); break; }
     case MsgType::kLink: { LinkInfo m; ok = decode(payload, &m, &why); break; }
     case MsgType::kLinkStatus: { LinkStatus m; ok = decode(payload, &m, &why); break; }
+    case MsgType::kSettings: { Settings m; ok = decode(payload, &m, &why); break; }
     case MsgType::kStats: ok = check_stats_text(payload, &why); break;
     case MsgType::kReady:
     case MsgType::kReload:

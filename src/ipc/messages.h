@@ -83,6 +83,14 @@ constexpr uint8_t kStatsMore = 0;
 constexpr uint8_t kStatsLast = 1;
 constexpr size_t kMaxStatsFile = 4u << 20;
 
+// kSettings: after a reload, the engine's share of what changed.
+struct Settings {
+  LogLevel log_level = LogLevel::kInfo;
+  uint32_t stats_interval_s = 0;   // as EngineConfig's
+  StatsFormat stats_format = StatsFormat::kText;
+};
+constexpr uint32_t kSettingsLen = 1 + 4 + 1;
+
 // kHello
 struct Hello {
   uint32_t pid = 0;
@@ -238,6 +246,8 @@ bool encode(const LinkInfo& in, std::vector<uint8_t>* out);
 bool decode(std::span<const uint8_t> payload, LinkInfo* out, std::string* why);
 bool encode(const LinkStatus& in, std::vector<uint8_t>* out);
 bool decode(std::span<const uint8_t> payload, LinkStatus* out, std::string* why);
+bool encode(const Settings& in, std::vector<uint8_t>* out);
+bool decode(std::span<const uint8_t> payload, Settings* out, std::string* why);
 // kReady, kStart, kLogFd and kShutdown carry nothing.
 bool decode_empty(std::span<const uint8_t> payload, std::string* why);
 

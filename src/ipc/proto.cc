@@ -37,6 +37,8 @@ constexpr MessageRule kRules[] = {
     {MsgType::kUdpSocket, Side::kParent, ps::kAwaitReady | es::kConfigured, kUdpSocketLen, kUdpSocketLen, true},
     {MsgType::kLink, Side::kParent, ps::kAwaitReady | es::kConfigured, kLinkMinLen, kLinkMaxLen, true},
     {MsgType::kControlSocket, Side::kParent, ps::kAwaitReady | es::kConfigured, 0, 0, true},
+    {MsgType::kSettings, Side::kParent, ps::kRunning | es::kRunning, kSettingsLen, kSettingsLen,
+     false},
     {MsgType::kStart, Side::kParent, ps::kAwaitReady | es::kConfigured, 0, 0, false},
     {MsgType::kPeerAddresses, Side::kParent, ps::kAwaitReady | ps::kRunning | es::kRunning,
      kPeerAddressesMinLen, kPeerAddressesMaxLen, false},
@@ -163,6 +165,7 @@ const char* type_name(MsgType type) {
     case MsgType::kReload: return "Reload";
     case MsgType::kStats: return "Stats";
     case MsgType::kControlSocket: return "ControlSocket";
+    case MsgType::kSettings: return "Settings";
   }
   return "unknown";
 }

@@ -41,6 +41,7 @@ enum class MsgType : uint8_t {
   kClaims = 25,         // ClaimsMsg: the node's claimed subnets (before Start)
   kLink = 26,           // + fd (one link's bound UDP socket); LinkInfo (instead of UdpSocket)
   kControlSocket = 27,  // + fd (the listening control socket); payload empty
+  kSettings = 28,       // Settings: what a reload changed that the engine applies
 };
 
 enum class Side : uint8_t { kParent, kEngine };

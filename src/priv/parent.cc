@@ -27,6 +27,7 @@
 #include "priv/hooks.h"
 #include "priv/identity_files.h"
 #include "priv/network.h"
+#include "config/reload.h"
 #include "priv/control_socket.h"
 #include "priv/notify.h"
 #include "priv/sandbox.h"
@@ -47,10 +48,19 @@ constexpr int kStatusHookGraceMs = 3000;
 // sections, as the status hook sees it.
 constexpr const char* kDefaultLinkName = "default";
 
+ipc::StatsFormat stats_format(config::StatsFormat f) {
+  switch (f) {
+    case config::StatsFormat::kJson: return ipc::StatsFormat::kJson;
+    case config::StatsFormat::kPrometheus: return ipc::StatsFormat::kPrometheus;
+    case config::StatsFormat::kText: break;
+  }
+  return ipc::StatsFormat::kText;
+}
+
 class Parent {
  public:
-  Parent(const config::Config& cfg, const EngineMain& engine_main)
-      : cfg_(cfg), engine_main_(engine_main) {}
+  Parent(const config::Config& cfg, const EngineMain& engine_main, const ConfigReader& reader)
+      : cfg_(cfg), engine_main_(engine_main), reader_(reader) {}
   int run();
 
  private:
@@ -73,11 +83,14 @@ class Parent {
   void reload_revocation_lists();
   // SIGHUP or braidctl reload.
   void reload();
+  void reload_config();
   void write_stats(std::span<const uint8_t> text);
   void write_pid_file();
 
-  const config::Config& cfg_;
+  // The running configuration: a reload replaces what it may change.
+  config::Config cfg_;
   const EngineMain& engine_main_;
+  const ConfigReader& reader_;
   SandboxSpec sandbox_;
   std::array<uint8_t, 32> psk_{};
   bool has_psk_ = false;
@@ -470,10 +483,7 @@ bool Parent::encode_engine_config(std::string* error) {
   ec.max_peers = static_cast<uint16_t>(cfg_.max_peers);
   ec.tunnel_refresh_s = cfg_.tunnel_refresh;
   ec.stats_interval_s = cfg_.stats_file.empty() ? 0 : cfg_.stats_interval;
-  ec.stats_format = cfg_.stats_format == config::StatsFormat::kJson ? ipc::StatsFormat::kJson
-                    : cfg_.stats_format == config::StatsFormat::kPrometheus
-                        ? ipc::StatsFormat::kPrometheus
-                        : ipc::StatsFormat::kText;
+  ec.stats_format = stats_format(cfg_.stats_format);
   peers_ = cfg_.peers;
   peer_links_.assign(cfg_.peers.size(), ipc::kAnyLink);
   for (size_t i = 0; i < cfg_.links.size(); ++i) {
@@ -610,17 +620,61 @@ void Parent::resolve_all(bool force) {
 void Parent::reload() {
   bool running = channel_->state() == ipc::parent_state::kRunning;
   if (running) notify_reloading();
+  reload_config();
   reopen_log();
   reload_revocation_lists();
   if (running) notify_ready();
+}
+
+// All or nothing: a configuration that does not validate, or changes what
+// only a restart can, leaves the running one in force, and says why.
+void Parent::reload_config() {
+  if (!reader_) return;
+  config::Config next;
+  std::string error;
+  if (!reader_(&next, &error)) {
+    log_warnx("reload refused: %s; the running configuration stays", error.c_str());
+    return;
+  }
+  config::ReloadPlan plan = config::plan_reload(cfg_, next);
+  if (!plan.accepted()) {
+    log_warnx("reload refused: %s changed, which takes a restart; the running configuration "
+              "stays", config::join_keys(plan.refused).c_str());
+    return;
+  }
+  if (!plan.changed()) {
+    log_info("reload: the configuration is unchanged");
+    return;
+  }
+  cfg_.ifup = next.ifup;
+  cfg_.ifdown = next.ifdown;
+  cfg_.status_hook = next.status_hook;
+  if (status_hook_) status_hook_->set_command(next.status_hook);
+  cfg_.log_file = next.log_file;
+  cfg_.stats_file = next.stats_file;
+  cfg_.stats_interval = next.stats_interval;
+  cfg_.stats_format = next.stats_format;
+  cfg_.verbosity = next.verbosity;
+  cfg_.revocation_files = next.revocation_files;
+  cfg_.daemon = next.daemon;
+  log_set_level(next.verbosity);
+  ipc::Settings s;
+  s.log_level = next.verbosity;
+  s.stats_interval_s = next.stats_file.empty() ? 0 : next.stats_interval;
+  s.stats_format = stats_format(next.stats_format);
+  std::vector<uint8_t> buf;
+  if (channel_->state() == ipc::parent_state::kRunning && ipc::encode(s, &buf))
+    channel_->send(ipc::MsgType::kSettings, buf);
+  log_info("reload: %s changed", config::join_keys(plan.live).c_str());
 }
 
 // The engine's text goes to the file as it is (the channel checked that it
 // holds no control bytes); the path is ours. A failure is logged, at most
 // once a minute, and braid goes on.
 void Parent::write_stats(std::span<const uint8_t> piece) {
+  // A piece that crossed a reload which turned the file off.
   if (cfg_.stats_file.empty()) {
-    on_close("Stats without a stats file");
+    stats_text_.clear();
     return;
   }
   if (stats_text_.size() + piece.size() - 1 > ipc::kMaxStatsFile) {
@@ -733,8 +787,9 @@ void Parent::write_pid_file() {
 
 }  // namespace
 
-int run_parent(const config::Config& cfg, const EngineMain& engine_main) {
-  Parent parent(cfg, engine_main);
+int run_parent(const config::Config& cfg, const EngineMain& engine_main,
+               const ConfigReader& reader) {
+  Parent parent(cfg, engine_main, reader);
   return parent.run();
 }
 

@@ -30,6 +30,8 @@ class StatusHook {
   // state it is already in changes nothing. The first link up is
   // preceded by tunnel_up, the last link down followed by tunnel_down.
   void link_changed(size_t index, bool up);
+  // A reload changed the command: events from now on run the new one.
+  void set_command(std::string command) { command_ = std::move(command); }
   // Every link that is up goes down (the daemon stops), with tunnel_down.
   void all_down();
 

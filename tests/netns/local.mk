@@ -4,7 +4,7 @@
 # none of that. `make check-netns` runs only these; `make demo` shows a
 # three-node mesh to a newcomer.
 NETNS_TESTS = tests/netns/check_config.sh tests/netns/tun_mesh.sh \
-	tests/netns/control.sh \
+	tests/netns/control.sh tests/netns/reload.sh \
 	tests/netns/tap_mesh.sh tests/netns/ipv6_underlay.sh \
 	tests/netns/wrong_key.sh tests/netns/late_peer.sh \
 	tests/netns/privsep.sh tests/netns/engine_death.sh \

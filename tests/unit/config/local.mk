@@ -8,4 +8,5 @@ tests_unit_braid_unit_SOURCES += \
 	tests/unit/config/effective_test.cc \
 	tests/unit/config/links_test.cc \
 	tests/unit/config/routing_test.cc \
-	tests/unit/config/operations_test.cc
+	tests/unit/config/operations_test.cc \
+	tests/unit/config/reload_test.cc

@@ -818,3 +818,27 @@ TEST(IpcMessages, ConfigCarriesTheStatsIntervalAndFormat) {
   in.stats_interval_s = kMaxStatsIntervalS + 1;
   CHECK_FALSE(encode(in, &buf));
 }
+
+TEST(IpcMessages, SettingsRoundTripAndRefuseOutOfRangeValues) {
+  Settings in;
+  in.log_level = LogLevel::kDebug;
+  in.stats_interval_s = 10;
+  in.stats_format = StatsFormat::kJson;
+  std::vector<uint8_t> buf;
+  CHECK(encode(in, &buf));
+  LONGS_EQUAL(kSettingsLen, buf.size());
+  Settings out;
+  std::string why;
+  CHECK_TRUE_TEXT(decode(buf, &out, &why), why.c_str());
+  CHECK(out.log_level == LogLevel::kDebug);
+  LONGS_EQUAL(10, out.stats_interval_s);
+  CHECK(out.stats_format == StatsFormat::kJson);
+  for (auto [offset, value] : {std::pair<size_t, uint8_t>{0, 4}, {5, 3}}) {
+    auto bad = buf;
+    bad[offset] = value;
+    CHECK_FALSE(decode(bad, &out, &why));
+    STRCMP_CONTAINS("Settings:", why.c_str());
+  }
+  buf.pop_back();
+  CHECK_FALSE(decode(buf, &out, &why));
+}

@@ -63,6 +63,7 @@ constexpr Expect kExpected[] = {
     {MsgType::kReload, Side::kParent, ps::kRunning | ps::kStopping, es::kRunning, false},
     {MsgType::kStats, Side::kParent, ps::kRunning | ps::kStopping, es::kRunning, false},
     {MsgType::kControlSocket, Side::kEngine, es::kConfigured, ps::kAwaitReady, true},
+    {MsgType::kSettings, Side::kEngine, es::kRunning, ps::kRunning, false},
 };
 
 std::span<const uint32_t> states_of(Side side) {
