@@ -1,4 +1,8 @@
 // The command line: actions, options over the file, and option errors.
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <CppUTest/TestHarness.h>
 
 #include "config/keys.h"
@@ -38,7 +42,7 @@ TEST(CommandLine, HelpAndVersionAreActions) {
   LONGS_EQUAL(Invocation::kHelp, inv.action);
   STRCMP_EQUAL("", load_args({"--version"}, &inv).c_str());
   LONGS_EQUAL(Invocation::kVersion, inv.action);
-  STRCMP_EQUAL("braid 0.1.0", version_text().c_str());
+  STRCMP_EQUAL("braid " PACKAGE_VERSION, version_text().c_str());
 }
 
 TEST(CommandLine, HelpDoesNotReadTheFile) {
