@@ -7,6 +7,7 @@ set -u
 
 src=${srcdir:-$(dirname "$0")/..}
 braid=${BRAID:-./src/frontend/braid}
+braidctl=$(dirname "$braid")/braidctl
 main=${BASH_COMPLETION_MAIN:-/usr/share/bash-completion/bash_completion}
 if [[ ! -r $main ]]; then
     echo "SKIP: bash-completion is not installed ($main)"
@@ -93,12 +94,27 @@ fi
 # braidctl: commands, options and the names of /etc/braid/*.conf.
 expect "status peers links paths routes table stats reload" _braidctl braidctl ""
 expect "status stats" _braidctl braidctl st
-expect "-n --socket --json --help --version" _braidctl braidctl -
+expect "-n --name --socket --json --prometheus --help --version" _braidctl braidctl -
 expect "routes reload" _braidctl braidctl -n x r
 expect "" _braidctl braidctl status ""
 _braidctl_config_dir=$tmp
 expect "node other" _braidctl braidctl -n ""
+expect "node other" _braidctl braidctl --name ""
 expect "other" _braidctl braidctl --json -n o
 expect "$tmp/node.conf" _braidctl braidctl --socket "$tmp/no"
+
+# Every option and command braidctl --help lists is offered.
+if [[ -x $braidctl ]]; then
+    all=$(complete_words _braidctl braidctl --)
+    for option in $("$braidctl" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
+        grep -qx -- "$option" <<<"$all" || fail "braidctl $option is not completed"
+    done
+    all=$(complete_words _braidctl braidctl "")
+    for command in $("$braidctl" --help | sed -n '/^commands:/,/^$/p' | awk 'NF > 1 {print $1}'); do
+        grep -qx -- "$command" <<<"$all" || fail "braidctl $command is not completed"
+    done
+else
+    echo "note: $braidctl not built; not compared with braidctl --help"
+fi
 
 exit $failed
