@@ -84,7 +84,7 @@ package() {
     "$out"/braid_*.buildinfo
   from_tarball deb sh -c "DEB_BUILD_OPTIONS='nocheck parallel=$jobs' dpkg-buildpackage -us -uc -b" ||
     return 1
-  local deb version
+  local deb version left
   deb=$(ls "$out"/braid_*.deb) || return 1
   version=$(dpkg-deb -f "$deb" Version)
   dpkg-deb -c "$deb" | grep 'usr/sbin/braid$' >/dev/null || return 1
@@ -109,10 +109,13 @@ package_installed() {
     { echo "braid --version does not say braid $version"; return 1; }
   # braidctl is checked once its source is in the tree.
   if [ -f src/frontend/braidctl.cc ]; then
-    command -v braidctl || { echo "braidctl is not installed"; return 1; }
-    braidctl --help || return 1
+    [ "$(command -v braidctl)" = /usr/bin/braidctl ] ||
+      { echo "braidctl is not installed as /usr/bin/braidctl"; return 1; }
+    /usr/bin/braidctl --help || return 1
+    [ -f /usr/share/man/man8/braidctl.8.gz ] || { echo "braidctl(8) is not installed"; return 1; }
   fi
   for f in /usr/share/man/man8/braid.8.gz /usr/share/man/man5/braid.conf.5.gz \
+    /usr/share/man/man8/braid-ca.8.gz \
     /usr/share/doc/braid/examples/braid.conf \
     /usr/share/bash-completion/completions/braid \
     /usr/share/bash-completion/completions/braidctl; do
