@@ -26,6 +26,15 @@ tests_bench_mesh_bench_LDADD = $(BRAID_LIBS) $(BRAID_EXTERNAL_LIBS)
 bench-mesh: tests/bench/mesh_bench
 	tests/bench/mesh_bench
 
+# Routing at scale: 200 simulated nodes with max_peers 8 converge, a
+# random 30% are knocked out, and every pair of survivors the remaining
+# tunnels connect must deliver again; next hops are checked for loops
+# every simulated second. Run by hand: `make bench-routing` (see
+# doc/performance.md, "Routing at scale"); exits non-zero on a loop or a
+# pair that never delivers.
+bench-routing: tests/bench/mesh_bench
+	tests/bench/mesh_bench 200 --max-peers 8 --kill 30
+
 # Multi-link: aggregation, wrong weights and bandwidths, failover stalls,
 # ping under load and a lossy second link, over two tbf-shaped links; run
 # by hand as root: `make bench-multilink` (see doc/performance.md).
