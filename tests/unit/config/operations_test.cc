@@ -21,7 +21,7 @@ TEST(OperationsConfig, ControlSocketIsNamedAfterTheInstance) {
 
 TEST(OperationsConfig, ControlSocketMayBeMovedOrTurnedOff) {
   Config c = keyed();
-  CHECK_EQUAL("", parse("[daemon]\ncontrol_socket = /run/x/ctl.sock\n", &c));
+  STRCMP_EQUAL("", parse("[daemon]\ncontrol_socket = /run/x/ctl.sock\n", &c).c_str());
   STRCMP_EQUAL("/run/x/ctl.sock", control_socket_path(c).c_str());
   STRCMP_EQUAL("", validate_error(c).c_str());
   c.control_socket = "none";
@@ -44,7 +44,7 @@ TEST(OperationsConfig, StatsIntervalAndFormatHaveRangesAndChoices) {
   Config c = keyed();
   LONGS_EQUAL(60, c.stats_interval);
   CHECK(c.stats_format == StatsFormat::kText);
-  CHECK_EQUAL("", parse("[daemon]\nstats_interval = 5s\nstats_format = prometheus\n", &c));
+  STRCMP_EQUAL("", parse("[daemon]\nstats_interval = 5s\nstats_format = prometheus\n", &c).c_str());
   LONGS_EQUAL(5, c.stats_interval);
   CHECK(c.stats_format == StatsFormat::kPrometheus);
   STRCMP_CONTAINS("expected text, json or prometheus",
