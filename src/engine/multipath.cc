@@ -174,6 +174,7 @@ bool Node::send_on_link(uint8_t link, const Endpoint& to, PacketBuf* buf, LinkSe
   }
   if (now_ok) {
     l.count_sent(wire);
+    ++counters_.tx_packets;
     out_.send_udp(link, to, buf);
   }
   return true;
@@ -183,6 +184,7 @@ void Node::on_timer() {
   uint64_t now = clock_.now_ns();
   for (size_t i = 0; i < links_.size(); ++i) {
     links_[i].drain(now, [&](const Endpoint& to, PacketBuf* b, uint32_t) {
+      ++counters_.tx_packets;
       out_.send_udp(static_cast<uint8_t>(i), to, b);
     });
   }

@@ -316,6 +316,23 @@ void paths_json(const Node& node, uint64_t now, JsonWriter& j) {
       j.key("rx_bytes").value(path.rx_bytes);
       j.end_object();
     }
+    // One implicit path, as the text view shows it.
+    if (p->paths.empty() && p->direct()) {
+      j.begin_object();
+      j.key("node").value(full_id(p->id()));
+      j.key("link").value(link_name(node, p->link));
+      j.key("remote").value(p->endpoint.str());
+      j.key("state").value(p->hello.lost_ns ? "down" : "up");
+      j.key("since_s").value(age_s(now, p->connected_ns));
+      j.key("rtt_ms").fixed(p->hello.srtt_ns / 1000, 3);
+      j.key("rttvar_ms").null();
+      j.key("loss_percent").null();
+      j.key("tx_packets").value(p->stats.tx_packets);
+      j.key("tx_bytes").value(p->stats.tx_bytes);
+      j.key("rx_packets").value(p->stats.rx_packets);
+      j.key("rx_bytes").value(p->stats.rx_bytes);
+      j.end_object();
+    }
   }
   j.end_array();
 }
