@@ -17,7 +17,7 @@
 // three idle keepalive periods.
 //
 // Routing: `make bench-routing` or tests/bench/mesh_bench N --max-peers N
-// [--tunnel-refresh SECS] [--kill PCT] [--reconverge-limit SECS] and the
+// [--tunnel-refresh SECS] [--kill PCT] [--reconverge-limit SECS] [--after SECS] and the
 // options above (window 120 s). Bounded tunnels converge, stay idle for
 // the window, carry test packets between every pair, then PCT% of the
 // nodes are knocked out and the survivors' test packets must get through
@@ -162,6 +162,7 @@ struct Options {
   double tunnel_refresh_s = 60;
   double kill_pct = 0;
   double reconverge_limit_s = 300;
+  uint32_t after_rounds = 20;
   bool routing() const { return max_peers != 0 || kill_pct > 0; }
 };
 
@@ -1100,7 +1101,7 @@ int run_routing(size_t n, const Options& o) {
     fprintf(stderr, "  knocked out %zu of %zu nodes at %.1f s; the survivors' direct tunnels form %zu component(s)\n",
             killed, n, kill_at, count_components(comp));
     // Rounds until every pair the remaining tunnels connect delivers,
-    // then as many again (at least 20) to see that it holds.
+    // then --after more (20) to see that it holds.
     uint32_t confirm = 0;
     double routes_at = -1;
     uint64_t end_ns = mesh.elapsed_ns() + static_cast<uint64_t>(o.reconverge_limit_s * 1e9);
@@ -1128,7 +1129,7 @@ int run_routing(size_t n, const Options& o) {
         continue;
       }
       failed_rounds_after += !whole;
-      if (++confirm >= 20) break;
+      if (++confirm >= o.after_rounds) break;
     }
     reroute_s = routes_at;
     after_s = sim_s() - kill_at - confirm_s;
@@ -1238,6 +1239,8 @@ int main(int argc, char** argv) {
     } else if (a == "--kill" && has_value) {
       o.kill_pct = positive("--kill", argv[++i]);
       if (o.kill_pct >= 100) die("--kill takes a percentage below 100");
+    } else if (a == "--after" && has_value) {
+      o.after_rounds = static_cast<uint32_t>(positive("--after", argv[++i]));
     } else if (a == "--reconverge-limit" && has_value) {
       o.reconverge_limit_s = positive("--reconverge-limit", argv[++i]);
     } else if (!a.empty() && a[0] != '-') {
@@ -1249,7 +1252,7 @@ int main(int argc, char** argv) {
               "usage: mesh_bench [N...] [--window SECS] [--tick MS] [--settle SECS] "
               "[--form-limit SECS] [--seed N]\n"
               "       mesh_bench N --max-peers N [--tunnel-refresh SECS] [--kill PCT] "
-              "[--reconverge-limit SECS] [the options above]\n");
+              "[--reconverge-limit SECS] [--after SECS] [the options above]\n");
       return 2;
     }
   }
