@@ -768,8 +768,9 @@ size_t routed_nodes(const Mesh& mesh, const std::vector<int>* comp) {
     bool all = true;
     for (size_t j = 0; j < mesh.size() && all; ++j) {
       if (j == i || !mesh.alive(j) || (comp && (*comp)[i] != (*comp)[j])) continue;
+      // (A next hop knocked out is no route.)
       const engine::NodeId& id = mesh.host(j).node().id();
-      if (node.routes().next_hop(id)) continue;
+      if (auto nh = node.routes().next_hop(id); nh && mesh.alive(mesh.index(*nh))) continue;
       const engine::Peer* p = node.find_peer(id);
       all = p != nullptr && p->direct();
     }
