@@ -458,6 +458,8 @@ class Node {
   // Gives up the direct tunnels that carried least until at most
   // max_peers remain.
   void trim_tunnels(uint64_t now);
+  // Its neighbour has not answered for kDeadTunnelNs.
+  bool tunnel_dead(const Peer& peer, uint64_t now) const;
 
   // timers.cc
   uint64_t idle_keepalive_ns() const;

@@ -74,9 +74,10 @@ void Node::send_idle_hello(Peer& peer) {
 }
 
 size_t Node::direct_peers() const {
+  uint64_t now = clock_.now_ns();
   size_t n = 0;
   for (const auto& [id, p] : peers_)
-    if (p->current && p->direct()) ++n;
+    if (p->current && p->direct() && !tunnel_dead(*p, now)) ++n;
   return n;
 }
 

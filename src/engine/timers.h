@@ -112,6 +112,11 @@ constexpr uint32_t kIntroducePerSec = 20;
 // kRelayRetryNs until a session stands.
 constexpr uint32_t kRelayAfterAttempts = 2;
 constexpr uint64_t kRelayRetryNs = 2 * kNsPerSec;
+// With max_peers, a direct tunnel whose neighbour has not answered for
+// this long no longer holds a place under the bound, and it is given up
+// (tunnels.cc): otherwise a node whose tunnels all led to nodes that died
+// would open no other and stay cut off until its tunnel refresh.
+constexpr uint64_t kDeadTunnelNs = 10 * kNsPerSec;
 // LAN beacons acted on per second, from all sources: a replayed beacon
 // makes us send an initiation to its (possibly forged) source.
 constexpr uint32_t kBeaconsPerSec = 10;

@@ -41,6 +41,12 @@ void Node::unlink(Peer& peer, bool tell, uint64_t now) {
   routes_.set_neighbour(peer.id(), kMetricInfinity, now);
 }
 
+bool Node::tunnel_dead(const Peer& peer, uint64_t now) const {
+  if (!peer.direct() || neighbour_alive(peer, now)) return false;
+  uint64_t since = std::max(peer.direct_rx_ns, peer.connected_ns);
+  return now > since && now - since > kDeadTunnelNs;
+}
+
 void Node::trim_tunnels(uint64_t now) {
   if (cfg_.max_peers == 0) return;
   for (size_t n = direct_peers(); n > cfg_.max_peers; --n) {
@@ -65,6 +71,15 @@ void Node::trim_tunnels(uint64_t now) {
 
 void Node::timers_tunnels(uint64_t now) {
   if (cfg_.max_peers == 0) return;
+  // Dead tunnels go at once (they no longer count, so new ones may already
+  // be up): the session stays, through relays, for peer_timeout. A
+  // configured peer's stays, as the operator chose it.
+  for (auto& [id, p] : peers_) {
+    if (!p->current || !tunnel_dead(*p, now)) continue;
+    bool target = false;
+    for (const Target& t : targets_) target |= t.node == id;
+    if (!target) unlink(*p, false, now);
+  }
   if (trim_due_ns_ != 0 && now >= trim_due_ns_) {
     trim_due_ns_ = 0;
     trim_tunnels(now);

@@ -11,6 +11,7 @@ tests_unit_braid_unit_SOURCES += \
 	tests/unit/engine/control_proto_test.cc \
 	tests/unit/engine/control_test.cc \
 	tests/unit/engine/report_test.cc \
+	tests/unit/engine/tunnels_test.cc \
 	tests/unit/engine/replay_test.cc \
 	tests/unit/engine/wire_test.cc
 tests_unit_braid_unit_SOURCES += \
