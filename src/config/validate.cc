@@ -292,6 +292,12 @@ bool check_daemon(const Config& c, std::string* error) {
     *error = "bad value '" + c.chroot_dir + "' for chroot: expected an absolute path";
     return false;
   }
+  // The parent writes it beside itself in its directory, which must be
+  // named.
+  if (!c.stats_file.empty() && c.stats_file[0] != '/') {
+    *error = "bad value '" + c.stats_file + "' for stats_file: expected an absolute path";
+    return false;
+  }
   if (!c.state_dir.empty() && c.state_dir[0] != '/') {
     *error = "bad value '" + c.state_dir + "' for state_dir: expected an absolute path";
     return false;

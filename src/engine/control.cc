@@ -13,6 +13,7 @@ namespace braid::engine {
 
 struct ControlServer::Client {
   UniqueFd fd;
+  uint64_t accepted_ns = 0;
   std::string in;
   std::string out;
   size_t sent = 0;
@@ -28,6 +29,7 @@ ControlServer::ControlServer(event_base* base, UniqueFd listener, Handler handle
   accept_ev_->add();
   reaper_ = std::make_unique<Timer>(base_, [this] {
     std::erase_if(clients_, [](const std::unique_ptr<Client>& c) { return c->done; });
+    retired_.clear();
     // Room again: take what waited in the backlog.
     if (clients_.size() < kMaxClients && !accept_ev_->pending()) accept_ev_->add();
   });
@@ -56,16 +58,17 @@ void ControlServer::on_accept() {
   }
   auto c = std::make_unique<Client>();
   c->fd.reset(fd);
+  c->accepted_ns = clock_.now_ns();
   Client* raw = c.get();
   c->ev = std::make_unique<Event>(base_, fd, EV_READ | EV_PERSIST,
                                   [this, raw](int, short what) { on_client(*raw, what); });
-  c->ev->add(kDeadlineMs);
+  c->ev->add(kIdleMs);
   clients_.push_back(std::move(c));
 }
 
 void ControlServer::on_client(Client& c, short what) {
   if (c.done) return;
-  if (what & EV_TIMEOUT) {
+  if ((what & EV_TIMEOUT) || clock_.now_ns() - c.accepted_ns > kDeadlineNs) {
     finish(c);
     return;
   }
@@ -92,19 +95,24 @@ void ControlServer::read_request(Client& c) {
   } else {
     ControlRequest req;
     std::string error;
-    if (parse_request(std::string_view(c.in).substr(0, nl), &req, &error)) {
+    if (!parse_request(std::string_view(c.in).substr(0, nl), &req, &error)) {
+      answer = {ControlCode::kBadRequest, error, ""};
+    } else if (!take_token()) {
+      ++busy_;
+      answer = {ControlCode::kFailed, "busy: too many requests, try again in a second", ""};
+    } else {
       ++requests_;
       answer = handler_(req);
-    } else {
-      answer = {ControlCode::kBadRequest, error, ""};
     }
   }
-  c.out = encode_status(answer.code, answer.message) + answer.body;
+  c.out = encode_status(answer.code, answer.body.size(), answer.message) + answer.body;
   c.writing = true;
+  // This runs inside the read event's callback: it is retired, not freed.
   c.ev->del();
+  retired_.push_back(std::move(c.ev));
   c.ev = std::make_unique<Event>(base_, c.fd.get(), EV_WRITE | EV_PERSIST,
                                  [this, cp = &c](int, short w) { on_client(*cp, w); });
-  c.ev->add(kDeadlineMs);
+  c.ev->add(kIdleMs);
   write_answer(c);
 }
 
@@ -119,8 +127,25 @@ void ControlServer::write_answer(Client& c) {
   finish(c);
 }
 
+bool ControlServer::take_token() {
+  uint64_t now = clock_.now_ns();
+  uint64_t per = kNsPerSec / kRequestsPerSec;
+  if (refilled_ns_ == 0) refilled_ns_ = now;
+  uint64_t earned = (now - refilled_ns_) / per;
+  if (earned > 0) {
+    tokens_ = std::min<uint64_t>(kRequestsPerSec, tokens_ + earned);
+    refilled_ns_ += earned * per;
+  }
+  if (tokens_ == 0) return false;
+  --tokens_;
+  return true;
+}
+
 void ControlServer::finish(Client& c) {
   c.done = true;
+  // Off the loop before the descriptor goes: its number may be reused
+  // by the next accept before the reaper runs.
+  if (c.ev) c.ev->del();
   c.fd.reset();
   reaper_->start(0);
 }

@@ -29,8 +29,13 @@ class ControlServer {
   using Handler = std::function<ControlAnswer(const ControlRequest&)>;
   // Clients served at once; more wait in the listen backlog.
   static constexpr size_t kMaxClients = 8;
-  // A client gets this long to send its request and read its answer.
-  static constexpr int kDeadlineMs = 5000;
+  // A client may stay silent this long between its bytes, and keeps its
+  // place this long in all: a trickle of bytes cannot hold a slot.
+  static constexpr int kIdleMs = 5000;
+  static constexpr uint64_t kDeadlineNs = 10 * kNsPerSec;
+  // Requests answered per second at most, with a burst: each one is
+  // rendered on the loop that also moves packets.
+  static constexpr uint32_t kRequestsPerSec = 20;
 
   ControlServer(event_base* base, UniqueFd listener, Handler handler);
   ~ControlServer();
@@ -40,6 +45,7 @@ class ControlServer {
   size_t clients() const { return clients_.size(); }
   uint64_t requests() const { return requests_; }
   uint64_t refused() const { return refused_; }
+  uint64_t busy() const { return busy_; }
 
  private:
   struct Client;
@@ -48,14 +54,21 @@ class ControlServer {
   void read_request(Client& c);
   void write_answer(Client& c);
   void finish(Client& c);
+  bool take_token();
 
   event_base* base_;
   UniqueFd listener_;
   Handler handler_;
   std::unique_ptr<Event> accept_ev_;
   std::vector<std::unique_ptr<Client>> clients_;
-  // Finished clients are freed here, outside their own callbacks.
+  // Finished clients, and events replaced inside their own callbacks,
+  // are freed here, outside any callback.
   std::unique_ptr<Timer> reaper_;
+  std::vector<std::unique_ptr<Event>> retired_;
+  // The request budget (kRequestsPerSec): tokens and when last refilled.
+  uint64_t tokens_ = kRequestsPerSec;
+  uint64_t refilled_ns_ = 0;
+  uint64_t busy_ = 0;
   SystemClock clock_;
   LogLimiter log_limiter_;
   uint64_t requests_ = 0;

@@ -124,19 +124,33 @@ bool parse_request(std::string_view line, ControlRequest* out, std::string* erro
   return true;
 }
 
-std::string encode_status(ControlCode code, std::string_view message) {
+std::string encode_status(ControlCode code, size_t body_len, std::string_view message) {
   std::string line = std::string(kPrefix) + std::to_string(kControlVersion) + " " +
-                     std::to_string(static_cast<int>(code)) + " ";
-  for (char c : message) line += (c >= 0x20 && c != 0x7f) ? c : ' ';
+                     std::to_string(static_cast<int>(code)) + " " + std::to_string(body_len) +
+                     " ";
+  for (char c : message) {
+    auto u = static_cast<unsigned char>(c);
+    line += (u >= 0x20 && u < 0x7f) ? c : ' ';
+  }
   line += '\n';
   return line;
 }
 
-bool parse_status(std::string_view line, ControlCode* code, std::string* message) {
+bool parse_status(std::string_view line, ControlCode* code, size_t* body_len,
+                  std::string* message) {
   if (version_of(&line) != kControlVersion) return false;
   std::string_view c = next_word(&line);
   if (c.size() != 1 || c[0] < '0' || c[0] > '2') return false;
+  std::string_view len = next_word(&line);
+  if (len.empty() || len.size() > 9 || (len.size() > 1 && len[0] == '0')) return false;
+  size_t n = 0;
+  for (char d : len) {
+    if (d < '0' || d > '9') return false;
+    n = n * 10 + static_cast<size_t>(d - '0');
+  }
+  if (n > kMaxControlBody) return false;
   *code = static_cast<ControlCode>(c[0] - '0');
+  *body_len = n;
   *message = std::string(line);
   return true;
 }

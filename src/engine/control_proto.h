@@ -4,7 +4,10 @@
 // ended by the engine closing the connection.
 //
 //   request = "BRAID/1 " command " " format LF
-//   answer  = "BRAID/1 " code " " message LF body
+//   answer  = "BRAID/1 " code " " length " " message LF body
+//
+// length is the body's size in bytes: a client that gets less knows the
+// answer was cut short.
 #pragma once
 
 #include <cstdint>
@@ -56,10 +59,15 @@ std::string encode_request(const ControlRequest& req);
 // false with the reason in *error, fit to send back.
 bool parse_request(std::string_view line, ControlRequest* out, std::string* error);
 
-// The answer's first line, newline included. The message is one line:
-// control characters in it are replaced.
-std::string encode_status(ControlCode code, std::string_view message);
+// The answer's first line, newline included, for a body of body_len
+// bytes. The message is one line of printable ASCII: anything else in it
+// is replaced by a space.
+std::string encode_status(ControlCode code, size_t body_len, std::string_view message);
 // Parses an answer's first line (without its newline).
-bool parse_status(std::string_view line, ControlCode* code, std::string* message);
+bool parse_status(std::string_view line, ControlCode* code, size_t* body_len,
+                  std::string* message);
+// Bodies are at most this long (a stats answer of a thousand peers is a
+// few hundred KiB).
+constexpr size_t kMaxControlBody = 64u << 20;
 
 }  // namespace braid::engine

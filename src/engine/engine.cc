@@ -138,6 +138,7 @@ class Engine final : public NodeOutput {
   uint64_t device_errors_ = 0;
   uint64_t device_malformed_ = 0;
   uint64_t started_ns_ = 0;
+  uint64_t last_reload_ns_ = 0;
   // The control socket (until start) and its server; the stats file's
   // timer, when the parent writes one.
   UniqueFd control_fd_;
@@ -500,9 +501,14 @@ EngineStatus Engine::engine_status() const {
 
 ControlAnswer Engine::on_control(const ControlRequest& req) {
   if (req.command == ControlCommand::kReload) {
+    // One a second at most: each one has the parent read files and log.
+    uint64_t now = clock_.now_ns();
+    if (last_reload_ns_ != 0 && now - last_reload_ns_ < kNsPerSec)
+      return {ControlCode::kFailed, "a reload was asked for less than a second ago", ""};
+    last_reload_ns_ = now;
     // The parent re-reads what it owns; its answer is in the log.
     channel_->send(ipc::MsgType::kReload, {});
-    return {ControlCode::kOk, "reload requested", ""};
+    return {ControlCode::kOk, "reload requested: its outcome is in braid's log", ""};
   }
   ControlAnswer a;
   std::string error;

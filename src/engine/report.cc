@@ -438,6 +438,23 @@ void stats_json(const Node& node, const EngineStatus& st, JsonWriter& j) {
   j.end_object();
 }
 
+// A label value as the exposition format escapes it: backslash, quote
+// and newline; other control bytes do not belong in a name and go.
+std::string prom_label(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) {
+      out += c;
+    }
+  }
+  return out;
+}
+
 // Prometheus text exposition format 0.0.4: counters end in _total; the
 // node is a label so several instances can be scraped into one view.
 void metric(std::string* out, const std::string& name, const char* type, const char* help) {
@@ -446,7 +463,7 @@ void metric(std::string* out, const std::string& name, const char* type, const c
 
 void stats_prometheus(const Node& node, const EngineStatus& st, uint64_t now, std::string* out) {
   std::string label = "{node=\"" + full_id(node.id()) + "\",interface=\"" +
-                      json_escape(st.interface) + "\"}";
+                      prom_label(st.interface) + "\"}";
   for (const CounterField& f : kCounters) {
     std::string name = std::string("braid_") + f.name + "_total";
     metric(out, name, "counter", f.help);
@@ -479,14 +496,14 @@ void stats_prometheus(const Node& node, const EngineStatus& st, uint64_t now, st
             count(p->stats.tx_bytes) + "\n";
   metric(out, "braid_link_up", "gauge", "1 when some path over the link answers");
   for (const Link& l : node.links())
-    *out += "braid_link_up{" + base + "link=\"" + l.name() + "\"} " + (l.up ? "1" : "0") + "\n";
+    *out += "braid_link_up{" + base + "link=\"" + prom_label(l.name()) + "\"} " + (l.up ? "1" : "0") + "\n";
   metric(out, "braid_link_tx_bytes_total", "counter", "bytes sent over a link");
   for (const Link& l : node.links())
-    *out += "braid_link_tx_bytes_total{" + base + "link=\"" + l.name() + "\"} " +
+    *out += "braid_link_tx_bytes_total{" + base + "link=\"" + prom_label(l.name()) + "\"} " +
             count(l.stats.tx_bytes) + "\n";
   metric(out, "braid_link_rx_bytes_total", "counter", "bytes received over a link");
   for (const Link& l : node.links())
-    *out += "braid_link_rx_bytes_total{" + base + "link=\"" + l.name() + "\"} " +
+    *out += "braid_link_rx_bytes_total{" + base + "link=\"" + prom_label(l.name()) + "\"} " +
             count(l.stats.rx_bytes) + "\n";
 }
 

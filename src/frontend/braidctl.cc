@@ -64,6 +64,16 @@ const char kUsage[] =
     "exit status: 0 answered, 1 the request failed, 2 usage error or refused request,\n"
     "3 braid could not be reached.\n";
 
+// The option getopt refused: a long one as written, a short one by its
+// letter (it may sit in a bundle like -xj).
+std::string option_text(const char* arg) {
+  if (arg != nullptr && arg[0] == '-' && arg[1] == '-') {
+    std::string s = arg;
+    return s.substr(0, s.find('='));
+  }
+  return std::string("-") + static_cast<char>(optopt);
+}
+
 int usage_error(const std::string& what) {
   fprintf(stderr, "braidctl: %s\n(braidctl --help lists commands and options)\n", what.c_str());
   return kExitUsage;
@@ -129,11 +139,18 @@ int ask(const std::string& path, const engine::ControlRequest& req) {
   }
   size_t nl = answer.find('\n');
   engine::ControlCode code;
+  size_t body_len = 0;
   std::string message;
   if (nl == std::string::npos ||
-      !engine::parse_status(std::string_view(answer).substr(0, nl), &code, &message)) {
+      !engine::parse_status(std::string_view(answer).substr(0, nl), &code, &body_len, &message)) {
     fprintf(stderr, "braidctl: %s: not a braid control answer (another version of braid?)\n",
             path.c_str());
+    return kExitUnreachable;
+  }
+  // Half an answer must not pass for a whole one in a script.
+  if (answer.size() - nl - 1 != body_len) {
+    fprintf(stderr, "braidctl: %s: the answer was cut short (%zu of %zu bytes)\n", path.c_str(),
+            answer.size() - nl - 1, body_len);
     return kExitUnreachable;
   }
   fwrite(answer.data() + nl + 1, 1, answer.size() - nl - 1, stdout);
@@ -163,6 +180,7 @@ int main(int argc, char** argv) {
   };
   std::string path;
   engine::ControlRequest req;
+  bool format_given = false;
   opterr = 0;
   int c;
   while ((c = getopt_long(argc, argv, ":n:s:jphV", kOptions, nullptr)) != -1) {
@@ -177,12 +195,16 @@ int main(int argc, char** argv) {
         if (!path.empty()) return usage_error("give -n or --socket once");
         path = optarg;
         break;
-      case 'j': req.format = engine::ControlFormat::kJson; break;
-      case 'p': req.format = engine::ControlFormat::kPrometheus; break;
+      case 'j':
+      case 'p':
+        if (format_given) return usage_error("give --json or --prometheus, not both");
+        format_given = true;
+        req.format = c == 'j' ? engine::ControlFormat::kJson : engine::ControlFormat::kPrometheus;
+        break;
       case 'h': fputs(kUsage, stdout); return 0;
       case 'V': printf("braidctl %s\n", PACKAGE_VERSION); return 0;
-      case ':': return usage_error(std::string("option ") + argv[optind - 1] + " needs a value");
-      default: return usage_error(std::string("unknown option ") + argv[optind - 1]);
+      case ':': return usage_error(std::string("option ") + option_text(argv[optind - 1]) + " needs a value");
+      default: return usage_error(std::string("unknown option ") + option_text(argv[optind - 1]));
     }
   }
   if (optind >= argc) return usage_error("no command given");

@@ -28,11 +28,27 @@ bool fill_address(const std::string& path, sockaddr_un* sun, std::string* error)
   return true;
 }
 
-// Whether something listens at `path` (a running instance).
+// Whether something listens at `path` (a running instance). Without
+// blocking: a listener with a full backlog counts as one.
 bool answers(const sockaddr_un& sun) {
-  UniqueFd probe(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  UniqueFd probe(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!probe) return false;
-  return connect(probe.get(), reinterpret_cast<const sockaddr*>(&sun), sizeof sun) == 0;
+  return connect(probe.get(), reinterpret_cast<const sockaddr*>(&sun), sizeof sun) == 0 ||
+         errno == EAGAIN;
+}
+
+// Root acts on names in this directory: only root may change them.
+bool safe_dir(const std::string& dir, const std::string& what, std::string* error) {
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    *error = errno_text(what + ": directory " + dir);
+    return false;
+  }
+  if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    *error = what + ": directory " + dir + " must be root's and writable by root alone";
+    return false;
+  }
+  return true;
 }
 
 std::string dir_of(const std::string& path) {
@@ -52,6 +68,7 @@ UniqueFd open_control_socket(const std::string& path, gid_t gid, std::string* er
     *error = errno_text("control socket: cannot create " + dir);
     return UniqueFd();
   }
+  if (!safe_dir(dir, "control socket", error)) return UniqueFd();
   struct stat st;
   if (lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
@@ -71,17 +88,18 @@ UniqueFd open_control_socket(const std::string& path, gid_t gid, std::string* er
     *error = errno_text("control socket: socket");
     return UniqueFd();
   }
-  // Bound with no access for others from the first moment: chmod after
-  // bind would leave a window in which anyone could connect.
-  mode_t old_mask = umask(0177);
+  // Bound with mode 0660 from the first moment (chmod after bind would
+  // leave a window for anyone); the group changed without following a
+  // link that might have replaced the socket.
+  mode_t old_mask = umask(0117);
   int rc = bind(fd.get(), reinterpret_cast<const sockaddr*>(&sun), sizeof sun);
   umask(old_mask);
   if (rc != 0) {
     *error = errno_text("control socket: cannot bind " + path);
     return UniqueFd();
   }
-  if (chown(path.c_str(), 0, gid) != 0 || chmod(path.c_str(), 0660) != 0 ||
-      listen(fd.get(), 16) != 0) {
+  if (fchownat(AT_FDCWD, path.c_str(), 0, gid, AT_SYMLINK_NOFOLLOW) != 0 ||
+      lstat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode) || listen(fd.get(), 16) != 0) {
     *error = errno_text("control socket " + path);
     unlink(path.c_str());
     return UniqueFd();
@@ -92,7 +110,10 @@ UniqueFd open_control_socket(const std::string& path, gid_t gid, std::string* er
 bool write_file_atomically(const std::string& path, std::span<const uint8_t> text,
                            std::string* error) {
   std::string tmp = dir_of(path) + "/." + path.substr(path.rfind('/') + 1) + ".tmp";
-  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
+  // A new file each time: whatever was left at the name (a link planted
+  // to make root overwrite another file) goes first.
+  unlink(tmp.c_str());
+  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644));
   if (!fd) {
     *error = errno_text("cannot write " + tmp);
     return false;

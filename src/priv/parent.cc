@@ -104,6 +104,7 @@ class Parent {
   UniqueFd control_;
   std::string control_path_;
   LogLimiter stats_limiter_{1, 60000};
+  LogLimiter reload_limiter_{2, 1000};
   std::vector<uint8_t> stats_text_;   // the stats file's pieces so far
   // With [link] sections, one socket per link instead of udp_, by index
   // (until sent), and each one's family.
@@ -418,11 +419,14 @@ void Parent::on_message(ipc::MsgType type, std::span<const uint8_t> payload, Uni
     case ipc::MsgType::kLinkStatus:
       on_link_status(payload);
       return;
-    case ipc::MsgType::kReload:
-      if (stopping_) return;
+    case ipc::MsgType::kReload: {
+      // The engine allows one a second; so do we, whatever it sends.
+      uint64_t now_ms = static_cast<uint64_t>(time(nullptr)) * 1000;
+      if (stopping_ || !reload_limiter_.allow(now_ms)) return;
       log_info("reload asked for on the control socket");
       reload();
       return;
+    }
     case ipc::MsgType::kStats:
       write_stats(payload);
       return;

@@ -25,10 +25,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (static_cast<unsigned char>(c) < 0x20) abort();
   }
   ControlCode code;
+  size_t body_len = 0;
   std::string message;
-  if (parse_status(line, &code, &message)) {
-    if (static_cast<int>(code) > 2) abort();
-    std::string status = encode_status(code, message);
+  if (parse_status(line, &code, &body_len, &message)) {
+    if (static_cast<int>(code) > 2 || body_len > kMaxControlBody) abort();
+    std::string status = encode_status(code, body_len, message);
     if (status.find('\n') != status.size() - 1) abort();
   }
   return 0;

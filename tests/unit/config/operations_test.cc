@@ -64,3 +64,11 @@ TEST(OperationsConfig, CommandLineSetsTheSameKeys) {
   CHECK(inv.config.stats_format == StatsFormat::kJson);
   LONGS_EQUAL(10, inv.config.stats_interval);
 }
+
+TEST(OperationsConfig, StatsFileMustBeAnAbsolutePath) {
+  Config c = keyed();
+  c.stats_file = "stats.txt";
+  STRCMP_CONTAINS("for stats_file: expected an absolute path", validate_error(c).c_str());
+  c.stats_file = "/run/braid/stats.txt";
+  STRCMP_EQUAL("", validate_error(c).c_str());
+}

@@ -61,17 +61,20 @@ TEST(ControlProto, ErrorsNeverEchoControlBytes) {
   CHECK(error.find('\x07') == std::string::npos);
 }
 
-TEST(ControlProto, StatusLineCarriesCodeAndOneLineMessage) {
-  std::string line = encode_status(ControlCode::kBadRequest, "unknown\ncommand\r");
-  STRCMP_EQUAL("BRAID/1 2 unknown command \n", line.c_str());
+TEST(ControlProto, StatusLineCarriesCodeBodyLengthAndOneLineMessage) {
+  std::string line = encode_status(ControlCode::kBadRequest, 0, "unknown\ncommand\r\xc3\xa6");
+  STRCMP_EQUAL("BRAID/1 2 0 unknown command   \n", line.c_str());
   ControlCode code;
+  size_t len = 99;
   std::string message;
-  CHECK(parse_status(line.substr(0, line.size() - 1), &code, &message));
+  CHECK(parse_status(line.substr(0, line.size() - 1), &code, &len, &message));
   CHECK(code == ControlCode::kBadRequest);
-  STRCMP_EQUAL("unknown command ", message.c_str());
-  CHECK(parse_status("BRAID/1 0 ok", &code, &message));
+  LONGS_EQUAL(0, len);
+  STRCMP_EQUAL("unknown command   ", message.c_str());
+  CHECK(parse_status("BRAID/1 0 1234 ok", &code, &len, &message));
   CHECK(code == ControlCode::kOk);
-  CHECK_FALSE(parse_status("BRAID/1 7 what", &code, &message));
-  CHECK_FALSE(parse_status("BRAID/2 0 ok", &code, &message));
-  CHECK_FALSE(parse_status("HTTP/1.1 200 OK", &code, &message));
+  LONGS_EQUAL(1234, len);
+  for (const char* bad : {"BRAID/1 7 0 what", "BRAID/2 0 0 ok", "HTTP/1.1 200 OK", "BRAID/1 0 ok",
+                          "BRAID/1 0 01 ok", "BRAID/1 0 1x ok", "BRAID/1 0 999999999 ok"})
+    CHECK_FALSE_TEXT(parse_status(bad, &code, &len, &message), bad);
 }

@@ -81,7 +81,7 @@ TEST_GROUP(ControlServer) {
 TEST(ControlServer, AnswersARequestWithStatusLineAndBody) {
   UniqueFd c = connect_client();
   say(c, "BRAID/1 peers json\n");
-  STRCMP_EQUAL("BRAID/1 0 ok\nbody of peers\n", answer(c).c_str());
+  STRCMP_EQUAL("BRAID/1 0 14 ok\nbody of peers\n", answer(c).c_str());
   LONGS_EQUAL(1, seen.size());
   CHECK(seen[0].format == ControlFormat::kJson);
   LONGS_EQUAL(1, server->requests());
@@ -92,20 +92,20 @@ TEST(ControlServer, ARequestMayArriveInPieces) {
   say(c, "BRAID/1 ro");
   event_base_loop(base.get(), EVLOOP_NONBLOCK);
   say(c, "utes text\n");
-  STRCMP_EQUAL("BRAID/1 0 ok\nbody of routes\n", answer(c).c_str());
+  STRCMP_EQUAL("BRAID/1 0 15 ok\nbody of routes\n", answer(c).c_str());
 }
 
 TEST(ControlServer, RefusesABadRequestWithoutCallingTheHandler) {
   UniqueFd c = connect_client();
   say(c, "BRAID/1 dance text\n");
-  STRCMP_EQUAL("BRAID/1 2 unknown command \"dance\"\n", answer(c).c_str());
+  STRCMP_EQUAL("BRAID/1 2 0 unknown command \"dance\"\n", answer(c).c_str());
   LONGS_EQUAL(0, seen.size());
 }
 
 TEST(ControlServer, CutsOffARequestLineThatNeverEnds) {
   UniqueFd c = connect_client();
   say(c, std::string(kMaxControlRequest, 'x'));
-  STRCMP_EQUAL("BRAID/1 2 request line too long\n", answer(c).c_str());
+  STRCMP_EQUAL("BRAID/1 2 0 request line too long\n", answer(c).c_str());
   LONGS_EQUAL(0, seen.size());
 }
 
@@ -118,7 +118,7 @@ TEST(ControlServer, AClientThatLeavesEarlyCostsNothing) {
   LONGS_EQUAL(0, server->clients());
   UniqueFd d = connect_client();
   say(d, "BRAID/1 status text\n");
-  STRCMP_EQUAL("BRAID/1 0 ok\nbody of status\n", answer(d).c_str());
+  STRCMP_EQUAL("BRAID/1 0 15 ok\nbody of status\n", answer(d).c_str());
 }
 
 TEST(ControlServer, ClientsPastTheBoundWaitTheirTurn) {
@@ -135,5 +135,17 @@ TEST(ControlServer, ClientsPastTheBoundWaitTheirTurn) {
   LONGS_EQUAL(0, seen.size());
   // One of the idle ones gives up: the late one is served.
   idle.pop_back();
-  STRCMP_EQUAL("BRAID/1 0 ok\nbody of stats\n", answer(late).c_str());
+  STRCMP_EQUAL("BRAID/1 0 14 ok\nbody of stats\n", answer(late).c_str());
+}
+
+TEST(ControlServer, AnswersPastTheRequestBudgetSayBusy) {
+  std::string last;
+  for (uint32_t i = 0; i <= ControlServer::kRequestsPerSec; ++i) {
+    UniqueFd c = connect_client();
+    say(c, "BRAID/1 stats text\n");
+    last = answer(c);
+  }
+  STRCMP_CONTAINS("BRAID/1 1 0 busy", last.c_str());
+  LONGS_EQUAL(ControlServer::kRequestsPerSec, seen.size());
+  LONGS_EQUAL(1, server->busy());
 }

@@ -1,4 +1,5 @@
 tests_unit_braid_unit_SOURCES += \
+	tests/unit/priv/control_socket_test.cc \
 	tests/unit/priv/device_test.cc \
 	tests/unit/priv/hooks_test.cc \
 	tests/unit/priv/hook_output.h \
