@@ -1,6 +1,7 @@
 #include "engine/link.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "common/log.h"
 
@@ -16,6 +17,25 @@ constexpr uint64_t kCutLossPermille = 30;
 constexpr uint64_t kClimbLossPermille = 10;
 // Packets an interval must carry for its loss to mean anything.
 constexpr uint64_t kMinAdaptPackets = 10;
+// Loss over the cut mark in one interval's packets may be chance: a path
+// losing 1% at random loses 4% of some hundred-packet interval several
+// times a minute, and a slow link, with fewer packets an interval, more
+// often still; cutting on each would walk a sound link down to nothing.
+// Such loss is judged over the following intervals too, until it is
+// beyond chance (kChanceSigmas standard deviations over what the link's
+// own loss plus kChanceMarginPermille would lose) or this many packets
+// have said it is not.
+constexpr uint64_t kMaxJudgePackets = 1000;
+constexpr double kChanceSigmas = 4;
+constexpr uint64_t kChanceMarginPermille = 10;
+
+// Whether `lost` of `sent` is more than a link that loses `own` per mille
+// (and a little more, unmeasured) would lose by chance: Poisson's
+// deviation around its expected loss.
+bool beyond_chance(uint64_t sent, uint64_t lost, uint64_t own_permille) {
+  double expected = static_cast<double>(sent) * static_cast<double>(own_permille + kChanceMarginPermille) / 1000;
+  return static_cast<double>(lost) >= expected + kChanceSigmas * std::sqrt(expected) + 1;
+}
 
 uint64_t at_rate(uint64_t rate, uint64_t ns) {
   return static_cast<uint64_t>(static_cast<unsigned __int128>(rate) * ns / kNsPerSec);
@@ -65,7 +85,13 @@ void Link::adapt(uint64_t sent, uint64_t received, uint64_t rtt_ns, uint64_t min
   bool busy = busy_;
   busy_ = false;
   if (elapsed == 0 || sent < kMinAdaptPackets) return;
-  uint64_t loss = (sent - std::min(received, sent)) * 1000 / sent;
+  judge_sent_ += sent;
+  judge_lost_ += sent - std::min(received, sent);
+  uint64_t loss = judge_lost_ * 1000 / judge_sent_;
+  bool high = loss > random_loss_ + kCutLossPermille;
+  bool beyond = high && beyond_chance(judge_sent_, judge_lost_, random_loss_);
+  if (high && !beyond && judge_sent_ < kMaxJudgePackets) return;   // more packets will tell
+  judge_sent_ = judge_lost_ = 0;
   uint64_t sent_rate =
       static_cast<uint64_t>(static_cast<unsigned __int128>(bytes) * kNsPerSec / elapsed);
   // The answers after a cut still count packets sent before it: one cut
@@ -77,7 +103,7 @@ void Link::adapt(uint64_t sent, uint64_t received, uint64_t rtt_ns, uint64_t min
   // link's, a lossy path's): it is taken as the link's own and only loss
   // beyond it cuts. It fades as lower loss is measured.
   if (loss < random_loss_) random_loss_ -= (random_loss_ - loss + 15) / 16;
-  if (loss > random_loss_ + kCutLossPermille) {
+  if (beyond) {
     if (settling) return;
     if (last_cut_ns_ != 0 && now_ns - last_cut_ns_ < 4 * interval_ns && loss * 10 >= cut_loss_ * 7) {
       random_loss_ = loss;

@@ -69,8 +69,9 @@ class Link {
   uint64_t rate() const { return pacer_ ? pacer_->rate() : 0; }
 
   // Adapts the rate to what a path over it delivered between two probe
-  // answers: `sent` packets, `received` of them. Loss over 3% while the
-  // link is loaded means the link (or the way beyond it) carries less than
+  // answers: `sent` packets, `received` of them. Loss over 3% (beyond what
+  // chance explains: a few lost of a few dozen is judged together with the
+  // next intervals) while the link is loaded means the link (or the way beyond it) carries less than
   // it is paced to — a bandwidth set too high, or an uplink that slowed
   // down: the rate drops to what got through (at most halving at once,
   // and once per two intervals, since the next answers still count what
@@ -145,6 +146,8 @@ class Link {
   uint64_t cut_loss_ = 0;
   // Loss per mille that the rate does not explain (see adapt()).
   uint64_t random_loss_ = 0;
+  // What the answers since the last judgement counted (see adapt()).
+  uint64_t judge_sent_ = 0, judge_lost_ = 0;
   uint64_t adapt_tx_bytes_ = 0;
   std::vector<Item> ring_;   // sized once; never grows on the data path
   size_t head_ = 0, count_ = 0;

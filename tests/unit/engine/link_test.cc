@@ -2,6 +2,8 @@
 // adapted to what its paths deliver.
 #include "engine/link.h"
 
+#include <random>
+
 #include "common/clock.h"
 #include "engine/pool.h"
 
@@ -113,6 +115,38 @@ TEST(Link, LossThatACutDoesNotLowerIsTheLinksOwnAndKeepsItsRate) {
   for (int i = 0; i < 30; ++i) interval(l, pool, now, 2 * kRate, 2 * kRate, 0.08);
   CHECK_TEXT(l.rate() > 0.9 * kRate, std::to_string(l.rate()).c_str());
   l.clear(pool);
+}
+
+// 1% lost at random (a seeded generator, so the run is the same each
+// time) over a slow link, a few dozen packets an interval: some intervals
+// lose 4% and more by chance alone, which is no reason to cut.
+TEST(Link, LossThatChanceExplainsDoesNotWalkTheRateDown) {
+  const uint64_t rate = 250000;   // 2 Mbit/s: 25 datagrams of 1000 bytes an interval
+  Link l(paced(rate));
+  std::mt19937 rng(7);
+  std::bernoulli_distribution lost(0.01);
+  uint64_t unlucky = 0;
+  for (int i = 0; i < 600; ++i) {   // a minute
+    const uint64_t sent = 25;
+    uint64_t received = 0;
+    for (uint64_t p = 0; p < sent; ++p) received += lost(rng) ? 0 : 1;
+    if ((sent - received) * 1000 / sent > 30) ++unlucky;
+    now += kInterval;
+    l.adapt(sent, received, kRtt, kRtt, now, kInterval);
+  }
+  CHECK_TEXT(unlucky > 5, std::to_string(unlucky).c_str());   // the chance was there
+  UNSIGNED_LONGLONGS_EQUAL(rate, l.rate());
+}
+
+TEST(Link, LossBeyondChanceInAFewPacketsStillCuts) {
+  const uint64_t rate = 250000;
+  Link l(paced(rate));
+  // Half of 25 datagrams lost, two intervals running: no chance explains it.
+  for (int i = 0; i < 2; ++i) {
+    now += kInterval;
+    l.adapt(25, 12, kRtt, kRtt, now, kInterval);
+  }
+  CHECK(l.rate() < rate);
 }
 
 TEST(Link, OneLossyIntervalCutsOnceNotOnEveryAnswerThatFollows) {
