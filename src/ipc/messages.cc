@@ -401,6 +401,45 @@ bool decode(std::span<const uint8_t> payload, Settings* out, std::string* why) {
   return validate(*out, why);
 }
 
+// An addition names its peer as EngineConfig does; a removal names
+// nothing, so that one message means one thing.
+bool validate(const PeerSet& m, std::string* why) {
+  if (m.index >= kMaxPeers) return fail(why, "PeerSet: index out of range");
+  switch (m.op) {
+    case PeerOp::kAdd:
+      if (!valid_peer_name(m.name)) return fail(why, "PeerSet: invalid peer name");
+      if (m.link >= kMaxLinks && m.link != kAnyLink) return fail(why, "PeerSet: link out of range");
+      return true;
+    case PeerOp::kRemove:
+      if (!m.name.empty() || m.link != kAnyLink) return fail(why, "PeerSet: a removal names no peer");
+      return true;
+  }
+  return fail(why, "PeerSet: unknown operation");
+}
+
+bool encode(const PeerSet& in, std::vector<uint8_t>* out) {
+  out->clear();
+  if (!validate(in, nullptr)) return false;
+  return emit(kPeerSetMinLen + in.name.size(), out, [&](ByteWriter& w) {
+    w.u16(in.index);
+    w.u8(static_cast<uint8_t>(in.op));
+    w.u8(in.link);
+    w.str16(in.name);
+  });
+}
+
+bool decode(std::span<const uint8_t> payload, PeerSet* out, std::string* why) {
+  ByteReader r(payload);
+  out->index = r.u16();
+  uint8_t op = r.u8();
+  out->link = r.u8();
+  out->name = std::string(r.str16());
+  if (!finish(r, why, "PeerSet")) return false;
+  if (op > static_cast<uint8_t>(PeerOp::kRemove)) return fail(why, "PeerSet: unknown operation");
+  out->op = static_cast<PeerOp>(op);
+  return validate(*out, why);
+}
+
 bool encode(const PeerAddresses& in, std::vector<uint8_t>* out) {
   out->clear();
   if (!validate(in, nullptr)) return false;
@@ -585,6 +624,8 @@ std::string check_payload(MsgType type, std::span<const uint8_t> payload) {
     case MsgType::kLink: { LinkInfo m; ok = decode(payload, &m, &why); break; }
     case MsgType::kLinkStatus: { LinkStatus m; ok = decode(payload, &m, &why); break; }
     case MsgType::kSettings: { Settings m; ok = decode(payload, &m, &why); break; }
+    case MsgType::kPeerSet: { PeerSet m; ok = decode(payload, &m, &why); break; }
+    case MsgType::kLinkSet: { LinkInfo m; ok = decode(payload, &m, &why); break; }
     case MsgType::kStats: ok = check_stats_text(payload, &why); break;
     case MsgType::kReady:
     case MsgType::kReload:

@@ -91,6 +91,21 @@ struct Settings {
 };
 constexpr uint32_t kSettingsLen = 1 + 4 + 1;
 
+// kPeerSet: after a reload, one configured peer added or removed. Peers
+// keep their indices for as long as the engine runs: an added peer takes
+// the next index (the count so far), a removed one stays as a retired
+// index that nothing refers to again, so kPeerAddresses for the others
+// never changes meaning.
+enum class PeerOp : uint8_t { kAdd = 0, kRemove = 1 };
+struct PeerSet {
+  uint16_t index = 0;   // < kMaxPeers
+  PeerOp op = PeerOp::kAdd;
+  uint8_t link = kAnyLink;  // as EngineConfig::peer_links; kAnyLink for a removal
+  std::string name;         // as EngineConfig::peers; "" for a removal
+};
+constexpr uint32_t kPeerSetMinLen = 2 + 1 + 1 + 2;
+constexpr uint32_t kPeerSetMaxLen = kPeerSetMinLen + kMaxPeerNameLen;
+
 // kHello
 struct Hello {
   uint32_t pid = 0;
@@ -172,6 +187,11 @@ struct LinkInfo {
   std::string ifname;  // the device the socket is bound to (0..15 bytes); "" = none
 };
 
+// kLinkSet: after a reload, link `index` with new values for what may
+// change live (bandwidth, weight, fallback_only, the tolerances); the
+// payload is LinkInfo's, and the name, family, port and device must be the
+// running link's. No fd travels with it.
+
 // kLinkStatus (engine -> parent): link `index` (0 when there are no link
 // sections: the implicit link) went up or down. All the parent acts on is
 // its own configuration's entry for that index.
@@ -248,6 +268,8 @@ bool encode(const LinkStatus& in, std::vector<uint8_t>* out);
 bool decode(std::span<const uint8_t> payload, LinkStatus* out, std::string* why);
 bool encode(const Settings& in, std::vector<uint8_t>* out);
 bool decode(std::span<const uint8_t> payload, Settings* out, std::string* why);
+bool encode(const PeerSet& in, std::vector<uint8_t>* out);
+bool decode(std::span<const uint8_t> payload, PeerSet* out, std::string* why);
 // kReady, kStart, kLogFd and kShutdown carry nothing.
 bool decode_empty(std::span<const uint8_t> payload, std::string* why);
 

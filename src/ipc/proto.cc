@@ -49,8 +49,12 @@ constexpr MessageRule kRules[] = {
     {MsgType::kRevocationList, Side::kParent,
      ps::kAwaitReady | ps::kRunning | es::kConfigured | es::kRunning, kRevocationListMinLen,
      kMaxPayload, false},
-    {MsgType::kClaims, Side::kParent, ps::kAwaitReady | es::kConfigured, kClaimsMinLen,
-     kClaimsMaxLen, false},
+    // Before Start, and again when a reload changes them.
+    {MsgType::kClaims, Side::kParent, ps::kAwaitReady | ps::kRunning | es::kConfigured | es::kRunning,
+     kClaimsMinLen, kClaimsMaxLen, false},
+    {MsgType::kPeerSet, Side::kParent, ps::kRunning | es::kRunning, kPeerSetMinLen, kPeerSetMaxLen,
+     false},
+    {MsgType::kLinkSet, Side::kParent, ps::kRunning | es::kRunning, kLinkMinLen, kLinkMaxLen, false},
     {MsgType::kShutdown, Side::kParent, ps::kAwaitReady | ps::kRunning | ps::kStopping | es::kConfigured | es::kRunning,
      0, 0, false},
 };
@@ -166,6 +170,8 @@ const char* type_name(MsgType type) {
     case MsgType::kStats: return "Stats";
     case MsgType::kControlSocket: return "ControlSocket";
     case MsgType::kSettings: return "Settings";
+    case MsgType::kPeerSet: return "PeerSet";
+    case MsgType::kLinkSet: return "LinkSet";
   }
   return "unknown";
 }

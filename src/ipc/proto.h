@@ -13,7 +13,7 @@
 
 namespace braid::ipc {
 
-constexpr uint8_t kIpcVersion = 6;
+constexpr uint8_t kIpcVersion = 7;
 // version u8, type u8, reserved u16, length u32.
 constexpr size_t kHeaderSize = 8;
 // Large enough for a configuration with hundreds of peers; small enough
@@ -38,10 +38,12 @@ enum class MsgType : uint8_t {
   kShutdown = 22,       // say goodbye to peers and exit 0; payload empty
   kIdentity = 23,       // Identity: static key, certificate, trusted CAs (before Start)
   kRevocationList = 24, // RevocationListMsg: one CA's list (at start and after SIGHUP)
-  kClaims = 25,         // ClaimsMsg: the node's claimed subnets (before Start)
+  kClaims = 25,         // ClaimsMsg: the node's claimed subnets (before Start, and after a reload)
   kLink = 26,           // + fd (one link's bound UDP socket); LinkInfo (instead of UdpSocket)
   kControlSocket = 27,  // + fd (the listening control socket); payload empty
   kSettings = 28,       // Settings: what a reload changed that the engine applies
+  kPeerSet = 29,        // PeerSet: a reload added or removed a configured peer
+  kLinkSet = 30,        // LinkInfo without fd: a reload changed a link's rate or weight
 };
 
 enum class Side : uint8_t { kParent, kEngine };

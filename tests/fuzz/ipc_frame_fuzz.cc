@@ -60,6 +60,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   round_trip<PeerAddresses>(in);
   round_trip<LinkInfo>(in);
   round_trip<LinkStatus>(in);
+  round_trip<Settings>(in);
+  round_trip<PeerSet>(in);
   decode_empty(in, nullptr);
   return 0;
 }

@@ -842,3 +842,63 @@ TEST(IpcMessages, SettingsRoundTripAndRefuseOutOfRangeValues) {
   buf.pop_back();
   CHECK_FALSE(decode(buf, &out, &why));
 }
+
+TEST(IpcMessages, PeerSetRoundTripsAnAdditionAndARemoval) {
+  PeerSet in;
+  in.index = 7;
+  in.op = PeerOp::kAdd;
+  in.link = 2;
+  in.name = "peer.example:3210";
+  std::vector<uint8_t> buf;
+  CHECK(encode(in, &buf));
+  LONGS_EQUAL(kPeerSetMinLen + in.name.size(), buf.size());
+  CHECK(check_payload(MsgType::kPeerSet, buf).empty());
+  PeerSet out;
+  std::string why;
+  CHECK_TRUE_TEXT(decode(buf, &out, &why), why.c_str());
+  LONGS_EQUAL(7, out.index);
+  CHECK(out.op == PeerOp::kAdd);
+  LONGS_EQUAL(2, out.link);
+  STRCMP_EQUAL("peer.example:3210", out.name.c_str());
+  PeerSet rm;
+  rm.index = 3;
+  rm.op = PeerOp::kRemove;
+  CHECK(encode(rm, &buf));
+  CHECK_TRUE_TEXT(decode(buf, &out, &why), why.c_str());
+  CHECK(out.op == PeerOp::kRemove);
+  LONGS_EQUAL(3, out.index);
+  CHECK(out.name.empty());
+}
+
+TEST(IpcMessages, PeerSetRefusesWhatWouldMeanTwoThings) {
+  std::string why;
+  PeerSet out;
+  std::vector<uint8_t> buf;
+  PeerSet bad;
+  bad.op = PeerOp::kRemove;
+  bad.name = "x:1";   // a removal that names a peer
+  CHECK_FALSE(encode(bad, &buf));
+  bad = PeerSet{};
+  bad.name = "";       // an addition without a name
+  CHECK_FALSE(encode(bad, &buf));
+  bad.name = std::string("a\nb");
+  CHECK_FALSE(encode(bad, &buf));
+  bad.name = "x:1";
+  bad.link = kMaxLinks;
+  CHECK_FALSE(encode(bad, &buf));
+  bad.link = kAnyLink;
+  bad.index = kMaxPeers;
+  CHECK_FALSE(encode(bad, &buf));
+  bad.index = 0;
+  CHECK(encode(bad, &buf));
+  // An unknown operation, a name longer than its bytes, trailing bytes.
+  for (auto mutate : std::initializer_list<void (*)(std::vector<uint8_t>&)>{
+           [](std::vector<uint8_t>& b) { b[2] = 2; },
+           [](std::vector<uint8_t>& b) { b[5] = 9; },
+           [](std::vector<uint8_t>& b) { b.push_back(0); }}) {
+    auto m = buf;
+    mutate(m);
+    CHECK_FALSE(decode(m, &out, &why));
+    STRCMP_CONTAINS("PeerSet:", why.c_str());
+  }
+}

@@ -57,13 +57,16 @@ constexpr Expect kExpected[] = {
     {MsgType::kIdentity, Side::kEngine, es::kConfigured, ps::kAwaitReady, false},
     {MsgType::kRevocationList, Side::kEngine, es::kConfigured | es::kRunning,
      ps::kAwaitReady | ps::kRunning, false},
-    {MsgType::kClaims, Side::kEngine, es::kConfigured, ps::kAwaitReady, false},
+    {MsgType::kClaims, Side::kEngine, es::kConfigured | es::kRunning, ps::kAwaitReady | ps::kRunning,
+     false},
     {MsgType::kLink, Side::kEngine, es::kConfigured, ps::kAwaitReady, true},
     {MsgType::kLinkStatus, Side::kParent, ps::kRunning | ps::kStopping, es::kRunning, false},
     {MsgType::kReload, Side::kParent, ps::kRunning | ps::kStopping, es::kRunning, false},
     {MsgType::kStats, Side::kParent, ps::kRunning | ps::kStopping, es::kRunning, false},
     {MsgType::kControlSocket, Side::kEngine, es::kConfigured, ps::kAwaitReady, true},
     {MsgType::kSettings, Side::kEngine, es::kRunning, ps::kRunning, false},
+    {MsgType::kPeerSet, Side::kEngine, es::kRunning, ps::kRunning, false},
+    {MsgType::kLinkSet, Side::kEngine, es::kRunning, ps::kRunning, false},
 };
 
 std::span<const uint32_t> states_of(Side side) {
