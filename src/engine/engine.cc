@@ -54,6 +54,22 @@ constexpr size_t kSuperPacketMax = kVnetHdrLen + 65535;
 // rarely enough to cost nothing.
 constexpr uint64_t kBeaconTicks = 30 * 1000 / Node::kTickMs;
 
+// A link's settings as the parent sent them (at start, and after a reload).
+LinkConfig link_config(const ipc::LinkInfo& l) {
+  LinkConfig lc;
+  lc.name = l.name;
+  lc.bandwidth = l.bandwidth;
+  lc.weight = l.weight;
+  lc.fallback_only = l.fallback_only;
+  lc.tolerance.loss_permille = l.loss_tolerance_permille;
+  lc.tolerance.latency_ns = uint64_t{l.latency_tolerance_ms} * kNsPerMs;
+  // A dual-stack socket reaches both families; one bound to an IPv6
+  // address fails to send to IPv4, and that path simply never answers.
+  lc.v4 = true;
+  lc.v6 = l.family == 6;
+  return lc;
+}
+
 class Engine final : public NodeOutput {
  public:
   explicit Engine(UniqueFd ipc);
@@ -251,6 +267,49 @@ void Engine::on_message(ipc::MsgType type, std::span<const uint8_t> payload, Uni
         p.len = c.len;
         claims_.push_back(p);
       }
+      // A reload's: peers hear the new list at once.
+      if (node_) {
+        for (const auto& c : claims_) log_info("claiming %s", identity::format_prefix(c).c_str());
+        node_->set_claims(claims_);
+      }
+      return;
+    }
+    case MsgType::kPeerSet: {
+      ipc::PeerSet m;
+      if (!ipc::decode(payload, &m, &why)) break;
+      if (m.op == ipc::PeerOp::kAdd) {
+        // Indices are never reused: an addition takes the next one.
+        if (m.index != config_.peers.size()) { why = "added peer out of order"; break; }
+        if (m.link != ipc::kAnyLink && m.link >= std::max<size_t>(1, links_.size())) {
+          why = "added peer's link out of range";
+          break;
+        }
+        log_info("peer %s added", m.name.c_str());
+        config_.peers.push_back(m.name);
+        config_.peer_links.push_back(m.link);
+        node_->add_target(m.name, m.link != ipc::kAnyLink ? m.link : -1);
+      } else {
+        if (m.index >= config_.peers.size()) { why = "peer index out of range"; break; }
+        log_info("peer %s removed", config_.peers[m.index].c_str());
+        node_->retire_target(m.index);
+      }
+      return;
+    }
+    case MsgType::kLinkSet: {
+      ipc::LinkInfo m;
+      if (!ipc::decode(payload, &m, &why)) break;
+      if (m.index >= links_.size()) { why = "no such link"; break; }
+      const ipc::LinkInfo& running = links_[m.index];
+      if (m.name != running.name || m.family != running.family || m.port != running.port ||
+          m.ifname != running.ifname) {
+        why = "link changed what needs a new socket";
+        break;
+      }
+      links_[m.index] = m;
+      node_->links()[m.index].reconfigure(link_config(m));
+      log_info("link %s: bandwidth %llu kbit/s, weight %u%s", m.name.c_str(),
+               static_cast<unsigned long long>(m.bandwidth * 8 / 1000), m.weight,
+               m.fallback_only ? ", fallback only" : "");
       return;
     }
     case MsgType::kSettings: {
@@ -371,20 +430,7 @@ void Engine::start() {
   }
   nc.claims = claims_;
   nc.lan_discovery = config_.lan_discovery;
-  for (const ipc::LinkInfo& l : links_) {
-    LinkConfig lc;
-    lc.name = l.name;
-    lc.bandwidth = l.bandwidth;
-    lc.weight = l.weight;
-    lc.fallback_only = l.fallback_only;
-    lc.tolerance.loss_permille = l.loss_tolerance_permille;
-    lc.tolerance.latency_ns = uint64_t{l.latency_tolerance_ms} * kNsPerMs;
-    // A dual-stack socket reaches both families; one bound to an IPv6
-    // address fails to send to IPv4, and that path simply never answers.
-    lc.v4 = true;
-    lc.v6 = l.family == 6;
-    nc.links.push_back(lc);
-  }
+  for (const ipc::LinkInfo& l : links_) nc.links.push_back(link_config(l));
   nc.probe_interval_ns = uint64_t{config_.probe_interval_ms} * kNsPerMs;
   nc.priority_copies = config_.priority_copies;
   nc.relay = config_.relay;

@@ -61,6 +61,24 @@ void Link::pace(uint64_t rate) {
   if (ring_.empty()) ring_.assign(kLinkQueueEntries, Item{});
 }
 
+void Link::reconfigure(const LinkConfig& cfg) {
+  std::string name = cfg_.name;
+  bool v4 = cfg_.v4, v6 = cfg_.v6;
+  cfg_ = cfg;
+  cfg_.name = std::move(name);
+  cfg_.v4 = v4;
+  cfg_.v6 = v6;
+  // What was learnt of the old rate says nothing of the new one; the
+  // path's own loss (random_loss_) stays what it was.
+  last_cut_ns_ = 0;
+  pre_cut_rate_ = cut_loss_ = 0;
+  judge_sent_ = judge_lost_ = 0;
+  if (cfg_.bandwidth != 0)
+    pace(cfg_.bandwidth);
+  else
+    pacer_.reset();
+}
+
 bool Link::take(uint32_t wire, uint64_t now_ns) {
   if (wire <= pacer_->burst()) return pacer_->take(wire, now_ns);
   if (pacer_->available(now_ns) < pacer_->burst()) return false;
@@ -187,7 +205,9 @@ size_t Link::queued_to(const Endpoint& to) const {
 }
 
 uint64_t Link::next_ready_ns(uint64_t now_ns) {
-  if (count_ == 0 || !pacer_) return UINT64_MAX;
+  if (count_ == 0) return UINT64_MAX;
+  if (!pacer_) return now_ns;   // queued while paced, before a reload
+
   return pacer_->ready_at(std::min<uint64_t>(ring_[head_].wire, pacer_->burst()), now_ns);
 }
 

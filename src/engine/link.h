@@ -59,6 +59,10 @@ class Link {
   Link(Link&&) = default;
 
   const LinkConfig& config() const { return cfg_; }
+  // A reload's new bandwidth, weight, fallback and tolerances (the name
+  // and families stay). Pacing starts over from the new bandwidth; a link
+  // no longer paced sends what its queue holds at the next turn.
+  void reconfigure(const LinkConfig& cfg);
   const std::string& name() const { return cfg_.name; }
   bool paced() const { return pacer_.has_value(); }
   // Bytes per second the scheduler shares out by: the rate it is paced

@@ -88,13 +88,36 @@ void Node::add_target(const std::string& name, int link) {
 }
 
 void Node::set_target_addresses(size_t target, std::vector<Endpoint> addrs) {
-  if (target >= targets_.size()) return;
+  if (target >= targets_.size() || targets_[target].retired) return;
   Target& t = targets_[target];
   t.addrs = std::move(addrs);
   t.next_addr = 0;
   // New addresses are worth trying at once.
   t.next_attempt_ns = 0;
   t.backoff_ns = kConnectBackoffMinNs;
+}
+
+void Node::retire_target(size_t target) {
+  if (target >= targets_.size()) return;
+  Target& t = targets_[target];
+  if (t.pending_index != 0) drop_handshake(t.pending_index);
+  t.pending_index = 0;
+  t.addrs.clear();
+  t.node.reset();
+  t.retired = true;
+}
+
+void Node::set_claims(std::vector<identity::IpPrefix> claims) {
+  if (claims == cfg_.claims) return;
+  cfg_.claims = std::move(claims);
+  uint64_t now = clock_.now_ns();
+  for (auto& [id, p] : peers_) {
+    if (!p->current) continue;
+    send_claims(*p);
+    // Once more a little later, in case this copy is lost (an empty list
+    // too: it withdraws what the peer holds).
+    p->claims_resend_ns = now + kClaimsResendNs;
+  }
 }
 
 const Peer* Node::find_peer(const NodeId& id) const {

@@ -135,6 +135,9 @@ struct Target {
   uint64_t next_attempt_ns = 0;
   uint64_t backoff_ns = 0;
   uint32_t pending_index = 0;     // initiation under way (0: none)
+  // Removed from the configuration by a reload: never contacted again,
+  // its index kept so that the others' do not move.
+  bool retired = false;
 };
 
 class Node {
@@ -150,6 +153,12 @@ class Node {
 
   void add_target(const std::string& name, int link = -1);
   void set_target_addresses(size_t target, std::vector<Endpoint> addrs);
+  // A reload removed configured peer `target`: it is no longer contacted
+  // or kept. A session with it stands as any other node's would (peer
+  // exchange, its own configuration) until it times out or is trimmed.
+  void retire_target(size_t target);
+  // A reload's claims: every peer hears them at once.
+  void set_claims(std::vector<identity::IpPrefix> claims);
 
   // A packet read from the device, in buf at offset >= kHeadroom with
   // kTagLen tailroom. Consumes buf.

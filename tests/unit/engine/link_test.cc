@@ -94,6 +94,33 @@ TEST(Link, APacedLinkQueuesWhatItsRateCannotSendAndDropsPastItsQueue) {
   LONGS_EQUAL(4096, pool.available());
 }
 
+TEST(Link, AReloadRepacesALinkOrLetsItsQueueGoAtOnce) {
+  Link l(paced(kRate));
+  Endpoint to;
+  while (l.send_now(1000, now)) {}
+  for (int i = 0; i < 10; ++i) CHECK(l.enqueue(to, pool.get(0), 1000));
+  LinkConfig faster = paced(4 * kRate);
+  faster.name = "renamed";   // a reload cannot rename a link
+  faster.weight = 3;
+  l.reconfigure(faster);
+  UNSIGNED_LONGLONGS_EQUAL(4 * kRate, l.rate());
+  STRCMP_EQUAL("test", l.name().c_str());
+  LONGS_EQUAL(3, l.config().weight);
+  LONGS_EQUAL(10, l.queued());
+  // No longer paced: what waits goes at the next turn.
+  l.reconfigure(LinkConfig{});
+  CHECK_FALSE(l.paced());
+  UNSIGNED_LONGLONGS_EQUAL(now, l.next_ready_ns(now));
+  size_t sent = 0;
+  l.drain(now, [&](const Endpoint&, PacketBuf* b, uint32_t) {
+    ++sent;
+    pool.put(b);
+  });
+  LONGS_EQUAL(10, sent);
+  UNSIGNED_LONGLONGS_EQUAL(UINT64_MAX, l.next_ready_ns(now));
+  LONGS_EQUAL(4096, pool.available());
+}
+
 TEST(Link, LossCutsTheRateToWhatGotThroughAndItClimbsBackToTheBandwidth) {
   Link l(paced(kRate));
   for (int i = 0; i < 3; ++i) interval(l, pool, now, 2 * kRate, 2 * kRate);

@@ -333,6 +333,34 @@ TEST(Mesh, InRouterModePacketsGoToTheLongestClaimAndTheRestAreDroppedAndCounted)
   LONGS_EQUAL(1, h[0]->node().counters().drop_no_route);
 }
 
+TEST(Mesh, ClaimsAReloadChangesReachThePeersAtOnce) {
+  NodeConfig ca = FakeNet::config(1), cb = FakeNet::config(2);
+  ca.forward = cb.forward = ForwardMode::kRouter;
+  cb.claims = {prefix(10, 2, 0, 0, 16)};
+  Host& a = net->add(ca);
+  Host& b = net->add(cb);
+  a.target(b);
+  net->run_ms(1000);
+  a.device_packet(ipv4_to(10, 2, 0, 1, 1));
+  a.device_packet(ipv4_to(10, 3, 0, 1, 2));
+  net->pump();
+  LONGS_EQUAL(1, b.written.size());
+  // b now claims 10.3.0.0/16 instead.
+  b.node().set_claims({prefix(10, 3, 0, 0, 16)});
+  net->pump();
+  a.device_packet(ipv4_to(10, 2, 0, 1, 3));
+  a.device_packet(ipv4_to(10, 3, 0, 1, 4));
+  net->pump();
+  LONGS_EQUAL(2, b.written.size());
+  LONGS_EQUAL(4, get_be32(&b.written[1][20]));
+  // Nothing at all: what b held is withdrawn.
+  b.node().set_claims({});
+  net->pump();
+  a.device_packet(ipv4_to(10, 3, 0, 1, 5));
+  net->pump();
+  LONGS_EQUAL(2, b.written.size());
+}
+
 TEST(Mesh, ALostClaimsMessageIsSentAgain) {
   NodeConfig ca = FakeNet::config(1), cb = FakeNet::config(2);
   ca.forward = cb.forward = ForwardMode::kRouter;

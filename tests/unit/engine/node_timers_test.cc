@@ -390,6 +390,32 @@ TEST(NodeTimers, ATargetWithSeveralAddressesIsTriedAtEachInTurn) {
   CHECK(connected(*a, *b));
 }
 
+TEST(NodeTimers, ARetiredTargetIsNeverContactedAgain) {
+  a = &net->add();
+  a->node().add_target("gone");
+  a->node().add_target("also gone");
+  a->node().set_target_addresses(0, {FakeNet::address(77)});
+  a->node().set_target_addresses(1, {FakeNet::address(78)});
+  net->tick();
+  net->run_ms(3000);
+  uint64_t before = net->undeliverable;
+  CHECK(before >= 2);
+  // A reload removes both; an address the parent sent on the way changes
+  // nothing.
+  a->node().retire_target(0);
+  a->node().retire_target(1);
+  a->node().set_target_addresses(1, {FakeNet::address(79)});
+  CHECK(a->node().targets()[0].retired);
+  net->run_ms(60 * 1000);
+  UNSIGNED_LONGLONGS_EQUAL(before, net->undeliverable);
+  // A peer added after them takes the next index and is contacted.
+  b = &net->add();
+  a->node().add_target("b");
+  a->node().set_target_addresses(2, {b->addr()});
+  net->run_ms(2000);
+  CHECK(connected(*a, *b));
+}
+
 TEST(NodeTimers, APeerThatRestartedWithANewIdentityIsFoundAgain) {
   NodeConfig cfg = FakeNet::config(1);
   connect(cfg);
