@@ -12,14 +12,16 @@ namespace {
 
 // The keys a running daemon takes at once. The parent owns the hooks, the
 // log and the stats file's path and re-reads the revocation lists; the
-// engine is told the log level and the stats file's interval and format.
-// Everything else (the device, the sockets, the keys and certificates, the
-// peers and links, the sandbox) needs a restart in this version.
-constexpr std::array<std::string_view, 10> kLiveKeys = {
-    "device.ifup",          "device.ifdown",        "device.status_hook",
-    "daemon.log_file",      "daemon.stats_file",    "daemon.stats_interval",
-    "daemon.stats_format",  "daemon.verbosity",     "security.revocation_list",
-    "daemon.daemon",
+// engine is told the log level, the stats file's interval and format, the
+// peers added and removed, the claims and the links' rates. Everything
+// else (the device, the sockets, the keys and certificates, the sandbox)
+// needs a restart in this version.
+constexpr std::array<std::string_view, 15> kLiveKeys = {
+    "device.ifup",          "device.ifdown",          "device.status_hook",
+    "daemon.log_file",      "daemon.stats_file",      "daemon.stats_interval",
+    "daemon.stats_format",  "daemon.verbosity",       "security.revocation_list",
+    "daemon.daemon",        "network.peers",          "network.subnets",
+    "network.auto_claim",   "network.loss_tolerance", "network.latency_tolerance",
 };
 
 bool is_live(std::string_view key) {
@@ -41,18 +43,72 @@ ReloadPlan plan_reload(const Config& running, const Config& next) {
     bool live = is_live(name) && !(name == "daemon.log_file" && next.log_file.empty());
     (live ? plan.live : plan.refused).push_back(name);
   }
-  // [link NAME] sections: each socket is the parent's to open.
-  for (const LinkSpec& l : next.links) {
-    auto old = std::find_if(running.links.begin(), running.links.end(),
-                            [&](const LinkSpec& o) { return o.name == l.name; });
-    if (old == running.links.end() || !(*old == l)) plan.refused.push_back("link " + l.name);
-  }
-  for (const LinkSpec& l : running.links) {
-    bool kept = std::any_of(next.links.begin(), next.links.end(),
-                            [&](const LinkSpec& n) { return n.name == l.name; });
-    if (!kept) plan.refused.push_back("link " + l.name);
+  // [link NAME] sections: each socket is the parent's to open, so a link
+  // may not come, go or move; its peers and rate may change.
+  auto socket_of = [](LinkSpec l) {
+    l.peers.clear();
+    l.bandwidth = 0;
+    l.weight = 1;
+    l.fallback_only = false;
+    l.loss_tolerance = l.latency_tolerance_ms = -1;
+    return l;
+  };
+  for (size_t i = 0; i < std::max(running.links.size(), next.links.size()); ++i) {
+    const LinkSpec* was = i < running.links.size() ? &running.links[i] : nullptr;
+    const LinkSpec* now = i < next.links.size() ? &next.links[i] : nullptr;
+    if (was && now && was->name == now->name && socket_of(*was) == socket_of(*now)) {
+      if (!(*was == *now)) plan.live.push_back("link " + now->name);
+      continue;
+    }
+    for (const LinkSpec* l : {was, now}) {
+      if (l == nullptr) continue;
+      std::string key = "link " + l->name;
+      if (std::find(plan.refused.begin(), plan.refused.end(), key) == plan.refused.end())
+        plan.refused.push_back(key);
+    }
   }
   return plan;
+}
+
+std::vector<ConfiguredPeer> configured_peers(const Config& cfg) {
+  std::vector<ConfiguredPeer> out;
+  for (const PeerSpec& p : cfg.peers) out.push_back({p, -1, false});
+  for (size_t i = 0; i < cfg.links.size(); ++i)
+    for (const PeerSpec& p : cfg.links[i].peers) out.push_back({p, static_cast<int>(i), false});
+  return out;
+}
+
+PeerChanges diff_peers(const std::vector<ConfiguredPeer>& running,
+                       const std::vector<ConfiguredPeer>& next) {
+  PeerChanges out;
+  std::vector<bool> taken(next.size(), false);
+  for (size_t i = 0; i < running.size(); ++i) {
+    if (running[i].retired) continue;
+    bool kept = false;
+    for (size_t j = 0; j < next.size() && !kept; ++j) {
+      if (taken[j] || next[j].spec != running[i].spec || next[j].link != running[i].link) continue;
+      taken[j] = kept = true;
+    }
+    if (!kept) out.removed.push_back(i);
+  }
+  for (size_t j = 0; j < next.size(); ++j)
+    if (!taken[j]) out.added.push_back(next[j]);
+  return out;
+}
+
+std::vector<size_t> changed_links(const Config& running, const Config& next) {
+  std::vector<size_t> out;
+  bool inherited = running.loss_tolerance != next.loss_tolerance ||
+                   running.latency_tolerance_ms != next.latency_tolerance_ms;
+  for (size_t i = 0; i < std::min(running.links.size(), next.links.size()); ++i) {
+    const LinkSpec& a = running.links[i];
+    const LinkSpec& b = next.links[i];
+    if (inherited || a.bandwidth != b.bandwidth || a.weight != b.weight ||
+        a.fallback_only != b.fallback_only || a.loss_tolerance != b.loss_tolerance ||
+        a.latency_tolerance_ms != b.latency_tolerance_ms)
+      out.push_back(i);
+  }
+  return out;
 }
 
 std::string join_keys(const std::vector<std::string>& keys) {

@@ -69,6 +69,8 @@ class Parent {
   bool encode_engine_config(std::string* error);
   bool open_sockets(std::string* error);
   void send_links();
+  ipc::LinkInfo link_info(size_t index) const;
+  bool reload_engine_share(const config::Config& next, std::string* error);
   void on_link_status(std::span<const uint8_t> payload);
   int peer_family(size_t peer, bool* v6_only) const;
   bool daemonize();
@@ -112,8 +114,9 @@ class Parent {
   std::vector<int> link_families_;
   // Every configured peer: the [network] ones, then each link's in link
   // order; the engine refers to them by this index.
-  std::vector<config::PeerSpec> peers_;
-  std::vector<uint8_t> peer_links_;  // ipc::kAnyLink or the link's index
+  // A reload appends the peers it adds and retires those it removes in
+  // place, so that no index changes meaning.
+  std::vector<config::ConfiguredPeer> peers_;
   std::unique_ptr<StatusHook> status_hook_;
   UniqueFd log_fd_;
   UniqueFd ready_pipe_;     // --daemon: tells the waiting original process
@@ -127,6 +130,7 @@ class Parent {
   std::vector<uint8_t> engine_config_;   // the kConfig payload, until sent
   ipc::Identity identity_;               // until sent (holds the private key)
   std::vector<uint8_t> own_certificate_;
+  std::vector<uint8_t> claims_sent_;     // the last kClaims payload
   identity::TrustStore trust_;           // CAs and the lists last sent
   std::vector<std::vector<uint8_t>> revocation_lists_;
 
@@ -488,14 +492,11 @@ bool Parent::encode_engine_config(std::string* error) {
   ec.tunnel_refresh_s = cfg_.tunnel_refresh;
   ec.stats_interval_s = cfg_.stats_file.empty() ? 0 : cfg_.stats_interval;
   ec.stats_format = stats_format(cfg_.stats_format);
-  peers_ = cfg_.peers;
-  peer_links_.assign(cfg_.peers.size(), ipc::kAnyLink);
-  for (size_t i = 0; i < cfg_.links.size(); ++i) {
-    peers_.insert(peers_.end(), cfg_.links[i].peers.begin(), cfg_.links[i].peers.end());
-    peer_links_.resize(peers_.size(), static_cast<uint8_t>(i));
+  peers_ = config::configured_peers(cfg_);
+  for (const auto& p : peers_) {
+    ec.peers.push_back(config::format_peer(p.spec));
+    ec.peer_links.push_back(p.link >= 0 ? static_cast<uint8_t>(p.link) : ipc::kAnyLink);
   }
-  for (const auto& p : peers_) ec.peers.push_back(config::format_peer(p));
-  ec.peer_links = peer_links_;
   bool ok = ipc::encode(ec, &engine_config_);
   sodium_memzero(ec.psk.data(), ec.psk.size());
   sodium_memzero(psk_.data(), psk_.size());
@@ -545,6 +546,7 @@ void Parent::send_setup() {
   ipc::ClaimsMsg claims = node_claims(cfg_, ifname_);
   if (!ipc::encode(claims, &buf)) fatalx("claims do not fit the IPC message");
   channel_->send(ipc::MsgType::kClaims, buf);
+  claims_sent_ = buf;
   if (control_) {
     channel_->send(ipc::MsgType::kControlSocket, {}, control_.get());
     control_.reset();   // the channel holds its own duplicate until it is sent
@@ -558,34 +560,39 @@ void Parent::send_setup() {
 void Parent::send_links() {
   std::vector<uint8_t> buf;
   for (size_t i = 0; i < cfg_.links.size(); ++i) {
-    const config::LinkSpec& link = cfg_.links[i];
-    ipc::LinkInfo li;
-    li.index = static_cast<uint8_t>(i);
-    li.name = link.name;
-    li.family = link_families_[i] == AF_INET ? 4 : 6;
-    li.port = link.port != 0 ? link.port : cfg_.port;
-    li.bandwidth = link.bandwidth;
-    li.weight = static_cast<uint16_t>(link.weight);
-    li.fallback_only = link.fallback_only;
-    uint32_t loss = link.loss_tolerance >= 0 ? static_cast<uint32_t>(link.loss_tolerance)
-                                             : cfg_.loss_tolerance;
-    li.loss_tolerance_permille = static_cast<uint16_t>(loss * 10);
-    li.latency_tolerance_ms = link.latency_tolerance_ms >= 0
-                                  ? static_cast<uint32_t>(link.latency_tolerance_ms)
-                                  : cfg_.latency_tolerance_ms;
-    li.ifname = link.device;
-    if (!ipc::encode(li, &buf)) fatalx("link \"%s\" does not fit the IPC message", link.name.c_str());
+    if (!ipc::encode(link_info(i), &buf))
+      fatalx("link \"%s\" does not fit the IPC message", cfg_.links[i].name.c_str());
     channel_->send(ipc::MsgType::kLink, buf, link_fds_[i].get());
   }
   link_fds_.clear();   // the channel holds its own duplicates until they are sent
+}
+
+ipc::LinkInfo Parent::link_info(size_t index) const {
+  const config::LinkSpec& link = cfg_.links[index];
+  ipc::LinkInfo li;
+  li.index = static_cast<uint8_t>(index);
+  li.name = link.name;
+  li.family = link_families_[index] == AF_INET ? 4 : 6;
+  li.port = link.port != 0 ? link.port : cfg_.port;
+  li.bandwidth = link.bandwidth;
+  li.weight = static_cast<uint16_t>(link.weight);
+  li.fallback_only = link.fallback_only;
+  uint32_t loss = link.loss_tolerance >= 0 ? static_cast<uint32_t>(link.loss_tolerance)
+                                           : cfg_.loss_tolerance;
+  li.loss_tolerance_permille = static_cast<uint16_t>(loss * 10);
+  li.latency_tolerance_ms = link.latency_tolerance_ms >= 0
+                                ? static_cast<uint32_t>(link.latency_tolerance_ms)
+                                : cfg_.latency_tolerance_ms;
+  li.ifname = link.device;
+  return li;
 }
 
 // The family to resolve peer `peer` for: the socket's that reaches it.
 int Parent::peer_family(size_t peer, bool* v6_only) const {
   *v6_only = false;
   if (cfg_.links.empty()) return udp_family_;
-  uint8_t link = peer_links_[peer];
-  if (link != ipc::kAnyLink) {
+  int link = peers_[peer].link;
+  if (link >= 0) {
     *v6_only = link_families_[link] == AF_INET6 && !cfg_.links[link].bind.empty();
     return link_families_[link];
   }
@@ -598,9 +605,10 @@ int Parent::peer_family(size_t peer, bool* v6_only) const {
 void Parent::resolve_all(bool force) {
   resolved_.resize(peers_.size());
   for (size_t i = 0; i < peers_.size(); ++i) {
+    if (peers_[i].retired) continue;
     bool v6_only;
     int family = peer_family(i, &v6_only);
-    auto addrs = resolve_peer(peers_[i], family, v6_only);
+    auto addrs = resolve_peer(peers_[i].spec, family, v6_only);
     // Round-robin DNS reorders the same addresses: compare as sets, so the
     // engine's backoff is reset only by a real change.
     auto key = [](const ipc::PeerAddress& a) { return std::tie(a.family, a.addr, a.port); };
@@ -650,6 +658,10 @@ void Parent::reload_config() {
     log_info("reload: the configuration is unchanged");
     return;
   }
+  if (!reload_engine_share(next, &error)) {
+    log_warnx("reload refused: %s; the running configuration stays", error.c_str());
+    return;
+  }
   cfg_.ifup = next.ifup;
   cfg_.ifdown = next.ifdown;
   cfg_.status_hook = next.status_hook;
@@ -670,6 +682,83 @@ void Parent::reload_config() {
   if (channel_->state() == ipc::parent_state::kRunning && ipc::encode(s, &buf))
     channel_->send(ipc::MsgType::kSettings, buf);
   log_info("reload: %s changed", config::join_keys(plan.live).c_str());
+}
+
+// The peers a reload adds and removes, the links' new rates and the new
+// claims go to the engine; cfg_ takes them. Checked whole before anything
+// is sent, so that a refusal changes nothing.
+bool Parent::reload_engine_share(const config::Config& next, std::string* error) {
+  config::PeerChanges peers = config::diff_peers(peers_, config::configured_peers(next));
+  std::vector<size_t> links = config::changed_links(cfg_, next);
+  std::vector<uint8_t> claims;
+  if (!ipc::encode(node_claims(next, ifname_), &claims)) {
+    *error = "the claims do not fit the IPC message";
+    return false;
+  }
+  bool claims_changed = claims != claims_sent_;
+  if (peers.empty() && links.empty() && !claims_changed) return true;
+  if (channel_->state() != ipc::parent_state::kRunning) {
+    *error = "the engine is not running yet, so peers, links and claims cannot change";
+    return false;
+  }
+  // Retired peers keep their indices: many reloads that each add a peer
+  // use them up, and only a restart numbers them afresh.
+  if (peers_.size() + peers.added.size() > ipc::kMaxPeers) {
+    *error = "more than " + std::to_string(ipc::kMaxPeers) +
+             " peers added since braid started; a restart counts them afresh";
+    return false;
+  }
+  std::vector<std::vector<uint8_t>> out;   // kPeerSet payloads, in order
+  for (size_t i : peers.removed) {
+    ipc::PeerSet m;
+    m.index = static_cast<uint16_t>(i);
+    m.op = ipc::PeerOp::kRemove;
+    if (!ipc::encode(m, &out.emplace_back())) {
+      *error = "peer removal does not fit the IPC message";
+      return false;
+    }
+  }
+  for (size_t k = 0; k < peers.added.size(); ++k) {
+    const config::ConfiguredPeer& p = peers.added[k];
+    ipc::PeerSet m;
+    m.index = static_cast<uint16_t>(peers_.size() + k);
+    m.op = ipc::PeerOp::kAdd;
+    m.link = p.link >= 0 ? static_cast<uint8_t>(p.link) : ipc::kAnyLink;
+    m.name = config::format_peer(p.spec);
+    if (!ipc::encode(m, &out.emplace_back())) {
+      *error = "peer " + m.name + " does not fit the IPC message";
+      return false;
+    }
+  }
+  for (const std::vector<uint8_t>& m : out) channel_->send(ipc::MsgType::kPeerSet, m);
+  for (size_t i : peers.removed) {
+    peers_[i].retired = true;
+    if (i < resolved_.size()) resolved_[i].clear();
+    log_info("reload: peer %s removed", config::format_peer(peers_[i].spec).c_str());
+  }
+  for (const config::ConfiguredPeer& p : peers.added) {
+    peers_.push_back(p);
+    log_info("reload: peer %s added", config::format_peer(p.spec).c_str());
+  }
+  // The sockets stay (plan_reload saw to it); what is paced and shared
+  // changes.
+  cfg_.peers = next.peers;
+  cfg_.loss_tolerance = next.loss_tolerance;
+  cfg_.latency_tolerance_ms = next.latency_tolerance_ms;
+  for (size_t i = 0; i < cfg_.links.size(); ++i) cfg_.links[i] = next.links[i];
+  std::vector<uint8_t> buf;
+  for (size_t i : links) {
+    if (!ipc::encode(link_info(i), &buf)) fatalx("link \"%s\" does not fit the IPC message", cfg_.links[i].name.c_str());
+    channel_->send(ipc::MsgType::kLinkSet, buf);
+  }
+  cfg_.subnets = next.subnets;
+  cfg_.auto_claim = next.auto_claim;
+  if (claims_changed) {
+    channel_->send(ipc::MsgType::kClaims, claims);
+    claims_sent_ = std::move(claims);
+  }
+  if (!peers.added.empty()) resolve_all(false);
+  return true;
 }
 
 // The engine's text goes to the file as it is (the channel checked that it

@@ -15,6 +15,7 @@ NETNS_TESTS += tests/netns/mesh_router.sh
 NETNS_TESTS += tests/netns/mesh_switch.sh
 NETNS_TESTS += tests/netns/nat_traversal.sh
 NETNS_TESTS += tests/netns/lan_discovery.sh
+NETNS_TESTS += tests/netns/reload_live.sh
 # Slow (minutes): skipped unless BRAID_SLOW_TESTS=1.
 NETNS_TESTS += tests/netns/idle_pair.sh
 TESTS += $(NETNS_TESTS)

@@ -40,7 +40,7 @@ TEST(ReloadPlan, DeviceSocketsIdentityAndSandboxTakeARestart) {
            [](Config& c) { c.shared_key = "other"; },
            [](Config& c) { c.user = "root"; },
            [](Config& c) { c.mode = Mode::kHub; },
-           [](Config& c) { c.peers.push_back({"10.0.0.9", 3210}); },
+           [](Config& c) { c.key_file = "/etc/braid/other.key"; },
            [](Config& c) { c.control_socket = "none"; }}) {
     Config next = running;
     change(next);
@@ -69,7 +69,7 @@ TEST(ReloadPlan, LoggingBackToStderrTakesARestart) {
   CHECK_FALSE(plan_reload(running, next).accepted());
 }
 
-TEST(ReloadPlan, LinkSectionsAddedRemovedOrChangedAreNamed) {
+TEST(ReloadPlan, LinkSectionsAddedRemovedOrMovedTakeARestart) {
   Config running = keyed();
   LinkSpec a;
   a.name = "dsl";
@@ -83,5 +83,108 @@ TEST(ReloadPlan, LinkSectionsAddedRemovedOrChangedAreNamed) {
   c.name = "sat";
   next.links.push_back(c);
   ReloadPlan p = plan_reload(running, next);
-  STRCMP_EQUAL("link dsl, link sat and link lte", join_keys(p.refused).c_str());
+  STRCMP_EQUAL("link lte and link sat", join_keys(p.refused).c_str());
+  STRCMP_EQUAL("link dsl", join_keys(p.live).c_str());
+  // The same links in another order: the engine knows them by index.
+  next = running;
+  std::swap(next.links[0], next.links[1]);
+  p = plan_reload(running, next);
+  STRCMP_EQUAL("link dsl and link lte", join_keys(p.refused).c_str());
+  // A socket's own settings.
+  next = running;
+  next.links[1].device = "wwan0";
+  STRCMP_EQUAL("link lte", join_keys(plan_reload(running, next).refused).c_str());
+}
+
+TEST(ReloadPlan, PeersClaimsAndLinkRatesChangeLive) {
+  Config running = keyed();
+  LinkSpec a;
+  a.name = "dsl";
+  running.links = {a};
+  Config next = running;
+  next.peers.push_back({"10.0.0.9", 3210});
+  next.links[0].peers.push_back({"10.0.1.9", 3210});
+  next.links[0].bandwidth = 125000;
+  next.links[0].weight = 3;
+  next.links[0].fallback_only = true;
+  next.auto_claim = false;
+  next.loss_tolerance = 20;
+  ReloadPlan p = plan_reload(running, next);
+  CHECK(p.accepted());
+  STRCMP_EQUAL("network.peers, network.auto_claim, network.loss_tolerance and link dsl",
+               join_keys(p.live).c_str());
+}
+
+TEST_GROUP(ReloadPeers){};
+
+namespace {
+ConfiguredPeer peer(const char* host, int link = -1) { return {{host, 3210}, link, false}; }
+}  // namespace
+
+TEST(ReloadPeers, NetworkPeersComeFirstThenEachLinksInOrder) {
+  Config c = keyed();
+  c.peers = {{"a", 1}};
+  LinkSpec l1, l2;
+  l1.name = "one";
+  l1.peers = {{"b", 2}};
+  l2.name = "two";
+  l2.peers = {{"c", 3}, {"d", 4}};
+  c.links = {l1, l2};
+  auto all = configured_peers(c);
+  LONGS_EQUAL(4, all.size());
+  STRCMP_EQUAL("a", all[0].spec.host.c_str());
+  LONGS_EQUAL(-1, all[0].link);
+  LONGS_EQUAL(0, all[1].link);
+  LONGS_EQUAL(1, all[2].link);
+  STRCMP_EQUAL("d", all[3].spec.host.c_str());
+}
+
+TEST(ReloadPeers, KeptPeersKeepTheirIndicesRemovedOnesRetireAddedOnesAppend) {
+  std::vector<ConfiguredPeer> running = {peer("a"), peer("b"), peer("c", 0)};
+  // b goes, d comes, c moves to another link (a removal and an addition),
+  // and the order of what stays does not matter.
+  PeerChanges ch = diff_peers(running, {peer("d"), peer("c", 1), peer("a")});
+  LONGS_EQUAL(2, ch.removed.size());
+  LONGS_EQUAL(1, ch.removed[0]);
+  LONGS_EQUAL(2, ch.removed[1]);
+  LONGS_EQUAL(2, ch.added.size());
+  STRCMP_EQUAL("d", ch.added[0].spec.host.c_str());
+  LONGS_EQUAL(1, ch.added[1].link);
+}
+
+TEST(ReloadPeers, ARetiredIndexIsNeverMatchedAgain) {
+  std::vector<ConfiguredPeer> running = {peer("a"), peer("b")};
+  running[1].retired = true;
+  // b again: a new index, since the old one is spent.
+  PeerChanges ch = diff_peers(running, {peer("a"), peer("b")});
+  CHECK(ch.removed.empty());
+  LONGS_EQUAL(1, ch.added.size());
+  STRCMP_EQUAL("b", ch.added[0].spec.host.c_str());
+  CHECK(diff_peers(running, {peer("a")}).empty());
+}
+
+TEST(ReloadPeers, APeerNamedTwiceCountsTwice) {
+  std::vector<ConfiguredPeer> running = {peer("a"), peer("a")};
+  PeerChanges ch = diff_peers(running, {peer("a")});
+  LONGS_EQUAL(1, ch.removed.size());
+  LONGS_EQUAL(1, ch.removed[0]);
+  CHECK(ch.added.empty());
+}
+
+TEST(ReloadPeers, OnlyLinksWhoseRatesOrTolerancesChangeAreSent) {
+  Config running = keyed();
+  LinkSpec a, b;
+  a.name = "one";
+  b.name = "two";
+  running.links = {a, b};
+  Config next = running;
+  next.links[1].weight = 5;
+  next.links[0].peers.push_back({"x", 1});   // peers are not the link's rate
+  auto changed = changed_links(running, next);
+  LONGS_EQUAL(1, changed.size());
+  LONGS_EQUAL(1, changed[0]);
+  // An inherited tolerance changes every link.
+  next = running;
+  next.latency_tolerance_ms = 300;
+  LONGS_EQUAL(2, changed_links(running, next).size());
 }
