@@ -696,7 +696,20 @@ bool Parent::reload_engine_share(const config::Config& next, std::string* error)
     return false;
   }
   bool claims_changed = claims != claims_sent_;
-  if (peers.empty() && links.empty() && !claims_changed) return true;
+  // What plan_reload let through is ours now, sent or not (subnets in
+  // another order claim the same; a link's peers are in `peers`).
+  auto take = [&] {
+    cfg_.peers = next.peers;
+    cfg_.loss_tolerance = next.loss_tolerance;
+    cfg_.latency_tolerance_ms = next.latency_tolerance_ms;
+    for (size_t i = 0; i < cfg_.links.size(); ++i) cfg_.links[i] = next.links[i];
+    cfg_.subnets = next.subnets;
+    cfg_.auto_claim = next.auto_claim;
+  };
+  if (peers.empty() && links.empty() && !claims_changed) {
+    take();
+    return true;
+  }
   if (channel_->state() != ipc::parent_state::kRunning) {
     *error = "the engine is not running yet, so peers, links and claims cannot change";
     return false;
@@ -742,17 +755,12 @@ bool Parent::reload_engine_share(const config::Config& next, std::string* error)
   }
   // The sockets stay (plan_reload saw to it); what is paced and shared
   // changes.
-  cfg_.peers = next.peers;
-  cfg_.loss_tolerance = next.loss_tolerance;
-  cfg_.latency_tolerance_ms = next.latency_tolerance_ms;
-  for (size_t i = 0; i < cfg_.links.size(); ++i) cfg_.links[i] = next.links[i];
+  take();
   std::vector<uint8_t> buf;
   for (size_t i : links) {
     if (!ipc::encode(link_info(i), &buf)) fatalx("link \"%s\" does not fit the IPC message", cfg_.links[i].name.c_str());
     channel_->send(ipc::MsgType::kLinkSet, buf);
   }
-  cfg_.subnets = next.subnets;
-  cfg_.auto_claim = next.auto_claim;
   if (claims_changed) {
     channel_->send(ipc::MsgType::kClaims, claims);
     claims_sent_ = std::move(claims);
