@@ -100,14 +100,15 @@ std::vector<size_t> changed_links(const Config& running, const Config& next) {
   std::vector<size_t> out;
   bool inherited = running.loss_tolerance != next.loss_tolerance ||
                    running.latency_tolerance_ms != next.latency_tolerance_ms;
-  for (size_t i = 0; i < std::min(running.links.size(), next.links.size()); ++i) {
-    const LinkSpec& a = running.links[i];
-    const LinkSpec& b = next.links[i];
-    if (inherited || a.bandwidth != b.bandwidth || a.weight != b.weight ||
-        a.fallback_only != b.fallback_only || a.loss_tolerance != b.loss_tolerance ||
-        a.latency_tolerance_ms != b.latency_tolerance_ms)
+  // plan_reload let through only links whose sockets stay: what else
+  // differs, but for the peers (diff_peers' business), is the rate.
+  auto without_peers = [](LinkSpec l) {
+    l.peers.clear();
+    return l;
+  };
+  for (size_t i = 0; i < std::min(running.links.size(), next.links.size()); ++i)
+    if (inherited || without_peers(running.links[i]) != without_peers(next.links[i]))
       out.push_back(i);
-  }
   return out;
 }
 

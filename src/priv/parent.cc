@@ -48,6 +48,11 @@ constexpr int kStatusHookGraceMs = 3000;
 // sections, as the status hook sees it.
 constexpr const char* kDefaultLinkName = "default";
 
+// The engine's name for the link a configured peer is reached over.
+uint8_t ipc_link(const config::ConfiguredPeer& p) {
+  return p.link >= 0 ? static_cast<uint8_t>(p.link) : ipc::kAnyLink;
+}
+
 ipc::StatsFormat stats_format(config::StatsFormat f) {
   switch (f) {
     case config::StatsFormat::kJson: return ipc::StatsFormat::kJson;
@@ -495,7 +500,7 @@ bool Parent::encode_engine_config(std::string* error) {
   peers_ = config::configured_peers(cfg_);
   for (const auto& p : peers_) {
     ec.peers.push_back(config::format_peer(p.spec));
-    ec.peer_links.push_back(p.link >= 0 ? static_cast<uint8_t>(p.link) : ipc::kAnyLink);
+    ec.peer_links.push_back(ipc_link(p));
   }
   bool ok = ipc::encode(ec, &engine_config_);
   sodium_memzero(ec.psk.data(), ec.psk.size());
@@ -736,7 +741,7 @@ bool Parent::reload_engine_share(const config::Config& next, std::string* error)
     ipc::PeerSet m;
     m.index = static_cast<uint16_t>(peers_.size() + k);
     m.op = ipc::PeerOp::kAdd;
-    m.link = p.link >= 0 ? static_cast<uint8_t>(p.link) : ipc::kAnyLink;
+    m.link = ipc_link(p);
     m.name = config::format_peer(p.spec);
     if (!ipc::encode(m, &out.emplace_back())) {
       *error = "peer " + m.name + " does not fit the IPC message";
