@@ -57,6 +57,16 @@ TEST_GROUP_BASE(Mesh, NetTest) {
         if (!connected(net->host(i), net->host(j))) ++missing;
     return missing;
   }
+  // Two router-mode nodes, a given b as its peer; b claims `b_claims`.
+  std::pair<Host&, Host&> router_pair(std::vector<identity::IpPrefix> b_claims) {
+    NodeConfig ca = FakeNet::config(1), cb = FakeNet::config(2);
+    ca.forward = cb.forward = ForwardMode::kRouter;
+    cb.claims = std::move(b_claims);
+    Host& a = net->add(ca);
+    Host& b = net->add(cb);
+    a.target(b);
+    return {a, b};
+  }
 };
 
 TEST(Mesh, FiftyNodesEachGivenOneBootstrapPeerReachAFullMesh) {
@@ -334,12 +344,9 @@ TEST(Mesh, InRouterModePacketsGoToTheLongestClaimAndTheRestAreDroppedAndCounted)
 }
 
 TEST(Mesh, ClaimsAReloadChangesReachThePeersAtOnce) {
-  NodeConfig ca = FakeNet::config(1), cb = FakeNet::config(2);
-  ca.forward = cb.forward = ForwardMode::kRouter;
-  cb.claims = {prefix(10, 2, 0, 0, 16)};
-  Host& a = net->add(ca);
-  Host& b = net->add(cb);
-  a.target(b);
+  auto hosts = router_pair({prefix(10, 2, 0, 0, 16)});
+  Host& a = hosts.first;
+  Host& b = hosts.second;
   net->run_ms(1000);
   a.device_packet(ipv4_to(10, 2, 0, 1, 1));
   a.device_packet(ipv4_to(10, 3, 0, 1, 2));
@@ -362,12 +369,9 @@ TEST(Mesh, ClaimsAReloadChangesReachThePeersAtOnce) {
 }
 
 TEST(Mesh, ALostClaimsMessageIsSentAgain) {
-  NodeConfig ca = FakeNet::config(1), cb = FakeNet::config(2);
-  ca.forward = cb.forward = ForwardMode::kRouter;
-  cb.claims = {prefix(10, 2, 0, 0, 16)};
-  Host& a = net->add(ca);
-  Host& b = net->add(cb);
-  a.target(b);
+  auto hosts = router_pair({prefix(10, 2, 0, 0, 16)});
+  Host& a = hosts.first;
+  Host& b = hosts.second;
   // The first control message b sends (its claims) is lost.
   bool dropped = false;
   net->filter = [&](Datagram& d, std::vector<Datagram>& out) {
