@@ -25,7 +25,12 @@ RouteTable::RouteTable(const NodeId& self, uint16_t seqno) : self_(self), seqno_
 
 uint16_t RouteTable::cost(const NodeId& n) const {
   auto it = neighbours_.find(n);
-  return it == neighbours_.end() ? kMetricInfinity : it->second;
+  return it == neighbours_.end() ? kMetricInfinity : it->second.cost;
+}
+
+bool RouteTable::draining(const NodeId& n) const {
+  auto it = neighbours_.find(n);
+  return it != neighbours_.end() && it->second.draining;
 }
 
 bool RouteTable::feasible(const Dest& d, uint16_t seqno, uint16_t advertised) const {
@@ -34,10 +39,9 @@ bool RouteTable::feasible(const Dest& d, uint16_t seqno, uint16_t advertised) co
   return seqno == d.fd_seqno && advertised < d.fd_metric;
 }
 
-uint16_t RouteTable::route_metric(const Route& r) const {
-  uint16_t c = cost(r.via);
-  if (r.advertised == kMetricInfinity || c == kMetricInfinity) return kMetricInfinity;
-  uint32_t m = uint32_t{r.advertised} + c;
+uint16_t RouteTable::route_metric(const Route& r) {
+  if (r.advertised == kMetricInfinity || r.cost == kMetricInfinity) return kMetricInfinity;
+  uint32_t m = uint32_t{r.advertised} + r.cost;
   return m >= kMetricInfinity ? kMetricInfinity : static_cast<uint16_t>(m);
 }
 
@@ -45,22 +49,37 @@ void RouteTable::mark_changed(const NodeId& dest) {
   if (std::find(changed_.begin(), changed_.end(), dest) == changed_.end()) changed_.push_back(dest);
 }
 
+template <typename Fn>
+void RouteTable::each_route_via(const NodeId& n, Fn fn) {
+  for (auto& [dest, d] : dests_)
+    for (Route& r : d.routes)
+      if (r.via == n) {
+        fn(dest, d, r);
+        break;
+      }
+}
+
 void RouteTable::select(const NodeId& dest, Dest& d, uint64_t now) {
   const Route* best = nullptr;
   const Route* cur = nullptr;
   uint16_t best_m = kMetricInfinity, cur_m = kMetricInfinity;
-  bool starving = false;   // a finite route exists, but none is feasible
+  // A finite route exists that is not feasible (through a neighbour in
+  // service: one that a newer seqno would let us move to).
+  bool starving = false, starving_in_service = false;
   for (const Route& r : d.routes) {
     uint16_t m = route_metric(r);
     if (m == kMetricInfinity) continue;
     if (!feasible(d, r.seqno, r.advertised)) {
       starving = true;
+      starving_in_service |= !r.draining;
       continue;
     }
     if (d.selected && r.via == *d.selected) cur = &r, cur_m = m;
-    if (m < best_m) best = &r, best_m = m;
+    // A draining neighbour's route only when there is nothing else.
+    if (best == nullptr || (r.draining != best->draining ? !r.draining : m < best_m))
+      best = &r, best_m = m;
   }
-  if (cur && best != cur &&
+  if (cur && best != cur && cur->draining == best->draining &&
       uint32_t{best_m} + std::max<uint16_t>(kHysteresis, cur_m / 8) > cur_m) {
     best = cur;
     best_m = cur_m;
@@ -74,13 +93,18 @@ void RouteTable::select(const NodeId& dest, Dest& d, uint64_t now) {
   d.selected = via;
   d.metric = best_m;
   d.seqno = seqno;
+  d.via_draining = best && best->draining;
   if (best) d.unreachable_ns = 0;
   else if (had || d.unreachable_ns == 0) d.unreachable_ns = now;
   if (tell) mark_changed(dest);
   // Routes remain but none is feasible: only a newer seqno from the
   // destination makes them so. Asked of the neighbours that have one.
-  if (!best && starving && d.has_fd &&
-      (d.requested_ns == 0 || now - d.requested_ns >= kRequestIntervalNs)) {
+  // Likewise while only a draining neighbour's route is feasible: the
+  // tunnel it uses is about to go. (Through the draining neighbour too:
+  // its route is the one sure to lead to the destination, when the others
+  // lead back through us.)
+  bool ask = (!best && starving) || (d.via_draining && starving_in_service);
+  if (ask && d.has_fd && (d.requested_ns == 0 || now - d.requested_ns >= kRequestIntervalNs)) {
     d.requested_ns = now;
     for (const Route& r : d.routes)
       if (route_metric(r) != kMetricInfinity)
@@ -91,15 +115,23 @@ void RouteTable::select(const NodeId& dest, Dest& d, uint64_t now) {
 void RouteTable::set_neighbour(const NodeId& n, uint16_t cost, uint64_t now) {
   if (n == self_) return;
   if (cost != kMetricInfinity) cost = std::clamp<uint16_t>(cost, 1, kMaxNeighbourCost);
+  Neighbour& nb = neighbours_[n];
+  if (nb.cost == cost) return;
+  nb.cost = cost;
+  each_route_via(n, [&](const NodeId& dest, Dest& d, Route& r) {
+    r.cost = cost;
+    select(dest, d, now);
+  });
+}
+
+void RouteTable::set_draining(const NodeId& n, bool draining, uint64_t now) {
   auto it = neighbours_.find(n);
-  if (it != neighbours_.end() && it->second == cost) return;
-  neighbours_[n] = cost;
-  for (auto& [dest, d] : dests_)
-    for (const Route& r : d.routes)
-      if (r.via == n) {
-        select(dest, d, now);
-        break;
-      }
+  if (it == neighbours_.end() || it->second.draining == draining) return;
+  it->second.draining = draining;
+  each_route_via(n, [&](const NodeId& dest, Dest& d, Route& r) {
+    r.draining = draining;
+    select(dest, d, now);
+  });
 }
 
 void RouteTable::remove_neighbour(const NodeId& n, uint64_t now) {
@@ -112,7 +144,8 @@ void RouteTable::remove_neighbour(const NodeId& n, uint64_t now) {
 }
 
 void RouteTable::on_update(const NodeId& from, const RouteEntry& e, uint64_t now) {
-  if (neighbours_.find(from) == neighbours_.end()) return;
+  auto nb = neighbours_.find(from);
+  if (nb == neighbours_.end()) return;
   if (e.dest == self_) {
     // Someone holds a newer seqno of ours than we do (we restarted):
     // announce past it, or every route to us stays unfeasible.
@@ -140,6 +173,8 @@ void RouteTable::on_update(const NodeId& from, const RouteEntry& e, uint64_t now
     r->seqno = e.seqno;
     r->advertised = e.metric;
     r->updated_ns = now;
+    r->cost = nb->second.cost;
+    r->draining = nb->second.draining;
   }
   select(e.dest, d, now);
 }
@@ -209,15 +244,18 @@ std::optional<RouteEntry> RouteTable::announce(const NodeId& dest) {
   if (it == dests_.end()) return std::nullopt;
   Dest& d = it->second;
   if (d.selected && d.metric != kMetricInfinity) {
-    if (!d.has_fd || seqno_older(d.fd_seqno, d.seqno)) {
+    bool fresh = !d.has_fd || seqno_older(d.fd_seqno, d.seqno);
+    uint16_t m = d.metric;
+    if (d.via_draining) m = std::max(m, fresh ? kDrainMetric : d.fd_metric);
+    if (fresh) {
       d.has_fd = true;
       d.fd_seqno = d.seqno;
-      d.fd_metric = d.metric;
-    } else if (d.seqno == d.fd_seqno && d.metric < d.fd_metric) {
-      d.fd_metric = d.metric;
+      d.fd_metric = m;
+    } else if (d.seqno == d.fd_seqno && m < d.fd_metric) {
+      d.fd_metric = m;
     }
     d.announced = true;
-    return RouteEntry{dest, d.seqno, d.metric};
+    return RouteEntry{dest, d.seqno, m};
   }
   // Neighbours that route through us must hear that we no longer can.
   if (d.announced) return RouteEntry{dest, d.has_fd ? d.fd_seqno : d.seqno, kMetricInfinity};
@@ -255,8 +293,10 @@ void RouteTable::expire(uint64_t now) {
     size_t before = d.routes.size();
     std::erase_if(d.routes, [&](const Route& r) { return now - r.updated_ns > kRouteHoldNs; });
     // (Selecting again also asks again for a newer seqno, while routes
-    // remain and none is feasible: a request may have been lost.)
-    if (d.routes.size() != before || (!d.selected && !d.routes.empty())) select(it->first, d, now);
+    // remain and none is feasible, or only a draining neighbour's is: a
+    // request may have been lost.)
+    if (d.routes.size() != before || (!d.selected && !d.routes.empty()) || d.via_draining)
+      select(it->first, d, now);
     // Long unreachable: its feasibility distance can go (by now every
     // route through us that relied on it has expired as well).
     if (d.routes.empty() && !d.selected && d.unreachable_ns != 0 &&

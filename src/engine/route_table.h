@@ -33,6 +33,9 @@ constexpr uint16_t kMetricInfinity = 0xFFFF;
 // A neighbour's cost is at most this, so a route of kMaxHops hops stays
 // finite.
 constexpr uint16_t kMaxNeighbourCost = 4000;
+// A route through a draining neighbour is announced at no less than this
+// from its next seqno on (RouteTable::announce).
+constexpr uint16_t kDrainMetric = 0x8000;
 // A relayed packet's hop limit (and a seqno request's): longer routes are
 // not used.
 constexpr uint8_t kMaxHops = 16;
@@ -67,6 +70,14 @@ class RouteTable {
   // A neighbour reached directly at this cost (kMetricInfinity: not
   // reachable now). Routes through it are selected again.
   void set_neighbour(const NodeId& n, uint16_t cost, uint64_t now);
+  // A neighbour whose direct tunnel is about to go (make before break):
+  // its routes are kept, but used only while no other feasible route
+  // exists, and where the others are not yet feasible they are asked for
+  // a newer seqno, so traffic moves off it before the tunnel goes rather
+  // than starving after. Routes through it stay as they are otherwise;
+  // set_neighbour keeps the mark.
+  void set_draining(const NodeId& n, bool draining, uint64_t now);
+  bool draining(const NodeId& n) const;
   // The session with it is gone: its routes go too.
   void remove_neighbour(const NodeId& n, uint64_t now);
   // kMetricInfinity when not a reachable neighbour.
@@ -90,6 +101,16 @@ class RouteTable {
   // What to announce for dest now: the selected route, or a retraction;
   // announcing a route lowers the feasibility distance. nullopt: nothing
   // (a destination we never announced and cannot reach).
+  //
+  // A route through a draining neighbour is announced, from the first
+  // seqno that reaches us after the drain began, at kDrainMetric or more
+  // (and at that seqno never lower): every node then prefers any other
+  // way, ourselves included, since a route announced at less than that
+  // is feasible against it, so the whole network moves off the tunnel
+  // before it goes. Announcing more than a route's metric keeps
+  // loop-freedom: it is still more than the neighbour announced. (At the
+  // seqno already announced the metric stays: raising it there would make
+  // the routes through us unfeasible, which is what draining avoids.)
   std::optional<RouteEntry> announce(const NodeId& dest);
   // Every destination worth a full announcement (ourself first).
   std::vector<NodeId> destinations() const;
@@ -131,17 +152,26 @@ class RouteTable {
   static constexpr uint64_t kRequestIntervalNs = 500 * kNsPerMs;
 
  private:
+  struct Neighbour {
+    uint16_t cost = kMetricInfinity;
+    bool draining = false;
+  };
   struct Route {
     NodeId via{};
     uint16_t seqno = 0;
     uint16_t advertised = kMetricInfinity;
     uint64_t updated_ns = 0;
+    // The neighbour's, copied here: selection runs for every update
+    // received, and a lookup per route per update was most of its time.
+    uint16_t cost = kMetricInfinity;
+    bool draining = false;
   };
   struct Dest {
     std::vector<Route> routes;
     std::optional<NodeId> selected;   // the `via` of the selected route
     uint16_t metric = kMetricInfinity;   // the selected route's metric
     uint16_t seqno = 0;                  // and its seqno
+    bool via_draining = false;           // through a draining neighbour
     // Feasibility distance: the best (seqno, metric) we have announced.
     bool has_fd = false;
     uint16_t fd_seqno = 0;
@@ -155,14 +185,17 @@ class RouteTable {
   };
 
   bool feasible(const Dest& d, uint16_t seqno, uint16_t advertised) const;
-  uint16_t route_metric(const Route& r) const;
+  static uint16_t route_metric(const Route& r);
+  // Calls fn(dest, d, route) for every route through n.
+  template <typename Fn>
+  void each_route_via(const NodeId& n, Fn fn);
   // Picks the best feasible route (with hysteresis) and notes changes.
   void select(const NodeId& dest, Dest& d, uint64_t now);
   void mark_changed(const NodeId& dest);
 
   NodeId self_;
   uint16_t seqno_;
-  std::unordered_map<NodeId, uint16_t, NodeIdHash> neighbours_;
+  std::unordered_map<NodeId, Neighbour, NodeIdHash> neighbours_;
   std::unordered_map<NodeId, Dest, NodeIdHash> dests_;
   std::vector<NodeId> changed_;
   std::vector<Request> requests_;

@@ -56,6 +56,11 @@ class Graph {
       check_no_loop(b, static_cast<int>(d));
     }
   }
+  // Both ends of a tunnel about to go mark it draining (tunnels.cc).
+  void drain(int a, int b) {
+    tables[a].set_draining(node(b), true, now);
+    tables[b].set_draining(node(a), true, now);
+  }
   void kill(int a) {
     alive[a] = false;
     std::set<int> gone = adj[a];
@@ -273,6 +278,93 @@ TEST(RouteTable, ASeqnoRequestIsAnsweredForwardedOrMakesTheDestinationAnnounceAN
   LONGS_EQUAL(RequestAction::kNone, t.on_request(node(1), node(2), 10, 16, kSec).kind);
   LONGS_EQUAL(RequestAction::kNone, t.on_request(node(3), node(2), 11, 16, 3 * kSec).kind);
   LONGS_EQUAL(RequestAction::kNone, t.on_request(node(1), node(2), 12, 1, 3 * kSec).kind);
+}
+
+TEST(RouteTable, ADrainingNeighboursRouteIsKeptUntilTheOneToReplaceItIsFeasible) {
+  RouteTable t(node(0), 1);
+  t.set_neighbour(node(1), 10, kSec);
+  t.set_neighbour(node(3), 10, kSec);
+  t.on_update(node(1), RouteEntry{node(2), 5, 0}, kSec);
+  t.announce(node(2));   // distance (5, 10)
+  t.on_update(node(3), RouteEntry{node(2), 5, 10}, kSec);   // 10: not below it
+  t.take_requests();
+  t.set_draining(node(1), true, 2 * kSec);
+  CHECK(t.draining(node(1)));
+  // Still the way (nothing else is feasible), and a newer seqno is asked
+  // for, of both: the route through 1 surely leads to the destination.
+  CHECK(*t.next_hop(node(2)) == node(1));
+  auto reqs = t.take_requests();
+  LONGS_EQUAL(2, reqs.size());
+  LONGS_EQUAL(6, reqs[0].seqno);
+  // At the seqno already announced the metric stays what it was...
+  auto e = t.announce(node(2));
+  CHECK(e && e->seqno == 5 && e->metric == 10);
+  // ... but the next seqno, come through the draining neighbour first, is
+  // announced at kDrainMetric, so the route through 3 at that seqno is
+  // feasible when it comes, and taken although it is longer.
+  t.on_update(node(1), RouteEntry{node(2), 6, 0}, 3 * kSec);
+  CHECK(*t.next_hop(node(2)) == node(1));
+  e = t.announce(node(2));
+  CHECK(e && e->seqno == 6 && e->metric == kDrainMetric);
+  t.on_update(node(3), RouteEntry{node(2), 6, 10}, 3 * kSec);
+  CHECK(*t.next_hop(node(2)) == node(3));
+  LONGS_EQUAL(20, t.metric(node(2)));
+  e = t.announce(node(2));
+  CHECK(e && e->metric == 20);
+}
+
+TEST(RouteTable, AFeasibleRouteThroughANeighbourInServiceBeatsADrainingOnesShorterRoute) {
+  RouteTable t(node(0), 1);
+  t.set_neighbour(node(1), 10, kSec);
+  t.set_neighbour(node(3), 10, kSec);
+  t.on_update(node(1), RouteEntry{node(2), 5, 0}, kSec);
+  t.on_update(node(3), RouteEntry{node(2), 5, 50}, kSec);   // feasible: nothing announced
+  CHECK(*t.next_hop(node(2)) == node(1));
+  t.set_draining(node(1), true, 2 * kSec);
+  CHECK(*t.next_hop(node(2)) == node(3));
+  CHECK(t.take_requests().empty());
+  // The mark holds across a change of cost, and lifting it brings the
+  // shorter route back.
+  t.set_neighbour(node(1), 12, 2 * kSec);
+  CHECK(*t.next_hop(node(2)) == node(3));
+  t.set_draining(node(1), false, 3 * kSec);
+  CHECK(*t.next_hop(node(2)) == node(1));
+}
+
+TEST(RouteTable, ADrainedTunnelIsCutWithoutAnyPairLosingItsRoute) {
+  // A ring, whose every other way round is long, and a random graph: one
+  // tunnel drains until the network is quiet, then goes. Every pair that
+  // is still connected reaches the other at once, without a message more.
+  Graph ring(8);
+  for (int i = 0; i < 8; ++i) ring.link(i, (i + 1) % 8, 10);
+  std::mt19937 rng(11);
+  const int n = 60;
+  Graph mesh(n);
+  for (int a = 0; a < n; ++a)
+    for (int k = 0; k < 2; ++k) {
+      int b = static_cast<int>(rng() % n);
+      if (b != a) mesh.link(a, b, static_cast<uint16_t>(10 + rng() % 91));
+    }
+  for (Graph* g : {&ring, &mesh}) {
+    for (int round = 0; round < 2; ++round) {
+      g->full_round();
+      g->settle();
+    }
+    int size = static_cast<int>(g->tables.size());
+    for (int cut = 0; cut < 5; ++cut) {
+      // A tunnel that many routes use: a node's first neighbour.
+      int a = static_cast<int>(rng() % size);
+      if (g->neighbours(a).empty()) continue;
+      int b = *g->neighbours(a).begin();
+      g->drain(a, b);
+      g->settle();
+      g->cut(a, b);
+      for (int s = 0; s < size; ++s)
+        for (int d = 0; d < size; ++d)
+          if (s != d && g->connected(s, d)) CHECK_TEXT(g->reaches(s, d), (std::to_string(s) + "->" + std::to_string(d)).c_str());
+      g->settle();
+    }
+  }
 }
 
 TEST(RouteTable, OurOwnSeqnoJumpsPastANewerOneHeldForUs) {
