@@ -279,8 +279,8 @@ void Node::on_control(Peer& peer, std::span<const uint8_t> msg, Path* path, bool
       }
       // (The sender gives up only a tunnel to a node it reaches another
       // way; a node with no bound of its own tries it again once the
-      // unlinked time is over.)
-      unlink(peer, false, clock_.now_ns());
+      // unlinked time is over.) Both sides drain it for the same time.
+      drain(peer, false, clock_.now_ns());
       return;
     }
     case static_cast<uint8_t>(ControlType::kSeen): {
@@ -486,8 +486,8 @@ void Node::timers_candidates(uint64_t now) {
     }
     // Through relays: a node that direct attempts have not reached, or
     // any node once we keep as many direct sessions as max_peers allows.
-    bool direct_full = cfg_.max_peers != 0 && direct_peers() >= cfg_.max_peers;
-    if ((direct_full || c.attempts >= kRelayAfterAttempts) && now >= c.relay_next_ns &&
+    bool full = direct_full();
+    if ((full || c.attempts >= kRelayAfterAttempts) && now >= c.relay_next_ns &&
         routes_.next_hop(id) && attempts < kCandidateAttemptsPerTick) {
       ++attempts;
       if (c.relay_index) drop_handshake(c.relay_index);
@@ -496,12 +496,13 @@ void Node::timers_candidates(uint64_t now) {
       if (c.relay_index) handshakes_[c.relay_index]->candidate = id;
       c.relay_next_ns = now + kRelayRetryNs + jitter(kRetryJitterNs);
     }
-    if (direct_full || now < c.next_attempt_ns || c.endpoints.empty()) continue;
+    if (full || now < c.next_attempt_ns || c.endpoints.empty()) continue;
     if (attempts == kCandidateAttemptsPerTick) continue;   // the rest next tick
     ++attempts;
     ++c.attempts;
     c.last_attempt_ns = now;
     if (c.pending_index) drop_handshake(c.pending_index);
+    else ++direct_count_;
     const Endpoint& to = c.endpoints[c.next_endpoint++ % c.endpoints.size()];
     c.pending_index = start_initiation(to, -1, nullptr);
     if (c.pending_index) handshakes_[c.pending_index]->candidate = id;

@@ -459,9 +459,11 @@ class Node {
   void timers_direct(Peer& peer, uint64_t now, bool refresh = false);
 
   // tunnels.cc
-  // Drops the direct way to the peer (telling it first when `tell`);
-  // the session goes on through relays.
-  void unlink(Peer& peer, bool tell, uint64_t now);
+  // Begins to give up the direct tunnel to the peer (telling it first
+  // when `tell`): routes move off it for kDrainNs, then unlink().
+  void drain(Peer& peer, bool tell, uint64_t now);
+  // Drops the direct way to the peer; the session goes on through relays.
+  void unlink(Peer& peer, const char* why, uint64_t now);
   bool unlinked(const Peer& peer, uint64_t now) const { return now < peer.unlinked_until_ns; }
   void timers_tunnels(uint64_t now);
   // Gives up the direct tunnels that carried least until at most
@@ -469,6 +471,10 @@ class Node {
   void trim_tunnels(uint64_t now);
   // Its neighbour has not answered for kDeadTunnelNs.
   bool tunnel_dead(const Peer& peer, uint64_t now) const;
+  // Sets direct_count_.
+  void count_direct();
+  // No direct tunnel answers: opens some (tunnels.cc).
+  void relink_if_cut_off(uint64_t now);
 
   // timers.cc
   uint64_t idle_keepalive_ns() const;
@@ -554,6 +560,14 @@ class Node {
   // made (before one is broken) that the last one is waiting for.
   uint64_t next_refresh_ns_ = 0;
   uint64_t trim_due_ns_ = 0;
+  // Direct tunnels up or being attempted, with max_peers: counted at the
+  // start of each tick (and again after its trim), and one more for each
+  // attempt the tick starts. Counting is a walk over every peer, too dear
+  // for each peer and candidate a tick visits.
+  size_t direct_count_ = 0;
+  bool direct_full() const { return cfg_.max_peers != 0 && direct_count_ >= cfg_.max_peers; }
+  // Cut off (relink_if_cut_off): when tunnels may be opened again.
+  uint64_t next_relink_ns_ = 0;
   // Peers whose reorder buffer holds packets (on_timer polls them).
   std::vector<Peer*> reordering_;
   // A path changed state: links' up/down is worked out again.

@@ -156,6 +156,9 @@ class Peer {
   // Bounded tunnels (tunnels.cc): its direct way was given up to keep
   // within max_peers, and is not taken again before this time.
   uint64_t unlinked_until_ns = 0;
+  // Its direct tunnel is being given up (tunnels.cc): routes move off it
+  // until this time, then it goes (0: not draining).
+  uint64_t drain_until_ns = 0;
   // Its bytes both ways at the last tunnel refresh: the direct tunnel
   // that carried least since then makes way.
   uint64_t refresh_bytes = 0;

@@ -77,7 +77,7 @@ size_t Node::direct_peers() const {
   uint64_t now = clock_.now_ns();
   size_t n = 0;
   for (const auto& [id, p] : peers_)
-    if (p->current && p->direct() && !tunnel_dead(*p, now)) ++n;
+    if (p->current && p->direct() && p->drain_until_ns == 0 && !tunnel_dead(*p, now)) ++n;
   return n;
 }
 
@@ -356,8 +356,9 @@ void Node::timers_direct(Peer& peer, uint64_t now, bool refresh) {
   if (peer.direct() || !peer.direct_hint || !peer.current || now < peer.direct_next_ns ||
       unlinked(peer, now))
     return;
-  if (!refresh && cfg_.max_peers != 0 && direct_peers() >= cfg_.max_peers) return;
+  if (!refresh && direct_full()) return;
   if (peer.direct_index) drop_handshake(peer.direct_index);
+  else ++direct_count_;
   NodeId id = peer.id();
   peer.direct_index = start_initiation(*peer.direct_hint, -1, &id, true);
   // An answer from another node at that address says nothing of this one.

@@ -117,6 +117,14 @@ constexpr uint64_t kRelayRetryNs = 2 * kNsPerSec;
 // (tunnels.cc): otherwise a node whose tunnels all led to nodes that died
 // would open no other and stay cut off until its tunnel refresh.
 constexpr uint64_t kDeadTunnelNs = 10 * kNsPerSec;
+// A direct tunnel being given up carries on this long (both sides count
+// it from the unlink message) while routes move off it: long enough for a
+// seqno request to cross the network and its answer to come back, so the
+// routes that replace those through it are feasible before it goes.
+constexpr uint64_t kDrainNs = 3 * kNsPerSec;
+// With max_peers, a node none of whose direct tunnels answers opens new
+// ones at most this often (tunnels.cc).
+constexpr uint64_t kRelinkIntervalNs = 5 * kNsPerSec;
 // LAN beacons acted on per second, from all sources: a replayed beacon
 // makes us send an initiation to its (possibly forged) source.
 constexpr uint32_t kBeaconsPerSec = 10;

@@ -129,18 +129,27 @@ TEST(MeshRouting, BoundedTunnelsConvergeAndSurviveLosingAThirdOfTheNodesWithoutA
   const size_t n = 40;
   const uint32_t max_peers = 4;
   Sim sim(*net, n, max_peers);
-  // Joining, then two tunnel refreshes (which trim the early nodes'
-  // surplus of tunnels others opened to them).
-  sim.run_s(90);
-  // Tunnels others open to a node count until its next refresh trims
-  // them: the bound holds on average, and no node keeps many more.
+  // Joining: each node opens at most max_peers tunnels (counting its
+  // attempts under way), so on average a node holds at most twice that
+  // many, those others opened to it included, before any refresh.
+  sim.run_s(10);
   size_t most = 0, all = 0;
+  for (size_t i = 0; i < n; ++i) all += net->host(i).node().direct_peers();
+  CHECK_TEXT(all <= n * 2 * max_peers, std::to_string(all).c_str());
+  // Then two tunnel refreshes (which trim the early nodes' surplus of
+  // tunnels others opened to them).
+  sim.run_s(80);
+  // Tunnels others open to a node count until it trims them, 10 s
+  // later, and a node one of whose tunnels was given up opens another at
+  // once (configured peers' tunnels are never given up): at any moment
+  // some nodes hold a few more than the bound, none many more.
+  all = 0;
   for (size_t i = 0; i < n; ++i) {
     most = std::max(most, net->host(i).node().direct_peers());
     all += net->host(i).node().direct_peers();
   }
-  CHECK_TEXT(most <= 2 * max_peers, std::to_string(most).c_str());
-  CHECK_TEXT(all <= n * max_peers, std::to_string(all).c_str());
+  CHECK_TEXT(most <= 3 * max_peers, std::to_string(most).c_str());
+  CHECK_TEXT(all <= n * max_peers * 3 / 2, std::to_string(all).c_str());
   LONGS_EQUAL(0, sim.missing_deliveries());
   // A random 30% fail at once.
   std::mt19937 rng(30);
