@@ -24,7 +24,8 @@
 // again; next hops are followed for loops every simulated second. Exits
 // non-zero on a loop, or when a pair the remaining tunnels connect never
 // delivers. MESH_TRACE=1 prints routing traffic every 10 simulated
-// seconds; MESH_DEBUG=1 names missing routes and lost pairs.
+// seconds; MESH_DEBUG=1 names missing routes, the nodes of the pairs each
+// failed round missed, and lost pairs.
 #include <arpa/inet.h>
 #include <sodium.h>
 #include <sys/resource.h>
@@ -795,9 +796,41 @@ void debug_routes(const Mesh& mesh) {
         fprintf(stderr, "    %.1f: %zu has no route to %zu: metric %u, peer %d direct %d, routes rows %zu, j direct peers %zu\n",
                 static_cast<double>(mesh.elapsed_ns()) / 1e9, i, j, node.routes().metric(id), p != nullptr,
                 p && p->direct(), node.routes().size(), mesh.host(j).node().direct_peers());
+      if (shown <= 3 && getenv("MESH_DEBUG2")) {
+        for (const auto& row : node.routes().rows(mesh.elapsed_ns() + 1000000000ull))
+          if (row.dest == id) fprintf(stderr, "      row: seqno %u metric %u routes %zu\n", row.seqno, row.metric, row.routes);
+        for (const engine::Peer* q : node.peers()) {
+          if (!q->direct()) continue;
+          size_t k = mesh.index(q->id());
+          const engine::RouteTable& rt = mesh.host(k).node().routes();
+          uint16_t seq = 0;
+          for (const auto& row : rt.rows(mesh.elapsed_ns() + 1000000000ull)) if (row.dest == id) seq = row.seqno;
+          auto nh = rt.next_hop(id);
+          fprintf(stderr, "      nb %zu cost %u draining %d drain_until %.1f: its metric %u seqno %u nh %zd\n", k, node.routes().cost(q->id()),
+                  node.routes().draining(q->id()), q->drain_until_ns / 1e9, rt.metric(id), seq, nh ? (ssize_t)mesh.index(*nh) : -1);
+        }
+      }
     }
   }
   fprintf(stderr, "    %.1f: %zu missing\n", static_cast<double>(mesh.elapsed_ns()) / 1e9, missing);
+}
+
+// Which nodes the pairs that missed a round come from and go to: one
+// node cut off, or routes lost all over.
+void debug_round(const Mesh& mesh, const std::vector<int>& comp, uint32_t round) {
+  std::vector<int> from(mesh.size()), to(mesh.size());
+  for (size_t s = 0; s < mesh.size(); ++s)
+    for (size_t d = 0; d < mesh.size(); ++d)
+      if (s != d && mesh.alive(s) && mesh.alive(d) && comp[s] == comp[d] && mesh.delivered(s, d) != round) {
+        ++from[s];
+        ++to[d];
+      }
+  for (const auto* side : {&from, &to}) {
+    fprintf(stderr, "    missed %s:", side == &from ? "from" : "to");
+    for (size_t i = 0; i < mesh.size(); ++i)
+      if ((*side)[i]) fprintf(stderr, " %zu(%d)", i, (*side)[i]);
+    fprintf(stderr, "\n");
+  }
 }
 
 void debug_end(const Mesh& mesh, const std::vector<int>& comp, const std::vector<int>& comp_end, uint32_t round) {
@@ -1121,6 +1154,7 @@ int run_routing(size_t n, const Options& o) {
                 static_cast<unsigned long long>(last.required),
                 static_cast<unsigned long long>(last.delivered),
                 static_cast<unsigned long long>(last.pairs));
+      if (!whole && getenv("MESH_DEBUG")) debug_round(mesh, comp, round);
       if (reconverge_s < 0) {
         if (whole) {
           reconverge_s = sent_at;
