@@ -539,6 +539,20 @@ bool decode(std::span<const uint8_t> payload, RevocationListMsg* out, std::strin
   return true;
 }
 
+bool encode(const CertificateMsg& in, std::vector<uint8_t>* out) {
+  out->clear();
+  if (in.encoded.empty() || in.encoded.size() > kMaxCertificateLen) return false;
+  *out = in.encoded;
+  return true;
+}
+
+bool decode(std::span<const uint8_t> payload, CertificateMsg* out, std::string* why) {
+  if (payload.empty()) return fail(why, "Certificate: empty");
+  if (payload.size() > kMaxCertificateLen) return fail(why, "Certificate: too long");
+  out->encoded.assign(payload.begin(), payload.end());
+  return true;
+}
+
 namespace {
 
 bool validate(const Claim& c, std::string* why) {
@@ -620,6 +634,7 @@ std::string check_payload(MsgType type, std::span<const uint8_t> payload) {
       break;
     }
     case MsgType::kRevocationList: { RevocationListMsg m; ok = decode(payload, &m, &why); break; }
+    case MsgType::kCertificate: { CertificateMsg m; ok = decode(payload, &m, &why); break; }
     case MsgType::kClaims: { ClaimsMsg m; ok = decode(payload, &m, &why); break; }
     case MsgType::kLink: { LinkInfo m; ok = decode(payload, &m, &why); break; }
     case MsgType::kLinkStatus: { LinkStatus m; ok = decode(payload, &m, &why); break; }

@@ -47,6 +47,8 @@ constexpr uint32_t kIdentityMinLen = kStaticKeyLen + 2 + 1;
 constexpr uint32_t kIdentityMaxLen =
     kIdentityMinLen + kMaxCertificateLen + kMaxTrustedCas * (2 + kMaxCertificateLen);
 constexpr uint32_t kRevocationListMinLen = 1;
+constexpr uint32_t kCertificateMinLen = 1;
+constexpr uint32_t kCertificateMaxLen = kMaxCertificateLen;
 constexpr size_t kMaxClaims = 64;   // as many as one claims message between nodes carries
 constexpr uint32_t kClaimLen = 1 + 1 + 16;
 constexpr uint32_t kClaimsMinLen = 1;
@@ -231,6 +233,13 @@ struct RevocationListMsg {
   std::vector<uint8_t> encoded;  // 1..kMaxPayload bytes
 };
 
+// kCertificate: the node's certificate as its file now holds it, when a
+// SIGHUP finds the file changed (renewed for the same key). The parent
+// checked it; the engine checks it again before its handshakes show it.
+struct CertificateMsg {
+  std::vector<uint8_t> encoded;  // 1..kMaxCertificateLen bytes
+};
+
 // kClaims: the subnets this node claims (router mode forwards by them):
 // the configured ones and, with auto_claim, the device's own addresses as
 // host prefixes, read by the parent after ifup. Sent before Start.
@@ -260,6 +269,8 @@ bool encode(const Identity& in, std::vector<uint8_t>* out);
 bool decode(std::span<const uint8_t> payload, Identity* out, std::string* why);
 bool encode(const RevocationListMsg& in, std::vector<uint8_t>* out);
 bool decode(std::span<const uint8_t> payload, RevocationListMsg* out, std::string* why);
+bool encode(const CertificateMsg& in, std::vector<uint8_t>* out);
+bool decode(std::span<const uint8_t> payload, CertificateMsg* out, std::string* why);
 bool encode(const ClaimsMsg& in, std::vector<uint8_t>* out);
 bool decode(std::span<const uint8_t> payload, ClaimsMsg* out, std::string* why);
 bool encode(const LinkInfo& in, std::vector<uint8_t>* out);

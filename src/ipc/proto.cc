@@ -55,6 +55,8 @@ constexpr MessageRule kRules[] = {
     {MsgType::kPeerSet, Side::kParent, ps::kRunning | es::kRunning, kPeerSetMinLen, kPeerSetMaxLen,
      false},
     {MsgType::kLinkSet, Side::kParent, ps::kRunning | es::kRunning, kLinkMinLen, kLinkMaxLen, false},
+    {MsgType::kCertificate, Side::kParent, ps::kRunning | es::kRunning, kCertificateMinLen,
+     kCertificateMaxLen, false},
     {MsgType::kShutdown, Side::kParent, ps::kAwaitReady | ps::kRunning | ps::kStopping | es::kConfigured | es::kRunning,
      0, 0, false},
 };
@@ -164,6 +166,7 @@ const char* type_name(MsgType type) {
     case MsgType::kShutdown: return "Shutdown";
     case MsgType::kIdentity: return "Identity";
     case MsgType::kRevocationList: return "RevocationList";
+    case MsgType::kCertificate: return "Certificate";
     case MsgType::kClaims: return "Claims";
     case MsgType::kLink: return "Link";
     case MsgType::kReload: return "Reload";

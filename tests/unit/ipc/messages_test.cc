@@ -789,6 +789,23 @@ TEST(IpcMessages, RevocationListCarriesItsBytesAndIsNeverEmpty) {
   CHECK_FALSE(decode(std::span<const uint8_t>(), &out, &why));
 }
 
+TEST(IpcMessages, CertificateCarriesItsBytesWithinTheCertificateLimit) {
+  CertificateMsg in{{9, 8, 7}};
+  std::vector<uint8_t> bytes;
+  CHECK(encode(in, &bytes));
+  CertificateMsg out;
+  std::string why;
+  CHECK(decode(bytes, &out, &why));
+  CHECK(out.encoded == in.encoded);
+  CHECK_FALSE(encode(CertificateMsg{}, &bytes));
+  CHECK_FALSE(decode(std::span<const uint8_t>(), &out, &why));
+  std::vector<uint8_t> long_one(kMaxCertificateLen + 1, 1);
+  CHECK_FALSE(encode(CertificateMsg{long_one}, &bytes));
+  CHECK_FALSE(decode(long_one, &out, &why));
+  STRCMP_EQUAL("Certificate: too long", why.c_str());
+  STRCMP_EQUAL("", check_payload(MsgType::kCertificate, in.encoded).c_str());
+}
+
 TEST(IpcMessages, StatsIsMarkedTextWithoutControlBytes) {
   auto bytes = [](std::string_view s) { return std::vector<uint8_t>(s.begin(), s.end()); };
   STRCMP_EQUAL("", check_payload(MsgType::kStats, bytes("\x01peers  2\tok\n")).c_str());

@@ -67,6 +67,7 @@ constexpr Expect kExpected[] = {
     {MsgType::kSettings, Side::kEngine, es::kRunning, ps::kRunning, false},
     {MsgType::kPeerSet, Side::kEngine, es::kRunning, ps::kRunning, false},
     {MsgType::kLinkSet, Side::kEngine, es::kRunning, ps::kRunning, false},
+    {MsgType::kCertificate, Side::kEngine, es::kRunning, ps::kRunning, false},
 };
 
 std::span<const uint32_t> states_of(Side side) {
