@@ -256,6 +256,17 @@ void Engine::on_message(ipc::MsgType type, std::span<const uint8_t> payload, Uni
       if (!ok) log_warnx("revocation list refused: %s", why.c_str());
       return;
     }
+    case MsgType::kCertificate: {
+      ipc::CertificateMsg m;
+      if (!ipc::decode(payload, &m, &why)) break;
+      // The parent checked it against the same CAs and clock: a refusal
+      // here keeps the running certificate, with a word in the log.
+      std::string refused;
+      if (!node_ || !node_->renew_certificate(m.encoded, &refused))
+        log_warnx("renewed certificate refused: %s; the running one stays",
+                  node_ ? refused.c_str() : "the engine has not started");
+      return;
+    }
     case MsgType::kClaims: {
       ipc::ClaimsMsg m;
       if (!ipc::decode(payload, &m, &why)) break;

@@ -572,6 +572,33 @@ bool Node::add_revocation_list(std::span<const uint8_t> encoded, std::string* wh
   return true;
 }
 
+bool Node::renew_certificate(std::span<const uint8_t> encoded, std::string* why) {
+  if (cfg_.certificate.empty()) {
+    *why = "this node runs without certificates";
+    return false;
+  }
+  identity::Certificate cert;
+  identity::Verdict v = cfg_.trust.verify(encoded, clock_.unix_s(), &cert);
+  if (v != identity::Verdict::kOk) {
+    *why = identity::verdict_text(v);
+    return false;
+  }
+  if (cert.kind != identity::CertKind::kNode || cert.public_key != id_) {
+    *why = "not a certificate for this node's key";
+    return false;
+  }
+  cfg_.certificate.assign(encoded.begin(), encoded.end());
+  size_t sessions = 0;
+  for (auto& [id, p] : peers_)
+    if (p->current) {
+      p->renew_now = true;
+      ++sessions;
+    }
+  log_info("certificate renewed (valid until unix time %llu); renewing %zu session(s) to show it",
+           static_cast<unsigned long long>(cert.not_after), sessions);
+  return true;
+}
+
 void Node::check_certificates() {
   if (cfg_.certificate.empty()) return;
   uint64_t now_s = clock_.unix_s();

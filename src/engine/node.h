@@ -207,6 +207,13 @@ class Node {
   // once every peer whose certificate it revokes. False with *why when
   // the list does not verify or is older than the one installed.
   bool add_revocation_list(std::span<const uint8_t> encoded, std::string* why);
+  // Certificate networks: this node's certificate, renewed (a new
+  // validity or new grants for the same key). Every session is renewed
+  // at once, so that each peer sees it well before the old one expires
+  // (a peer drops a node whose certificate has). False with *why, the
+  // running one kept, when it is not a node certificate for this node's
+  // key that the trusted CAs accept now.
+  bool renew_certificate(std::span<const uint8_t> encoded, std::string* why);
 
   static constexpr uint64_t kTickMs = 100;
 

@@ -267,6 +267,40 @@ TEST(NodeCertificates, APeerWhoseCertificateExpiresIsRemoved) {
   CHECK(a->peer_of(*b) == nullptr);
 }
 
+TEST(NodeCertificates, ACertificateRenewedBeforeItExpiresKeepsThePeer) {
+  // b's certificate ends in 30 s; 10 s in, b is given one for the same key
+  // that lasts a year (what a SIGHUP sends the engine). b renews its
+  // session at once, so a sees the new one and keeps b past the old end.
+  NodeConfig c2 = FakeNet::config(2);
+  c2.psk.reset();
+  uint64_t end = net->clock.unix_s() + 30;
+  c2.certificate = id::testing::signed_by(ca, cert_for(c2, 2, kNow - kDay, end));
+  std::string why;
+  CHECK(c2.trust.add_ca(ca.encoded, &why));
+  auto [a, b] = certified_pair(certified(ca, 1), c2);
+  CHECK(connected(*a, *b));
+  net->run_ms(10000);
+  std::vector<uint8_t> renewed = id::testing::signed_by(ca, cert_for(c2, 2));
+  CHECK_TEXT(b->node().renew_certificate(renewed, &why), why.c_str());
+  net->run_ms(2000);
+  CHECK(a->peer_of(*b)->cert->not_after > end);
+  net->run_ms(25000);
+  CHECK(a->peer_of(*b) != nullptr);
+  CHECK(connected(*a, *b));
+  // Not b's key, not yet valid, or from a CA b does not trust: refused,
+  // and the running certificate stays.
+  NodeConfig c3 = FakeNet::config(3);
+  CHECK_FALSE(b->node().renew_certificate(id::testing::signed_by(ca, cert_for(c3, 3)), &why));
+  STRCMP_EQUAL("not a certificate for this node's key", why.c_str());
+  CHECK_FALSE(b->node().renew_certificate(
+      id::testing::signed_by(ca, cert_for(c2, 2, net->clock.unix_s() + kDay)), &why));
+  TestCa other = id::testing::make_ca("other");
+  CHECK_FALSE(b->node().renew_certificate(id::testing::signed_by(other, cert_for(c2, 2)), &why));
+  CHECK_FALSE(b->node().renew_certificate(std::vector<uint8_t>{1, 2, 3}, &why));
+  net->run_ms(2000);
+  CHECK(connected(*a, *b));
+}
+
 TEST(NodeCertificates, ASharedKeyCanBeUsedWithCertificates) {
   NodeConfig c1 = certified(ca, 1), c2 = certified(ca, 2);
   c1.psk = FakeNet::config(1).psk;
