@@ -4,6 +4,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <ctime>
 
 #include "identity/keyfile.h"
@@ -18,6 +19,32 @@ std::string utc_date(uint64_t unix_s) {
   if (gmtime_r(&t, &tm) == nullptr || strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
     return std::to_string(unix_s);
   return buf;
+}
+
+// The node certificate in cfg's file, issued for `key` and valid under
+// trust at now_s.
+bool load_node_certificate(const config::Config& cfg, const identity::PublicKey& key,
+                           const identity::TrustStore& trust, uint64_t now_s,
+                           std::vector<uint8_t>* encoded, std::string* error) {
+  identity::Certificate cert;
+  if (!identity::load_certificate(cfg.certificate_file, encoded, &cert, error)) return false;
+  if (cert.kind != identity::CertKind::kNode) {
+    *error = "certificate " + cfg.certificate_file + ": this is a CA certificate, not a node's";
+    return false;
+  }
+  if (cert.public_key != key) {
+    *error = "certificate " + cfg.certificate_file + " was not issued for the key in " +
+             cfg.key_file + " (its node id differs)";
+    return false;
+  }
+  identity::Verdict v = trust.verify(*encoded, now_s, nullptr);
+  if (v != identity::Verdict::kOk) {
+    *error = "certificate " + cfg.certificate_file + ": " + identity::verdict_text(v);
+    if (v == identity::Verdict::kExpired) *error += " on " + utc_date(cert.not_after);
+    if (v == identity::Verdict::kNotYetValid) *error += " (valid from " + utc_date(cert.not_before) + ")";
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -56,26 +83,19 @@ bool load_identity(const config::Config& cfg, uint64_t now_s, ipc::Identity* out
       out->cas.push_back(std::move(ca));
     }
   }
-  identity::Certificate cert;
-  if (!identity::load_certificate(cfg.certificate_file, &out->certificate, &cert, error))
-    return false;
-  if (cert.kind != identity::CertKind::kNode) {
-    *error = "certificate " + cfg.certificate_file + ": this is a CA certificate, not a node's";
-    return false;
-  }
-  if (cert.public_key != key.public_key) {
-    *error = "certificate " + cfg.certificate_file + " was not issued for the key in " +
-             cfg.key_file + " (its node id differs)";
-    return false;
-  }
-  identity::Certificate checked;
-  identity::Verdict v = trust->verify(out->certificate, now_s, &checked);
-  if (v != identity::Verdict::kOk) {
-    *error = "certificate " + cfg.certificate_file + ": " + identity::verdict_text(v);
-    if (v == identity::Verdict::kExpired) *error += " on " + utc_date(cert.not_after);
-    if (v == identity::Verdict::kNotYetValid) *error += " (valid from " + utc_date(cert.not_before) + ")";
-    return false;
-  }
+  return load_node_certificate(cfg, key.public_key, *trust, now_s, &out->certificate, error);
+}
+
+bool reload_certificate(const config::Config& cfg, std::span<const uint8_t> running,
+                        const identity::TrustStore& trust, uint64_t now_s,
+                        std::vector<uint8_t>* renewed, std::string* error) {
+  renewed->clear();
+  identity::Certificate was;
+  if (cfg.certificate_file.empty() || !identity::decode(running, &was, error)) return true;
+  std::vector<uint8_t> encoded;
+  if (!load_node_certificate(cfg, was.public_key, trust, now_s, &encoded, error)) return false;
+  if (!std::equal(encoded.begin(), encoded.end(), running.begin(), running.end()))
+    *renewed = std::move(encoded);
   return true;
 }
 

@@ -5,6 +5,7 @@
 // instead of failing every handshake.
 #pragma once
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,16 @@ bool load_identity(const config::Config& cfg, uint64_t now_s, ipc::Identity* out
 // file (then *trust may hold some of the lists: use a copy).
 bool load_revocation_lists(const config::Config& cfg, identity::TrustStore* trust,
                            std::vector<std::vector<uint8_t>>* encoded, std::string* error);
+
+// SIGHUP: the certificate file read again. True with *renewed holding it
+// when it now holds another certificate that passes load_identity's
+// checks for the key of the running one (`running`: a renewal, with a new
+// validity or new grants); true with *renewed empty when it is unchanged
+// (or the node has none); false with *error when it does not load or
+// pass, and the running one should stay.
+bool reload_certificate(const config::Config& cfg, std::span<const uint8_t> running,
+                        const identity::TrustStore& trust, uint64_t now_s,
+                        std::vector<uint8_t>* renewed, std::string* error);
 
 // "" when the node's own certificate (in id) is valid under trust at
 // now_s, else why not ("certificate FILE: certificate revoked").

@@ -88,6 +88,7 @@ class Parent {
   void reap_engine(int timeout_ms);
   void reopen_log();
   void reload_revocation_lists();
+  void reload_certificate();
   // SIGHUP or braidctl reload.
   void reload();
   void reload_config();
@@ -633,13 +634,16 @@ void Parent::resolve_all(bool force) {
 
 // SIGHUP: the revocation lists are read again and sent to the engine,
 // which tears down the sessions of newly revoked peers. A list that does
-// not load leaves every list as it was.
+// not load leaves every list as it was. Then the certificate file: a
+// renewed certificate (checked against the lists just read) goes to the
+// engine too.
 void Parent::reload() {
   bool running = channel_->state() == ipc::parent_state::kRunning;
   if (running) notify_reloading();
   reload_config();
   reopen_log();
   reload_revocation_lists();
+  reload_certificate();
   if (running) notify_ready();
 }
 
@@ -820,6 +824,31 @@ void Parent::reload_revocation_lists() {
       check_own_certificate(cfg_, own, trust_, static_cast<uint64_t>(time(nullptr)));
   if (!own_error.empty()) log_warnx("%s: peers will refuse this node", own_error.c_str());
   log_info("SIGHUP: %zu revocation list(s) loaded", revocation_lists_.size());
+}
+
+// The same key only: a new key is a new node id, which takes a restart
+// (and a certificate for the old key in the file refuses this one).
+void Parent::reload_certificate() {
+  std::vector<uint8_t> renewed;
+  std::string error;
+  if (!priv::reload_certificate(cfg_, own_certificate_, trust_, static_cast<uint64_t>(time(nullptr)),
+                                &renewed, &error)) {
+    log_warnx("SIGHUP: %s; the running certificate stays", error.c_str());
+    return;
+  }
+  if (renewed.empty()) return;
+  if (channel_->state() != ipc::parent_state::kRunning) {
+    log_warnx("SIGHUP: certificate %s changed, but the engine is not running yet; a reload once "
+              "it is installs it", cfg_.certificate_file.c_str());
+    return;
+  }
+  ipc::CertificateMsg msg{renewed};
+  std::vector<uint8_t> buf;
+  if (!ipc::encode(msg, &buf)) return;   // load_certificate bounds it
+  channel_->send(ipc::MsgType::kCertificate, buf);
+  own_certificate_ = std::move(renewed);
+  log_info("SIGHUP: certificate %s renewed; every session is renewed to show it",
+           cfg_.certificate_file.c_str());
 }
 
 void Parent::on_close(const std::string& reason) {

@@ -4,6 +4,7 @@
 #include "priv/identity_files.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../identity/fixtures.h"
 #include "identity/armor.h"
@@ -118,6 +119,35 @@ TEST(IdentityFiles, ARevokedOwnCertificateIsRefused) {
   write("ca.crl", id::armor(id::kLabelRevocationList, list));
   cfg.revocation_files = {dir.file("ca.crl")};
   STRCMP_CONTAINS("revoked", load_error().c_str());
+}
+
+TEST(IdentityFiles, AReloadFindsTheCertificateRenewedForTheSameKeyOnly) {
+  ipc::Identity out;
+  id::TrustStore trust;
+  std::string error;
+  CHECK_TEXT(priv::load_identity(cfg, kNow, &out, &trust, &error), error.c_str());
+  std::vector<uint8_t> renewed;
+  // Unchanged: nothing to send.
+  CHECK(priv::reload_certificate(cfg, out.certificate, trust, kNow, &renewed, &error));
+  CHECK(renewed.empty());
+  // Renewed with a later end: sent.
+  sign_node(kNow - kDay, kNow + 730 * kDay);
+  CHECK_TEXT(priv::reload_certificate(cfg, out.certificate, trust, kNow, &renewed, &error),
+             error.c_str());
+  CHECK(!renewed.empty() && renewed != out.certificate);
+  // For another key (a new node id takes a restart), expired, or gone:
+  // refused, and the running one stays.
+  id::Certificate c = id::testing::node_cert("alpha", kNow - kDay, kNow + kDay);
+  c.public_key = id::generate_node_key().public_key;
+  write("node.crt", id::armor(id::kLabelCertificate, id::testing::signed_by(ca, c)));
+  CHECK_FALSE(priv::reload_certificate(cfg, out.certificate, trust, kNow, &renewed, &error));
+  STRCMP_CONTAINS("was not issued for the key in", error.c_str());
+  sign_node(kNow - 10 * kDay, kNow - kDay);
+  CHECK_FALSE(priv::reload_certificate(cfg, out.certificate, trust, kNow, &renewed, &error));
+  STRCMP_CONTAINS("expired", error.c_str());
+  unlink(cfg.certificate_file.c_str());
+  CHECK_FALSE(priv::reload_certificate(cfg, out.certificate, trust, kNow, &renewed, &error));
+  CHECK(renewed.empty());
 }
 
 TEST(IdentityFiles, ARevocationListOfAnUnknownCaOrMissingFileIsRefused) {
