@@ -3,14 +3,16 @@
 # init, ca sign) form a tun mesh, ping every pair and carry iperf3. A
 # fourth node is refused with a certificate from another CA, once its
 # certificate has expired, and when it was revoked before it started; each
-# time the refusing node's log gives the reason. Then a connected node is
-# revoked: after SIGHUP makes the others re-read the list, its traffic
-# stops within a second and stays stopped.
+# time the refusing node's log gives the reason. A node whose certificate
+# is about to expire gets a renewed one for the same key and SIGHUP: its
+# peers keep it past the old end, and its engine goes on. Then a connected
+# node is revoked: after SIGHUP makes the others re-read the list, its
+# traffic stops within a second and stays stopped.
 . "$(dirname "$0")/lib.sh"
 netns_init
 
 netns_switch
-for n in a:1 b:2 c:3 o:4 e:5 r:6; do netns_node "${n%:*}" "${n#*:}" v4; done
+for n in a:1 b:2 c:3 o:4 e:5 r:6 w:7; do netns_node "${n%:*}" "${n#*:}" v4; done
 
 pki_ca net
 pki_ca other
@@ -79,6 +81,31 @@ if ping_once e "$(overlay4 a)" >/dev/null; then fail "e still reaches a after it
 refused e "certificate expired"
 braid_stop e
 log "an expired certificate is refused"
+
+# 2b. A certificate renewed in place before it expires: w's file gets a
+# new certificate for the same key, and SIGHUP hands it to w's engine,
+# which renews its sessions; a sees it and keeps w past the old end.
+now=$(date +%s)
+expiry=$((now + 20))
+pki_node net w --not-before "@$((now - 60))" --not-after "@$expiry"
+braid_start_cert w net "$(peer4 a)"
+wait_ping w "$(overlay4 a)" 10
+w_engine=$(engine_pid "${BRAID_PID[w]}") || fail "no engine under w's parent"
+"$BRAID" ca sign --name w --pubkey "$(pki_file w pub)" --ip "$(overlay4 w)/24" \
+  --ca-dir "$(pki_ca_dir net)" --out "$(pki_file w crt).new" >/dev/null ||
+  fail "braid ca sign of w's renewal failed"
+mv -f "$(pki_file w crt).new" "$(pki_file w crt)"
+kill -HUP "${BRAID_PID[w]}"
+wait_log w 5 "certificate renewed" || fail "w's engine did not take the renewed certificate"
+sleep $((expiry - $(date +%s) + 3))
+wait_ping w "$(overlay4 a)" 3
+[[ $(engine_pid "${BRAID_PID[w]}") == "$w_engine" ]] || fail "w's engine was replaced"
+if grep -q "peer w .*removed: certificate expired" "$(braid_log a)"; then
+  fail "a removed w's session although w renewed its certificate"
+fi
+braid_alive w; braid_alive a
+log "w's certificate, renewed in place, kept w connected past the old end ($expiry)"
+braid_stop w
 
 # 3. A certificate revoked before its node starts; a and b learn of it
 # through SIGHUP.
