@@ -262,9 +262,8 @@ void Engine::on_message(ipc::MsgType type, std::span<const uint8_t> payload, Uni
       // The parent checked it against the same CAs and clock: a refusal
       // here keeps the running certificate, with a word in the log.
       std::string refused;
-      if (!node_ || !node_->renew_certificate(m.encoded, &refused))
-        log_warnx("renewed certificate refused: %s; the running one stays",
-                  node_ ? refused.c_str() : "the engine has not started");
+      if (!node_->renew_certificate(m.encoded, &refused))
+        log_warnx("renewed certificate refused: %s; the running one stays", refused.c_str());
       return;
     }
     case MsgType::kClaims: {

@@ -567,9 +567,9 @@ class Node {
   // made (before one is broken) that the last one is waiting for.
   uint64_t next_refresh_ns_ = 0;
   uint64_t trim_due_ns_ = 0;
-  // Direct tunnels up or being attempted, with max_peers: counted at the
-  // start of each tick (and again after its trim), and one more for each
-  // attempt the tick starts. Counting is a walk over every peer, too dear
+  // Direct tunnels up or being attempted, with max_peers: counted once a
+  // tick, and one more for each attempt the tick starts. (A trim leaves
+  // max_peers, and a drain or a dead tunnel counted none already.) Counting is a walk over every peer, too dear
   // for each peer and candidate a tick visits.
   size_t direct_count_ = 0;
   bool direct_full() const { return cfg_.max_peers != 0 && direct_count_ >= cfg_.max_peers; }

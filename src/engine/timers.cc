@@ -61,13 +61,12 @@ uint64_t jitter() { return randombytes_uniform(static_cast<uint32_t>(kRetryJitte
 
 void Node::on_tick() {
   uint64_t now = clock_.now_ns();
-  count_direct();
   timers_handshakes(now);
+  count_direct();   // (attempts that timed out just went)
   timers_targets(now);
   timers_mesh(now);
   timers_routes(now);
   timers_tunnels(now);
-  count_direct();
   // Learnt forwarding entries past dst_timeout, once a second.
   if (now - last_expire_ns_ >= kNsPerSec) {
     last_expire_ns_ = now;

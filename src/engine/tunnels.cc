@@ -38,8 +38,11 @@ void Node::drain(Peer& peer, bool tell, uint64_t now) {
 
 void Node::unlink(Peer& peer, const char* why, uint64_t now) {
   peer.drain_until_ns = 0;
-  routes_.set_draining(peer.id(), false, now);
-  if (!peer.direct()) return;
+  // (A direct one's neighbour entry, mark included, goes below.)
+  if (!peer.direct()) {
+    routes_.set_draining(peer.id(), false, now);
+    return;
+  }
   log_info("peer %s: direct tunnel given up (%s); its traffic goes through relays",
            peer.name().c_str(), why);
   // Where it was stays worth a direct attempt: at a refresh of ours, or
@@ -111,9 +114,9 @@ void Node::trim_tunnels(uint64_t now) {
 }
 
 void Node::relink_if_cut_off(uint64_t now) {
+  if (now < next_relink_ns_) return;
   for (auto& [id, p] : peers_)
     if (p->current && p->direct() && routes_.reachable(id)) return;
-  if (now < next_relink_ns_) return;
   // Every tunnel leads to a node that does not answer (they died, or the
   // network between us did): nothing reaches the rest through them, and
   // the refresh, a tunnel a minute, may pick a dead node too. Up to
