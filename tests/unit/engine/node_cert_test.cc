@@ -51,10 +51,10 @@ id::Certificate cert_for(const NodeConfig& cfg, int n, uint64_t not_before = kNo
   return c;
 }
 
-NodeConfig certified(const TestCa& ca, int n) {
+NodeConfig certified(const TestCa& ca, int n, uint64_t not_after = kNow + 365 * kDay) {
   NodeConfig cfg = FakeNet::config(n);
   cfg.psk.reset();
-  cfg.certificate = id::testing::signed_by(ca, cert_for(cfg, n));
+  cfg.certificate = id::testing::signed_by(ca, cert_for(cfg, n, kNow - kDay, not_after));
   std::string why;
   CHECK_TEXT(cfg.trust.add_ca(ca.encoded, &why), why.c_str());
   return cfg;
@@ -253,12 +253,8 @@ TEST(NodeCertificates, RevokingAConnectedPeerEndsItsSessionAtOnce) {
 }
 
 TEST(NodeCertificates, APeerWhoseCertificateExpiresIsRemoved) {
-  NodeConfig c2 = FakeNet::config(2);
-  c2.psk.reset();
   uint64_t end = net->clock.unix_s() + 30;
-  c2.certificate = id::testing::signed_by(ca, cert_for(c2, 2, kNow - kDay, end));
-  std::string why;
-  CHECK(c2.trust.add_ca(ca.encoded, &why));
+  NodeConfig c2 = certified(ca, 2, end);
   auto [a, b] = certified_pair(certified(ca, 1), c2);
   CHECK(connected(*a, *b));
   net->run_ms(28000);
@@ -271,12 +267,9 @@ TEST(NodeCertificates, ACertificateRenewedBeforeItExpiresKeepsThePeer) {
   // b's certificate ends in 30 s; 10 s in, b is given one for the same key
   // that lasts a year (what a SIGHUP sends the engine). b renews its
   // session at once, so a sees the new one and keeps b past the old end.
-  NodeConfig c2 = FakeNet::config(2);
-  c2.psk.reset();
   uint64_t end = net->clock.unix_s() + 30;
-  c2.certificate = id::testing::signed_by(ca, cert_for(c2, 2, kNow - kDay, end));
+  NodeConfig c2 = certified(ca, 2, end);
   std::string why;
-  CHECK(c2.trust.add_ca(ca.encoded, &why));
   auto [a, b] = certified_pair(certified(ca, 1), c2);
   CHECK(connected(*a, *b));
   net->run_ms(10000);
