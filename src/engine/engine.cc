@@ -266,6 +266,14 @@ void Engine::on_message(ipc::MsgType type, std::span<const uint8_t> payload, Uni
         log_warnx("renewed certificate refused: %s; the running one stays", refused.c_str());
       return;
     }
+    case MsgType::kTrustedCas: {
+      ipc::TrustedCasMsg m;
+      if (!ipc::decode(payload, &m, &why)) break;
+      std::string refused;
+      if (!node_->set_trusted_cas(m.cas, &refused))
+        log_warnx("CA certificates refused: %s; the running ones stay", refused.c_str());
+      return;
+    }
     case MsgType::kClaims: {
       ipc::ClaimsMsg m;
       if (!ipc::decode(payload, &m, &why)) break;

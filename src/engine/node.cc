@@ -40,24 +40,7 @@ Node::Node(const NodeConfig& cfg, const Clock& clock, BufferPool& pool, NodeOutp
   if (cfg_.forward == ForwardMode::kRouter) router_ = static_cast<RouterForwarder*>(forwarder_.get());
   crypto_scalarmult_base(id_.data(), cfg_.static_private.data());
   own_mac_key_ = derive_mac_key(cfg_.magic, id_);
-  // The network's mac1 keys: the PSK when there is one (a secret of the
-  // members), else each trusted CA's public key, ours first (the likeliest
-  // to be shared), else the magic alone (plain mode).
-  if (cfg_.psk) {
-    network_mac_keys_.push_back(derive_mac_key(cfg_.magic, *cfg_.psk));
-  } else if (!cfg_.trust.empty()) {
-    identity::Certificate own;
-    std::string why;
-    identity::decode(cfg_.certificate, &own, &why);
-    for (const auto& ca : cfg_.trust.cas()) {
-      MacKey k = derive_mac_key(cfg_.magic, ca.cert.public_key);
-      if (ca.id == own.issuer)
-        network_mac_keys_.insert(network_mac_keys_.begin(), k);
-      else
-        network_mac_keys_.push_back(k);
-    }
-  }
-  if (network_mac_keys_.empty()) network_mac_keys_.push_back(derive_mac_key(cfg_.magic, {}));
+  derive_network_mac_keys();
   const char* cipher =
       cfg_.cipher == crypto::TransportCipher::kAes256Gcm ? "AESGCM" : "ChaChaPoly";
   protocol_name_ = std::string("Noise_XX") + (cfg_.psk ? "psk0" : "") + "_25519_" + cipher +

@@ -214,6 +214,12 @@ class Node {
   // running one kept, when it is not a node certificate for this node's
   // key that the trusted CAs accept now.
   bool renew_certificate(std::span<const uint8_t> encoded, std::string* why);
+  // Certificate networks: the CAs trusted from now on (encoded CA
+  // certificates). The revocation lists of the CAs that stay are kept;
+  // every peer whose certificate the new set does not accept is removed
+  // at once, and handshakes are keyed by the new CAs. False with *why,
+  // the running set kept, when one does not load as a CA certificate.
+  bool set_trusted_cas(std::span<const std::vector<uint8_t>> cas, std::string* why);
 
   static constexpr uint64_t kTickMs = 100;
 
@@ -488,7 +494,11 @@ class Node {
   void timers_targets(uint64_t now);
   void timers_peer(Peer& peer, uint64_t now);
   void timers_handshakes(uint64_t now);
-  // Removes peers whose certificate has expired or been revoked.
+
+  // certificates.cc
+  void derive_network_mac_keys();
+  // Removes the peers whose certificate the trust store no longer
+  // accepts (revoked, or its CA no longer trusted).
   void check_certificates();
 
   bool log_allowed();

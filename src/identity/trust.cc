@@ -83,11 +83,27 @@ bool TrustStore::add_revocation_list(std::span<const uint8_t> encoded, std::stri
   return true;
 }
 
+void TrustStore::keep_lists_of(const TrustStore& older) {
+  for (Ca& ca : cas_) {
+    auto was = std::find_if(older.cas_.begin(), older.cas_.end(), [&](const Ca& o) { return o.id == ca.id; });
+    if (was == older.cas_.end() || !was->has_list) continue;
+    ca.revoked = was->revoked;
+    ca.list_issued_at = was->list_issued_at;
+    ca.has_list = true;
+  }
+}
+
 Verdict TrustStore::verify(std::span<const uint8_t> encoded, uint64_t now_s,
                            Certificate* out) const {
   Certificate c;
   std::string why;
   if (!decode(encoded, &c, &why)) return Verdict::kMalformed;
+  Verdict v = verify(c, fingerprint(encoded), now_s);
+  if (v == Verdict::kOk && out) *out = std::move(c);
+  return v;
+}
+
+Verdict TrustStore::verify(const Certificate& c, const Fingerprint& f, uint64_t now_s) const {
   if (c.kind != CertKind::kNode) return Verdict::kNotNode;
   auto ca = std::find_if(cas_.begin(), cas_.end(), [&](const Ca& a) { return a.id == c.issuer; });
   if (ca == cas_.end()) return Verdict::kUnknownCa;
@@ -96,9 +112,7 @@ Verdict TrustStore::verify(std::span<const uint8_t> encoded, uint64_t now_s,
   if (now_s < c.not_before) return Verdict::kNotYetValid;
   if (now_s >= c.not_after) return Verdict::kExpired;
   // Only the issuing CA can revoke its certificates.
-  if (std::binary_search(ca->revoked.begin(), ca->revoked.end(), fingerprint(encoded)))
-    return Verdict::kRevoked;
-  if (out) *out = std::move(c);
+  if (std::binary_search(ca->revoked.begin(), ca->revoked.end(), f)) return Verdict::kRevoked;
   return Verdict::kOk;
 }
 

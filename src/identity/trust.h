@@ -37,8 +37,15 @@ class TrustStore {
   // the new one is older (issued_at smaller), which is refused.
   bool add_revocation_list(std::span<const uint8_t> encoded, std::string* why);
 
+  // Takes the revocation lists of the CAs it shares with `older`: a CA
+  // set changed live still revokes what it did, and refuses older lists.
+  void keep_lists_of(const TrustStore& older);
+
   // Checks a node certificate. On kOk, *out (may be nullptr) holds it.
   Verdict verify(std::span<const uint8_t> encoded, uint64_t now_s, Certificate* out) const;
+  // The same for a certificate decoded before (a peer's, checked again
+  // when the CAs change); f is its fingerprint.
+  Verdict verify(const Certificate& c, const Fingerprint& f, uint64_t now_s) const;
   bool is_revoked(const Fingerprint& f) const;
 
   bool empty() const { return cas_.empty(); }

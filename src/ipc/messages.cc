@@ -555,6 +555,48 @@ bool decode(std::span<const uint8_t> payload, CertificateMsg* out, std::string* 
 
 namespace {
 
+bool validate(const TrustedCasMsg& m, std::string* why) {
+  if (m.cas.empty()) return fail(why, "TrustedCas: no CA certificate");
+  if (m.cas.size() > kMaxTrustedCas) return fail(why, "TrustedCas: too many CA certificates");
+  for (const auto& ca : m.cas)
+    if (ca.empty() || ca.size() > kMaxCertificateLen)
+      return fail(why, "TrustedCas: CA certificate empty or too long");
+  return true;
+}
+
+}  // namespace
+
+bool encode(const TrustedCasMsg& in, std::vector<uint8_t>* out) {
+  out->clear();
+  if (!validate(in, nullptr)) return false;
+  size_t size = 1;
+  for (const auto& ca : in.cas) size += 2 + ca.size();
+  return emit(size, out, [&](ByteWriter& w) {
+    w.u8(static_cast<uint8_t>(in.cas.size()));
+    for (const auto& ca : in.cas) {
+      w.u16(static_cast<uint16_t>(ca.size()));
+      w.bytes(ca);
+    }
+  });
+}
+
+bool decode(std::span<const uint8_t> payload, TrustedCasMsg* out, std::string* why) {
+  ByteReader r(payload);
+  uint8_t count = r.u8();
+  if (!r.ok()) return fail(why, "TrustedCas: truncated");
+  if (count == 0 || count > kMaxTrustedCas) return fail(why, "TrustedCas: 0 or too many CA certificates");
+  out->cas.clear();
+  for (uint8_t i = 0; i < count && r.ok(); ++i) {
+    uint16_t len = r.u16();
+    if (r.ok() && len > kMaxCertificateLen) return fail(why, "TrustedCas: CA certificate too long");
+    auto ca = r.bytes(len);
+    if (r.ok()) out->cas.emplace_back(ca.begin(), ca.end());
+  }
+  return finish(r, why, "TrustedCas") && validate(*out, why);
+}
+
+namespace {
+
 bool validate(const Claim& c, std::string* why) {
   if (c.family != 4 && c.family != 6) return fail(why, "Claims: family is not 4 or 6");
   if (c.len > (c.family == 4 ? 32 : 128)) return fail(why, "Claims: prefix length out of range");
@@ -635,6 +677,7 @@ std::string check_payload(MsgType type, std::span<const uint8_t> payload) {
     }
     case MsgType::kRevocationList: { RevocationListMsg m; ok = decode(payload, &m, &why); break; }
     case MsgType::kCertificate: { CertificateMsg m; ok = decode(payload, &m, &why); break; }
+    case MsgType::kTrustedCas: { TrustedCasMsg m; ok = decode(payload, &m, &why); break; }
     case MsgType::kClaims: { ClaimsMsg m; ok = decode(payload, &m, &why); break; }
     case MsgType::kLink: { LinkInfo m; ok = decode(payload, &m, &why); break; }
     case MsgType::kLinkStatus: { LinkStatus m; ok = decode(payload, &m, &why); break; }

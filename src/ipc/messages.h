@@ -49,6 +49,8 @@ constexpr uint32_t kIdentityMaxLen =
 constexpr uint32_t kRevocationListMinLen = 1;
 constexpr uint32_t kCertificateMinLen = 1;
 constexpr uint32_t kCertificateMaxLen = kMaxCertificateLen;
+constexpr uint32_t kTrustedCasMinLen = 1 + 2 + 1;
+constexpr uint32_t kTrustedCasMaxLen = 1 + kMaxTrustedCas * (2 + kMaxCertificateLen);
 constexpr size_t kMaxClaims = 64;   // as many as one claims message between nodes carries
 constexpr uint32_t kClaimLen = 1 + 1 + 16;
 constexpr uint32_t kClaimsMinLen = 1;
@@ -240,6 +242,16 @@ struct CertificateMsg {
   std::vector<uint8_t> encoded;  // 1..kMaxCertificateLen bytes
 };
 
+// kTrustedCas: every CA certificate the node now trusts, when a SIGHUP
+// finds the `ca` files changed (a CA added, removed or re-issued). The
+// parent checked that they load and that the node's certificate is valid
+// under them; the engine checks them again, keeps the revocation lists of
+// the CAs that stay, and drops the peers the new set does not accept.
+// The parent sends the revocation lists right after.
+struct TrustedCasMsg {
+  std::vector<std::vector<uint8_t>> cas;  // 1..kMaxTrustedCas, each 1..kMaxCertificateLen bytes
+};
+
 // kClaims: the subnets this node claims (router mode forwards by them):
 // the configured ones and, with auto_claim, the device's own addresses as
 // host prefixes, read by the parent after ifup. Sent before Start.
@@ -271,6 +283,8 @@ bool encode(const RevocationListMsg& in, std::vector<uint8_t>* out);
 bool decode(std::span<const uint8_t> payload, RevocationListMsg* out, std::string* why);
 bool encode(const CertificateMsg& in, std::vector<uint8_t>* out);
 bool decode(std::span<const uint8_t> payload, CertificateMsg* out, std::string* why);
+bool encode(const TrustedCasMsg& in, std::vector<uint8_t>* out);
+bool decode(std::span<const uint8_t> payload, TrustedCasMsg* out, std::string* why);
 bool encode(const ClaimsMsg& in, std::vector<uint8_t>* out);
 bool decode(std::span<const uint8_t> payload, ClaimsMsg* out, std::string* why);
 bool encode(const LinkInfo& in, std::vector<uint8_t>* out);

@@ -57,6 +57,8 @@ constexpr MessageRule kRules[] = {
     {MsgType::kLinkSet, Side::kParent, ps::kRunning | es::kRunning, kLinkMinLen, kLinkMaxLen, false},
     {MsgType::kCertificate, Side::kParent, ps::kRunning | es::kRunning, kCertificateMinLen,
      kCertificateMaxLen, false},
+    {MsgType::kTrustedCas, Side::kParent, ps::kRunning | es::kRunning, kTrustedCasMinLen,
+     kTrustedCasMaxLen, false},
     {MsgType::kShutdown, Side::kParent, ps::kAwaitReady | ps::kRunning | ps::kStopping | es::kConfigured | es::kRunning,
      0, 0, false},
 };
@@ -167,6 +169,7 @@ const char* type_name(MsgType type) {
     case MsgType::kIdentity: return "Identity";
     case MsgType::kRevocationList: return "RevocationList";
     case MsgType::kCertificate: return "Certificate";
+    case MsgType::kTrustedCas: return "TrustedCas";
     case MsgType::kClaims: return "Claims";
     case MsgType::kLink: return "Link";
     case MsgType::kReload: return "Reload";

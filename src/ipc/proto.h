@@ -13,7 +13,7 @@
 
 namespace braid::ipc {
 
-constexpr uint8_t kIpcVersion = 8;
+constexpr uint8_t kIpcVersion = 9;
 // version u8, type u8, reserved u16, length u32.
 constexpr size_t kHeaderSize = 8;
 // Large enough for a configuration with hundreds of peers; small enough
@@ -45,6 +45,7 @@ enum class MsgType : uint8_t {
   kPeerSet = 29,        // PeerSet: a reload added or removed a configured peer
   kLinkSet = 30,        // LinkInfo without fd: a reload changed a link's rate or weight
   kCertificate = 31,    // CertificateMsg: the node's certificate, renewed (after SIGHUP)
+  kTrustedCas = 32,     // TrustedCasMsg: the CA certificates, changed (after SIGHUP)
 };
 
 enum class Side : uint8_t { kParent, kEngine };

@@ -294,6 +294,59 @@ TEST(NodeCertificates, ACertificateRenewedBeforeItExpiresKeepsThePeer) {
   CHECK(connected(*a, *b));
 }
 
+// A CA rotation as three SIGHUPs give it to the engines: every node
+// trusts the next CA beside the old one; a and b are re-signed by it; a
+// then trusts the next CA only. c, still of the old CA, is dropped at
+// once and kept out; b and d (a node of the next CA only, which a reaches
+// once its certificate is the next CA's) keep their sessions.
+TEST(NodeCertificates, ACaRotationKeepsThePeersOfTheNextCaAndDropsTheRest) {
+  TestCa next = id::testing::make_ca("corp-next");
+  NodeConfig c1 = certified(ca, 1), c2 = certified(ca, 2), c3 = certified(ca, 3);
+  Host& a = net->add(c1);
+  Host& b = net->add(c2);
+  Host& c = net->add(c3);
+  a.target(b);
+  a.target(c);
+  net->run_ms(1000);
+  CHECK(connected(a, b));
+  CHECK(connected(a, c));
+  std::string why;
+  const std::vector<std::vector<uint8_t>> both = {ca.encoded, next.encoded};
+  for (Host* h : {&a, &b, &c}) CHECK_TEXT(h->node().set_trusted_cas(both, &why), why.c_str());
+  CHECK(a.node().add_revocation_list(id::testing::revocation_list(next, kNow, {}), &why));
+  CHECK_TEXT(a.node().renew_certificate(id::testing::signed_by(next, cert_for(c1, 1)), &why),
+             why.c_str());
+  CHECK_TEXT(b.node().renew_certificate(id::testing::signed_by(next, cert_for(c2, 2)), &why),
+             why.c_str());
+  // d trusts the next CA only: a's first contact must be keyed by it.
+  NodeConfig c4 = certified(next, 4);
+  Host& d = net->add(c4);
+  a.target(d);
+  net->run_ms(3000);
+  CHECK(connected(a, b));
+  CHECK(connected(a, c));
+  CHECK(connected(a, d));
+  CHECK(a.peer_of(b)->cert->issuer == next.cert.issuer);
+
+  const std::vector<std::vector<uint8_t>> only_next = {next.encoded};
+  CHECK_TEXT(a.node().set_trusted_cas(only_next, &why), why.c_str());
+  CHECK(a.peer_of(c) == nullptr);
+  CHECK(a.peer_of(b) != nullptr);
+  // The next CA's list stayed: an older one is refused.
+  CHECK_FALSE(a.node().add_revocation_list(id::testing::revocation_list(next, kNow - 1, {}), &why));
+  net->run_ms(5000);
+  CHECK(a.peer_of(c) == nullptr);
+  CHECK(connected(a, b));
+  CHECK(connected(a, d));
+
+  // A set that does not load changes nothing.
+  CHECK_FALSE(a.node().set_trusted_cas(std::vector<std::vector<uint8_t>>{{1, 2, 3}}, &why));
+  CHECK_FALSE(a.node().set_trusted_cas(std::vector<std::vector<uint8_t>>{c4.certificate}, &why));
+  net->run_ms(1000);
+  CHECK(connected(a, b));
+  CHECK(connected(a, d));
+}
+
 TEST(NodeCertificates, ASharedKeyCanBeUsedWithCertificates) {
   NodeConfig c1 = certified(ca, 1), c2 = certified(ca, 2);
   c1.psk = FakeNet::config(1).psk;

@@ -171,6 +171,37 @@ TEST(TrustStore, ARenewedCaCertificateForTheSameKeyKeepsTheLongerOne) {
   CHECK(store.cas()[0].has_list);
 }
 
+TEST(TrustStore, ANewCaSetKeepsTheListsOfTheCasThatStay) {
+  const TestCa other = make_ca("other");
+  const TestCa third = make_ca("third");
+  CHECK(store.add_ca(other.encoded, &why));
+  CHECK(store.add_revocation_list(revocation_list(ca, kNow + 7, {fingerprint(node)}), &why));
+  CHECK(store.add_revocation_list(revocation_list(other, kNow, {}), &why));
+  // `other` goes, `third` comes, `ca` stays.
+  TrustStore next;
+  CHECK(next.add_ca(third.encoded, &why));
+  CHECK(next.add_ca(ca.encoded, &why));
+  next.keep_lists_of(store);
+  CHECK(Verdict::kRevoked == next.verify(node, kNow, nullptr));
+  CHECK_FALSE(next.cas()[0].has_list);
+  CHECK_EQUAL(kNow + 7, next.cas()[1].list_issued_at);
+  CHECK_FALSE(next.add_revocation_list(revocation_list(ca, kNow, {}), &why));   // older
+  CHECK(Verdict::kUnknownCa == next.verify(signed_by(other, node_cert()), kNow, nullptr));
+}
+
+TEST(TrustStore, ADecodedCertificateIsCheckedAsItsEncoding) {
+  Certificate c;
+  CHECK(Verdict::kOk == store.verify(node, kNow, &c));
+  CHECK(Verdict::kOk == store.verify(c, fingerprint(node), kNow));
+  CHECK(Verdict::kExpired == store.verify(c, fingerprint(node), c.not_after));
+  CHECK(store.add_revocation_list(revocation_list(ca, kNow, {fingerprint(node)}), &why));
+  CHECK(Verdict::kRevoked == store.verify(c, fingerprint(node), kNow));
+  c.name = "mallory";   // no longer what the CA signed
+  CHECK(Verdict::kBadSignature == store.verify(c, fingerprint(node), kNow));
+  TrustStore none;
+  CHECK(Verdict::kUnknownCa == none.verify(c, fingerprint(node), kNow));
+}
+
 TEST(TrustStore, EveryVerdictHasShortLowerCaseText) {
   for (Verdict v : {Verdict::kOk, Verdict::kMalformed, Verdict::kNotNode, Verdict::kUnknownCa,
                     Verdict::kBadSignature, Verdict::kNotYetValid, Verdict::kExpired,

@@ -806,6 +806,32 @@ TEST(IpcMessages, CertificateCarriesItsBytesWithinTheCertificateLimit) {
   STRCMP_EQUAL("", check_payload(MsgType::kCertificate, in.encoded).c_str());
 }
 
+TEST(IpcMessages, TrustedCasCarryOneToEightCertificatesAndRejectTheRest) {
+  TrustedCasMsg in{{{1, 2, 3}, {4}}};
+  std::vector<uint8_t> bytes;
+  CHECK(encode(in, &bytes));
+  const std::vector<uint8_t> expected = {2, 0, 3, 1, 2, 3, 0, 1, 4};
+  CHECK(bytes == expected);
+  TrustedCasMsg out;
+  std::string why;
+  CHECK(decode(bytes, &out, &why));
+  CHECK(out.cas == in.cas);
+  STRCMP_EQUAL("", check_payload(MsgType::kTrustedCas, bytes).c_str());
+
+  CHECK_FALSE(encode(TrustedCasMsg{}, &bytes));   // trusting nothing is no network
+  CHECK_FALSE(decode(std::vector<uint8_t>{0}, &out, &why));
+  CHECK_FALSE(encode(TrustedCasMsg{{{}}}, &bytes));
+  CHECK_FALSE(decode(std::vector<uint8_t>{1, 0, 0}, &out, &why));
+  STRCMP_CONTAINS("empty", why.c_str());
+  CHECK_FALSE(encode(TrustedCasMsg{std::vector<std::vector<uint8_t>>(kMaxTrustedCas + 1, {1})}, &bytes));
+  CHECK_FALSE(decode(std::vector<uint8_t>{kMaxTrustedCas + 1, 0, 1, 1}, &out, &why));
+  CHECK_FALSE(encode(TrustedCasMsg{{std::vector<uint8_t>(kMaxCertificateLen + 1, 1)}}, &bytes));
+  CHECK_FALSE(decode(std::vector<uint8_t>{1, 4, 1, 1}, &out, &why));   // 1025 bytes claimed
+  STRCMP_EQUAL("TrustedCas: CA certificate too long", why.c_str());
+  CHECK_FALSE(decode(std::vector<uint8_t>{1, 0, 2, 1}, &out, &why));   // truncated
+  CHECK_FALSE(decode(std::vector<uint8_t>{1, 0, 1, 1, 9}, &out, &why));   // trailing byte
+}
+
 TEST(IpcMessages, StatsIsMarkedTextWithoutControlBytes) {
   auto bytes = [](std::string_view s) { return std::vector<uint8_t>(s.begin(), s.end()); };
   STRCMP_EQUAL("", check_payload(MsgType::kStats, bytes("\x01peers  2\tok\n")).c_str());

@@ -68,6 +68,7 @@ constexpr Expect kExpected[] = {
     {MsgType::kPeerSet, Side::kEngine, es::kRunning, ps::kRunning, false},
     {MsgType::kLinkSet, Side::kEngine, es::kRunning, ps::kRunning, false},
     {MsgType::kCertificate, Side::kEngine, es::kRunning, ps::kRunning, false},
+    {MsgType::kTrustedCas, Side::kEngine, es::kRunning, ps::kRunning, false},
 };
 
 std::span<const uint32_t> states_of(Side side) {
