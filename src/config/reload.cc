@@ -11,17 +11,18 @@ namespace braid::config {
 namespace {
 
 // The keys a running daemon takes at once. The parent owns the hooks, the
-// log and the stats file's path and re-reads the revocation lists; the
-// engine is told the log level, the stats file's interval and format, the
-// peers added and removed, the claims and the links' rates. Everything
-// else (the device, the sockets, the keys and certificates, the sandbox)
-// needs a restart in this version.
-constexpr std::array<std::string_view, 15> kLiveKeys = {
+// log and the stats file's path and re-reads the CA files and revocation
+// lists; the engine is told the log level, the stats file's interval and
+// format, the peers added and removed, the claims, the links' rates and
+// the CAs. Everything else (the device, the sockets, the key and
+// certificate paths, the sandbox) needs a restart in this version.
+constexpr std::array<std::string_view, 16> kLiveKeys = {
     "device.ifup",          "device.ifdown",          "device.status_hook",
     "daemon.log_file",      "daemon.stats_file",      "daemon.stats_interval",
     "daemon.stats_format",  "daemon.verbosity",       "security.revocation_list",
     "daemon.daemon",        "network.peers",          "network.subnets",
     "network.auto_claim",   "network.loss_tolerance", "network.latency_tolerance",
+    "security.ca",
 };
 
 bool is_live(std::string_view key) {

@@ -63,6 +63,13 @@ bool load_identity(const config::Config& cfg, uint64_t now_s, ipc::Identity* out
   sodium_memzero(key.private_key.data(), key.private_key.size());
   if (cfg.certificate_file.empty()) return true;
 
+  if (!load_cas(cfg, trust, &out->cas, error)) return false;
+  return load_node_certificate(cfg, key.public_key, *trust, now_s, &out->certificate, error);
+}
+
+bool load_cas(const config::Config& cfg, identity::TrustStore* trust,
+              std::vector<std::vector<uint8_t>>* encoded, std::string* error) {
+  encoded->clear();
   for (const std::string& path : cfg.ca_files) {
     std::vector<std::vector<uint8_t>> cas;
     if (!identity::load_certificates(path, &cas, error)) return false;
@@ -76,14 +83,36 @@ bool load_identity(const config::Config& cfg, uint64_t now_s, ipc::Identity* out
         *error = "ca " + path + ": " + why;
         return false;
       }
-      if (out->cas.size() >= ipc::kMaxTrustedCas) {
+      if (encoded->size() >= ipc::kMaxTrustedCas) {
         *error = "ca: more than " + std::to_string(ipc::kMaxTrustedCas) + " CA certificates";
         return false;
       }
-      out->cas.push_back(std::move(ca));
+      encoded->push_back(std::move(ca));
     }
   }
-  return load_node_certificate(cfg, key.public_key, *trust, now_s, &out->certificate, error);
+  return true;
+}
+
+bool reload_cas(const config::Config& cfg, std::span<const std::vector<uint8_t>> running_cas,
+                std::span<const uint8_t> running_certificate, uint64_t now_s, CaReload* out,
+                std::string* error) {
+  *out = CaReload{};
+  if (cfg.certificate_file.empty()) return true;
+  if (!load_cas(cfg, &out->trust, &out->cas, error)) return false;
+  if (std::equal(out->cas.begin(), out->cas.end(), running_cas.begin(), running_cas.end())) {
+    *out = CaReload{};
+    return true;
+  }
+  if (!load_revocation_lists(cfg, &out->trust, &out->lists, error)) return false;
+  identity::Certificate was;
+  if (!identity::decode(running_certificate, &was, error)) return false;
+  std::vector<uint8_t> own;
+  if (!load_node_certificate(cfg, was.public_key, out->trust, now_s, &own, error)) {
+    *error = "under the new CA certificates, " + *error;
+    return false;
+  }
+  out->changed = true;
+  return true;
 }
 
 bool reload_certificate(const config::Config& cfg, std::span<const uint8_t> running,

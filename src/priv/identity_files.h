@@ -39,6 +39,30 @@ bool reload_certificate(const config::Config& cfg, std::span<const uint8_t> runn
                         const identity::TrustStore& trust, uint64_t now_s,
                         std::vector<uint8_t>* renewed, std::string* error);
 
+// Reads the CA certificates of cfg's `ca` files into *trust (empty
+// before) and *encoded, in the files' order. False with *error naming
+// the file that does not load.
+bool load_cas(const config::Config& cfg, identity::TrustStore* trust,
+              std::vector<std::vector<uint8_t>>* encoded, std::string* error);
+
+// SIGHUP: the `ca` files read again.
+struct CaReload {
+  bool changed = false;                      // they hold other CAs than the running ones
+  std::vector<std::vector<uint8_t>> cas;     // as the files hold them
+  identity::TrustStore trust;                // those CAs, with every revocation list
+  std::vector<std::vector<uint8_t>> lists;   // the revocation lists, encoded
+};
+// True with out->changed false when the files hold the running CAs
+// (`running_cas`, as loaded before). True with all of *out set when they
+// hold others that load, under which every configured revocation list
+// verifies and under which the certificate file's certificate, for the
+// running certificate's key, is valid at now_s (so that a CA and the
+// certificates it signed can be replaced in one reload). False with
+// *error otherwise: the running CAs should stay.
+bool reload_cas(const config::Config& cfg, std::span<const std::vector<uint8_t>> running_cas,
+                std::span<const uint8_t> running_certificate, uint64_t now_s, CaReload* out,
+                std::string* error);
+
 // "" when the node's own certificate (in id) is valid under trust at
 // now_s, else why not ("certificate FILE: certificate revoked").
 std::string check_own_certificate(const config::Config& cfg, const ipc::Identity& id,

@@ -87,6 +87,7 @@ class Parent {
   void stop(const char* why);
   void reap_engine(int timeout_ms);
   void reopen_log();
+  void reload_cas();
   void reload_revocation_lists();
   void reload_certificate();
   // SIGHUP or braidctl reload.
@@ -136,6 +137,7 @@ class Parent {
   std::vector<uint8_t> engine_config_;   // the kConfig payload, until sent
   ipc::Identity identity_;               // until sent (holds the private key)
   std::vector<uint8_t> own_certificate_;
+  std::vector<std::vector<uint8_t>> cas_;   // encoded, as the engine trusts them
   std::vector<uint8_t> claims_sent_;     // the last kClaims payload
   identity::TrustStore trust_;           // CAs and the lists last sent
   std::vector<std::vector<uint8_t>> revocation_lists_;
@@ -165,6 +167,7 @@ bool Parent::setup(std::string* error) {
   *error = check_own_certificate(cfg_, identity_, trust_, now_s);
   if (!error->empty()) return false;
   own_certificate_ = identity_.certificate;
+  cas_ = identity_.cas;
   if (!resolve_identity(cfg_.user, cfg_.group, &sandbox_, error)) return false;
   // A state directory is the engine's root instead of the chroot: root's,
   // with one subdirectory the engine may write, whose contents the parent
@@ -632,16 +635,17 @@ void Parent::resolve_all(bool force) {
   }
 }
 
-// SIGHUP: the revocation lists are read again and sent to the engine,
-// which tears down the sessions of newly revoked peers. A list that does
-// not load leaves every list as it was. Then the certificate file: a
-// renewed certificate (checked against the lists just read) goes to the
-// engine too.
+// SIGHUP: in a certificate network the CA files, then the revocation
+// lists, then the certificate file are read again, each checked against
+// what the one before left in force, and sent to the engine, which drops
+// the peers it no longer accepts. What does not load leaves that part as
+// it was.
 void Parent::reload() {
   bool running = channel_->state() == ipc::parent_state::kRunning;
   if (running) notify_reloading();
   reload_config();
   reopen_log();
+  reload_cas();
   reload_revocation_lists();
   reload_certificate();
   if (running) notify_ready();
@@ -681,6 +685,7 @@ void Parent::reload_config() {
   cfg_.stats_format = next.stats_format;
   cfg_.verbosity = next.verbosity;
   cfg_.revocation_files = next.revocation_files;
+  cfg_.ca_files = next.ca_files;
   cfg_.daemon = next.daemon;
   log_set_level(next.verbosity);
   ipc::Settings s;
@@ -798,6 +803,39 @@ void Parent::write_stats(std::span<const uint8_t> piece) {
   stats_text_.clear();
   if (ok) return;
   if (stats_limiter_.allow(static_cast<uint64_t>(time(nullptr)) * 1000)) log_warnx("stats_file: %s", error.c_str());
+}
+
+// Other CAs (one added, removed or re-issued) are checked whole, with the
+// lists and the certificate file under them (reload_cas); the engine
+// takes them before the lists and any renewed certificate that follow.
+void Parent::reload_cas() {
+  priv::CaReload next;
+  std::string error;
+  if (!priv::reload_cas(cfg_, cas_, own_certificate_, static_cast<uint64_t>(time(nullptr)), &next,
+                        &error)) {
+    log_warnx("SIGHUP: %s; the running CA certificates stay", error.c_str());
+    return;
+  }
+  if (!next.changed) return;
+  if (channel_->state() != ipc::parent_state::kRunning) {
+    log_warnx("SIGHUP: the CA certificates changed, but the engine is not running yet; a reload "
+              "once it is installs them");
+    return;
+  }
+  ipc::TrustedCasMsg msg{next.cas};
+  std::vector<uint8_t> buf;
+  if (!ipc::encode(msg, &buf)) return;   // load_cas bounds them
+  channel_->send(ipc::MsgType::kTrustedCas, buf);
+  auto count_new = [](const auto& from, const auto& in) {
+    return std::count_if(from.begin(), from.end(),
+                         [&](const auto& ca) { return std::find(in.begin(), in.end(), ca) == in.end(); });
+  };
+  log_info("SIGHUP: %zu CA certificate(s) now trusted (%td new, %td no longer); the engine drops "
+           "the peers they do not accept", next.cas.size(), count_new(next.cas, cas_),
+           count_new(cas_, next.cas));
+  cas_ = std::move(next.cas);
+  trust_ = std::move(next.trust);
+  revocation_lists_ = std::move(next.lists);
 }
 
 void Parent::reload_revocation_lists() {

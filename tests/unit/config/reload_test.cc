@@ -15,7 +15,7 @@ TEST(ReloadPlan, TheSameConfigurationChangesNothing) {
   CHECK_FALSE(p.changed());
 }
 
-TEST(ReloadPlan, HooksLoggingStatsAndRevocationListsChangeLive) {
+TEST(ReloadPlan, HooksLoggingStatsCasAndRevocationListsChangeLive) {
   Config running = keyed();
   Config next = running;
   next.ifup = "true";
@@ -25,9 +25,10 @@ TEST(ReloadPlan, HooksLoggingStatsAndRevocationListsChangeLive) {
   next.stats_file = "/run/braid/stats";
   next.stats_format = StatsFormat::kJson;
   next.revocation_files = {"/etc/braid/ca.crl"};
+  next.ca_files = {"/etc/braid/ca.crt", "/etc/braid/next-ca.crt"};
   ReloadPlan p = plan_reload(running, next);
   CHECK(p.accepted());
-  STRCMP_EQUAL("device.ifup, device.status_hook, security.revocation_list, daemon.log_file, "
+  STRCMP_EQUAL("device.ifup, device.status_hook, security.ca, security.revocation_list, daemon.log_file, "
                "daemon.stats_file, daemon.stats_format and daemon.verbosity",
                join_keys(p.live).c_str());
 }
@@ -41,6 +42,7 @@ TEST(ReloadPlan, DeviceSocketsIdentityAndSandboxTakeARestart) {
            [](Config& c) { c.user = "root"; },
            [](Config& c) { c.mode = Mode::kHub; },
            [](Config& c) { c.key_file = "/etc/braid/other.key"; },
+           [](Config& c) { c.certificate_file = "/etc/braid/other.crt"; },
            [](Config& c) { c.control_socket = "none"; }}) {
     Config next = running;
     change(next);

@@ -150,6 +150,58 @@ TEST(IdentityFiles, AReloadFindsTheCertificateRenewedForTheSameKeyOnly) {
   CHECK(renewed.empty());
 }
 
+// A CA rotation in three reloads: the next CA trusted beside the old
+// one; the node's certificate re-signed by it; the old CA removed. And
+// the reloads that must not take: the old CA removed before the node's
+// certificate moved, a list of a CA no longer trusted, a bad CA file.
+TEST(IdentityFiles, AReloadTakesOtherCasOnlyWhenTheNodeStaysValidUnderThem) {
+  ipc::Identity out;
+  id::TrustStore trust;
+  std::string error;
+  CHECK_TEXT(priv::load_identity(cfg, kNow, &out, &trust, &error), error.c_str());
+  priv::CaReload next;
+  CHECK(priv::reload_cas(cfg, out.cas, out.certificate, kNow, &next, &error));
+  CHECK_FALSE(next.changed);
+
+  id::testing::TestCa ca2 = id::testing::make_ca("corp-2027");
+  write("ca2.crt", id::armor(id::kLabelCertificate, ca2.encoded));
+  write("ca.crl", id::armor(id::kLabelRevocationList, id::testing::revocation_list(ca, kNow, {})));
+  cfg.revocation_files = {dir.file("ca.crl")};
+  cfg.ca_files = {dir.file("ca.crt"), dir.file("ca2.crt")};
+  CHECK_TEXT(priv::reload_cas(cfg, out.cas, out.certificate, kNow, &next, &error), error.c_str());
+  CHECK(next.changed);
+  LONGS_EQUAL(2, next.cas.size());
+  CHECK(next.cas[1] == ca2.encoded);
+  LONGS_EQUAL(1, next.lists.size());
+  CHECK(next.trust.cas()[0].has_list);
+  std::vector<std::vector<uint8_t>> both = next.cas;
+
+  // The old CA cannot go while the node's certificate is its.
+  cfg.ca_files = {dir.file("ca2.crt")};
+  cfg.revocation_files = {};
+  CHECK_FALSE(priv::reload_cas(cfg, both, out.certificate, kNow, &next, &error));
+  STRCMP_CONTAINS("under the new CA certificates", error.c_str());
+  STRCMP_CONTAINS("unknown CA", error.c_str());
+  // A list of a CA no longer trusted refuses the set too.
+  sign_node(kNow - kDay, kNow + 365 * kDay, &ca2);
+  cfg.revocation_files = {dir.file("ca.crl")};
+  CHECK_FALSE(priv::reload_cas(cfg, both, out.certificate, kNow, &next, &error));
+  STRCMP_CONTAINS("revocation_list", error.c_str());
+  // Certificate and CA replaced in the same reload: taken.
+  cfg.revocation_files = {};
+  CHECK_TEXT(priv::reload_cas(cfg, both, out.certificate, kNow, &next, &error), error.c_str());
+  CHECK(next.changed);
+  LONGS_EQUAL(1, next.cas.size());
+  CHECK(next.cas[0] == ca2.encoded);
+
+  write("ca2.crt", "not a certificate\n");
+  CHECK_FALSE(priv::reload_cas(cfg, both, out.certificate, kNow, &next, &error));
+  STRCMP_CONTAINS("ca2.crt", error.c_str());
+  unlink(dir.file("ca2.crt").c_str());
+  CHECK_FALSE(priv::reload_cas(cfg, both, out.certificate, kNow, &next, &error));
+  STRCMP_CONTAINS("ca2.crt", error.c_str());
+}
+
 TEST(IdentityFiles, ARevocationListOfAnUnknownCaOrMissingFileIsRefused) {
   id::testing::TestCa other = id::testing::make_ca("other");
   write("other.crl", id::armor(id::kLabelRevocationList, id::testing::revocation_list(other, kNow, {})));
