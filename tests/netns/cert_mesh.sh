@@ -7,7 +7,8 @@
 # is about to expire gets a renewed one for the same key and SIGHUP: its
 # peers keep it past the old end, and its engine goes on. Then a connected
 # node is revoked: after SIGHUP makes the others re-read the list, its
-# traffic stops within a second and stays stopped.
+# traffic stops within a second and stays stopped. Last, the network moves
+# to a new CA in three reloads, without a restart.
 . "$(dirname "$0")/lib.sh"
 netns_init
 
@@ -144,4 +145,75 @@ wait_log a 5 "handshake from $(underlay4 c):[0-9]+ refused: certificate revoked"
 wait_ping a "$(overlay4 b)" 5
 braid_alive a; braid_alive b
 log "revoked node c is cut off; a and b still talk"
+
+# 5. A CA rotation without a restart. o joins with a certificate of the
+# old CA. Then, each step a SIGHUP to a and b: they trust the next CA
+# beside the old; they are re-signed by it; they trust it alone (with its
+# revocation list). a and b keep their session and engines throughout; o,
+# left on the old CA, is dropped at the last step. Taking away the old CA
+# before a's certificate moved is refused, and nothing changes.
+ca_file="$(pki_ca_dir net)/ca.crt"
+next_ca="$(pki_ca_dir next)/ca.crt"
+pki_ca next
+rm -f "$(pki_file o key)" "$(pki_file o pub)" "$(pki_file o crt)"   # o's of step 1
+pki_node net o
+pki_node next retired-next
+pki_revoke next retired-next
+braid_start_cert o net "$(peer4 a)" "$(peer4 b)"
+wait_ping o "$(overlay4 a)" 10
+a_engine=$(engine_pid "${BRAID_PID[a]}") || fail "no engine under a's parent"
+b_engine=$(engine_pid "${BRAID_PID[b]}") || fail "no engine under b's parent"
+# replace FILE CONTENT-FILE...: FILE becomes the files' concatenation, atomically.
+replace() {
+  local dst=$1; shift
+  cat "$@" > "$dst.tmp" && mv -f "$dst.tmp" "$dst" || fail "cannot replace $dst"
+}
+saved_ca="$NETNS_WORK/ca-net-only.crt"
+cp "$ca_file" "$saved_ca"
+
+replace "$ca_file" "$saved_ca" "$next_ca"
+kill -HUP "${BRAID_PID[a]}" "${BRAID_PID[b]}"
+for n in a b; do
+  wait_log "$n" 5 "2 CA certificate\(s\) now trusted \(1 new, 0 no longer\)" ||
+    fail "$n did not take the next CA beside the old one"
+done
+
+# Too early: a's certificate and revocation list are still the old CA's.
+replace "$ca_file" "$next_ca"
+kill -HUP "${BRAID_PID[a]}"
+wait_log a 5 "unknown CA.*; the running CA certificates stay" ||
+  fail "a took a CA set that its certificate and list do not verify under"
+replace "$ca_file" "$saved_ca" "$next_ca"
+wait_ping o "$(overlay4 a)" 3
+
+for n in a b; do
+  "$BRAID" ca sign --name "$n" --pubkey "$(pki_file "$n" pub)" --ip "$(overlay4 "$n")/24" \
+    --ca-dir "$(pki_ca_dir next)" --out "$(pki_file "$n" crt).new" >/dev/null ||
+    fail "braid ca sign of $n by the next CA failed"
+  mv -f "$(pki_file "$n" crt).new" "$(pki_file "$n" crt)"
+done
+kill -HUP "${BRAID_PID[a]}" "${BRAID_PID[b]}"
+for n in a b; do wait_log "$n" 5 "certificate renewed" || fail "$n did not take its next-CA certificate"; done
+wait_ping a "$(overlay4 b)" 3
+wait_ping o "$(overlay4 a)" 3
+
+replace "$ca_file" "$next_ca"
+pki_install_crl next a b
+kill -HUP "${BRAID_PID[a]}" "${BRAID_PID[b]}"
+for n in a b; do
+  wait_log "$n" 5 "1 CA certificate\(s\) now trusted \(0 new, 1 no longer\)" ||
+    fail "$n did not give up the old CA"
+  wait_log "$n" 2 "peer o .*removed: its CA is no longer trusted" || fail "$n kept o, of the old CA"
+done
+wait_ping a "$(overlay4 b)" 3
+for _ in 1 2 3; do
+  if ping_once o "$(overlay4 a)" >/dev/null; then fail "o, of the old CA, still reaches a"; fi
+done
+if grep -qE "peer b .*removed|peer a .*removed" "$(braid_log a)" "$(braid_log b)"; then
+  fail "a and b lost each other during the rotation"
+fi
+[[ $(engine_pid "${BRAID_PID[a]}") == "$a_engine" && $(engine_pid "${BRAID_PID[b]}") == "$b_engine" ]] ||
+  fail "an engine was replaced during the rotation"
+braid_alive a; braid_alive b
+log "a CA rotation in three reloads kept a and b together and dropped o, of the old CA"
 log "PASS"
