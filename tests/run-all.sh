@@ -76,9 +76,11 @@ fuzz() {
 
 # The Debian package: built from the tarball; lintian finds no error or
 # warning (a warning that stays is overridden, with the reason, in
-# debian/braid.lintian-overrides); installed, it runs from the installed
-# files, its systemd unit passes systemd-analyze verify, and purging it
-# leaves neither /etc/braid nor /var/lib/braid behind.
+# debian/braid.lintian-overrides); its systemd unit runs two instances
+# under a real systemd in a container (tests/package/systemd_unit.sh);
+# installed here, it runs from the installed files, its unit passes
+# systemd-analyze verify, and purging it leaves neither /etc/braid nor
+# /var/lib/braid behind.
 package() {
   rm -f "$out"/braid_*.deb "$out"/braid-dbgsym_*.deb "$out"/braid_*.changes \
     "$out"/braid_*.buildinfo
@@ -89,6 +91,8 @@ package() {
   version=$(dpkg-deb -f "$deb" Version)
   dpkg-deb -c "$deb" | grep 'usr/sbin/braid$' >/dev/null || return 1
   lintian --fail-on error,warning --display-info "$out"/braid_*.changes || return 1
+  # The unit under a real systemd, in a container of its own.
+  tests/package/systemd_unit.sh "$deb" || return 1
   apt-get install -y --no-install-recommends "$deb" || return 1
   package_installed "$version"
   local status=$?
