@@ -9,6 +9,7 @@ src_priv_libpriv_a_SOURCES = \
 	src/priv/identity_files.h src/priv/identity_files.cc \
 	src/priv/network.h src/priv/network.cc \
 	src/priv/notify.h src/priv/notify.cc \
-	src/priv/parent.h src/priv/parent.cc \
+	src/priv/parent.h src/priv/parent.cc src/priv/parent_process.h \
+	src/priv/parent_reload.cc \
 	src/priv/sandbox.h src/priv/sandbox.cc \
 	src/priv/status_hook.h src/priv/status_hook.cc
