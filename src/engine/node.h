@@ -226,6 +226,8 @@ class Node {
   const NodeId& id() const { return id_; }
   const Counters& counters() const { return counters_; }
   const RouteTable& routes() const { return routes_; }
+  // The CAs and revocation lists in force (certificate networks).
+  const identity::TrustStore& trust() const { return cfg_.trust; }
   // Switch mode: the addresses learnt, by peer (empty in other modes).
   std::vector<LearntAddress> learnt_addresses() const;
   // Direct sessions (not through relays).

@@ -88,6 +88,14 @@ std::string full_id(const NodeId& id) { return to_hex(std::span<const uint8_t>(i
 // A peer's name in certificate networks, else "".
 std::string cert_name(const Peer& p) { return p.cert ? p.cert->name : std::string(); }
 
+// A trusted CA's name, or the key id in hex of one not (or no longer)
+// trusted.
+std::string ca_name(const identity::TrustStore& trust, const identity::KeyId& id) {
+  for (const auto& ca : trust.cas())
+    if (ca.id == id) return ca.cert.name;
+  return to_hex(id);
+}
+
 // How a peer's traffic goes: "direct", "via <id>", or "lost" when neither.
 std::string way(const Node& node, const Peer& p) {
   if (p.direct() && p.hello.lost_ns == 0) return "direct";
@@ -233,6 +241,17 @@ void peers_json(const Node& node, uint64_t now, JsonWriter& j) {
     j.key("claims").begin_array();
     for (const identity::IpPrefix& c : p->claims) j.value(format_prefix(c));
     j.end_array();
+    // What a CA rotation or a renewal has reached: the certificate the
+    // peer last showed, its CA and its end.
+    j.key("certificate");
+    if (p->cert) {
+      j.begin_object();
+      j.key("ca").value(ca_name(node.trust(), p->cert->issuer));
+      j.key("not_after").value(p->cert->not_after);
+      j.end_object();
+    } else {
+      j.null();
+    }
     j.end_object();
   }
   j.end_array();

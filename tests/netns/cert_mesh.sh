@@ -194,6 +194,15 @@ for n in a b; do
 done
 kill -HUP "${BRAID_PID[a]}" "${BRAID_PID[b]}"
 for n in a b; do wait_log "$n" 5 "certificate renewed" || fail "$n did not take its next-CA certificate"; done
+# An operator waits until every peer shows its new certificate (braidctl
+# peers --json) before the old CA goes: until then it is the old CA's.
+shows_ca() {   # shows_ca NODE PEER CA: NODE's view of PEER's certificate
+  [[ $(braidctl_at "$1" peers --json |
+       jq -r --arg p "$2" '.[] | select(.name == $p) | .certificate.ca') == "$3" ]]
+}
+wait_until 5 shows_ca a b test-next || fail "a does not see b's next-CA certificate"
+wait_until 5 shows_ca b a test-next || fail "b does not see a's next-CA certificate"
+shows_ca a o test-net || fail "a does not see o's certificate as the old CA's"
 wait_ping a "$(overlay4 b)" 3
 wait_ping o "$(overlay4 a)" 3
 

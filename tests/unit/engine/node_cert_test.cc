@@ -9,6 +9,7 @@
 
 #include "../identity/fixtures.h"
 #include "common/bytes.h"
+#include "engine/report.h"
 #include "fakenet.h"
 #include "identity/prefix.h"
 
@@ -327,6 +328,14 @@ TEST(NodeCertificates, ACaRotationKeepsThePeersOfTheNextCaAndDropsTheRest) {
   CHECK(connected(a, c));
   CHECK(connected(a, d));
   CHECK(a.peer_of(b)->cert->issuer == next.cert.issuer);
+  // braidctl peers --json shows how far the rotation has come.
+  std::string json, error;
+  CHECK_TEXT(render(ControlCommand::kPeers, ControlFormat::kJson, a.node(), EngineStatus{},
+                    net->clock.now_ns(), &json, &error), error.c_str());
+  STRCMP_CONTAINS("\"name\":\"node2\"", json.c_str());
+  CHECK(json.find("\"certificate\":{\"ca\":\"corp-next\",\"not_after\":" +
+                  std::to_string(kNow + 365 * kDay) + "}") != std::string::npos);
+  STRCMP_CONTAINS("\"certificate\":{\"ca\":\"corp\",", json.c_str());   // c's
 
   const std::vector<std::vector<uint8_t>> only_next = {next.encoded};
   CHECK_TEXT(a.node().set_trusted_cas(only_next, &why), why.c_str());

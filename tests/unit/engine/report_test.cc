@@ -110,6 +110,7 @@ TEST(Report, PeersShowTheOtherNodeDirectWithItsTraffic) {
   STRCMP_CONTAINS(("\"node\":\"" + to_hex(std::span<const uint8_t>(b->node().id())) + "\"").c_str(), json.c_str());
   STRCMP_CONTAINS("\"direct\":true", json.c_str());
   CHECK(json.find("\"rx_bytes\":0,") == std::string::npos);
+  STRCMP_CONTAINS("\"certificate\":null", json.c_str());   // a shared-key network
 }
 
 TEST(Report, RoutesListTheNeighbourAsItsOwnNextHop) {
