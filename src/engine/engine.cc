@@ -274,6 +274,15 @@ void Engine::on_message(ipc::MsgType type, std::span<const uint8_t> payload, Uni
         log_warnx("CA certificates refused: %s; the running ones stay", refused.c_str());
       return;
     }
+    case MsgType::kSharedKey: {
+      ipc::SharedKeyMsg m;
+      if (!ipc::decode(payload, &m, &why)) break;
+      std::string refused;
+      if (!node_->set_shared_key(m.psk, &refused))
+        log_warnx("shared key refused: %s", refused.c_str());
+      sodium_memzero(m.psk.data(), m.psk.size());
+      return;
+    }
     case MsgType::kClaims: {
       ipc::ClaimsMsg m;
       if (!ipc::decode(payload, &m, &why)) break;

@@ -5,7 +5,7 @@
 noinst_LIBRARIES += src/engine/libengine.a
 src_engine_libengine_a_SOURCES = \
 	src/engine/authz.h src/engine/authz.cc \
-	src/engine/certificates.cc \
+	src/engine/credentials.cc \
 	src/engine/checksum.h src/engine/checksum.cc \
 	src/engine/control.h src/engine/control.cc \
 	src/engine/control_proto.h src/engine/control_proto.cc \

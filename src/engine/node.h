@@ -214,6 +214,11 @@ class Node {
   // running one kept, when it is not a node certificate for this node's
   // key that the trusted CAs accept now.
   bool renew_certificate(std::span<const uint8_t> encoded, std::string* why);
+  // Shared-key networks: the network's new PSK (stretched). Handshakes use
+  // it from now on, and every session is renewed under it at once. False
+  // with *why on a node without a shared key (the handshake pattern
+  // differs: a restart).
+  bool set_shared_key(const std::array<uint8_t, 32>& psk, std::string* why);
   // Certificate networks: the CAs trusted from now on (encoded CA
   // certificates). The revocation lists of the CAs that stay are kept;
   // every peer whose certificate the new set does not accept is removed
@@ -497,7 +502,7 @@ class Node {
   void timers_peer(Peer& peer, uint64_t now);
   void timers_handshakes(uint64_t now);
 
-  // certificates.cc
+  // credentials.cc
   void derive_network_mac_keys();
   // Removes the peers whose certificate the trust store no longer
   // accepts (revoked, or its CA no longer trusted).

@@ -595,6 +595,20 @@ bool decode(std::span<const uint8_t> payload, TrustedCasMsg* out, std::string* w
   return finish(r, why, "TrustedCas") && validate(*out, why);
 }
 
+bool encode(const SharedKeyMsg& in, std::vector<uint8_t>* out) {
+  out->clear();
+  if (all_zero(in.psk)) return false;
+  out->assign(in.psk.begin(), in.psk.end());
+  return true;
+}
+
+bool decode(std::span<const uint8_t> payload, SharedKeyMsg* out, std::string* why) {
+  if (payload.size() != kSharedKeyLen) return fail(why, "SharedKey: not 32 bytes");
+  if (all_zero(payload)) return fail(why, "SharedKey: all zero");
+  std::copy(payload.begin(), payload.end(), out->psk.begin());
+  return true;
+}
+
 namespace {
 
 bool validate(const Claim& c, std::string* why) {
@@ -678,6 +692,7 @@ std::string check_payload(MsgType type, std::span<const uint8_t> payload) {
     case MsgType::kRevocationList: { RevocationListMsg m; ok = decode(payload, &m, &why); break; }
     case MsgType::kCertificate: { CertificateMsg m; ok = decode(payload, &m, &why); break; }
     case MsgType::kTrustedCas: { TrustedCasMsg m; ok = decode(payload, &m, &why); break; }
+    case MsgType::kSharedKey: { SharedKeyMsg m; ok = decode(payload, &m, &why); break; }
     case MsgType::kClaims: { ClaimsMsg m; ok = decode(payload, &m, &why); break; }
     case MsgType::kLink: { LinkInfo m; ok = decode(payload, &m, &why); break; }
     case MsgType::kLinkStatus: { LinkStatus m; ok = decode(payload, &m, &why); break; }

@@ -49,6 +49,7 @@ constexpr uint32_t kIdentityMaxLen =
 constexpr uint32_t kRevocationListMinLen = 1;
 constexpr uint32_t kCertificateMinLen = 1;
 constexpr uint32_t kCertificateMaxLen = kMaxCertificateLen;
+constexpr uint32_t kSharedKeyLen = 32;
 constexpr uint32_t kTrustedCasMinLen = 1 + 2 + 1;
 constexpr uint32_t kTrustedCasMaxLen = 1 + kMaxTrustedCas * (2 + kMaxCertificateLen);
 constexpr size_t kMaxClaims = 64;   // as many as one claims message between nodes carries
@@ -252,6 +253,13 @@ struct TrustedCasMsg {
   std::vector<std::vector<uint8_t>> cas;  // 1..kMaxTrustedCas, each 1..kMaxCertificateLen bytes
 };
 
+// kSharedKey: the network's new PSK, stretched by the parent, when a
+// reload changes `shared_key` (or its file) of a node that has one. New
+// handshakes use it; every session is renewed under it at once.
+struct SharedKeyMsg {
+  std::array<uint8_t, kSharedKeyLen> psk{};   // never all zero
+};
+
 // kClaims: the subnets this node claims (router mode forwards by them):
 // the configured ones and, with auto_claim, the device's own addresses as
 // host prefixes, read by the parent after ifup. Sent before Start.
@@ -285,6 +293,8 @@ bool encode(const CertificateMsg& in, std::vector<uint8_t>* out);
 bool decode(std::span<const uint8_t> payload, CertificateMsg* out, std::string* why);
 bool encode(const TrustedCasMsg& in, std::vector<uint8_t>* out);
 bool decode(std::span<const uint8_t> payload, TrustedCasMsg* out, std::string* why);
+bool encode(const SharedKeyMsg& in, std::vector<uint8_t>* out);
+bool decode(std::span<const uint8_t> payload, SharedKeyMsg* out, std::string* why);
 bool encode(const ClaimsMsg& in, std::vector<uint8_t>* out);
 bool decode(std::span<const uint8_t> payload, ClaimsMsg* out, std::string* why);
 bool encode(const LinkInfo& in, std::vector<uint8_t>* out);

@@ -59,6 +59,8 @@ constexpr MessageRule kRules[] = {
      kCertificateMaxLen, false},
     {MsgType::kTrustedCas, Side::kParent, ps::kRunning | es::kRunning, kTrustedCasMinLen,
      kTrustedCasMaxLen, false},
+    {MsgType::kSharedKey, Side::kParent, ps::kRunning | es::kRunning, kSharedKeyLen, kSharedKeyLen,
+     false},
     {MsgType::kShutdown, Side::kParent, ps::kAwaitReady | ps::kRunning | ps::kStopping | es::kConfigured | es::kRunning,
      0, 0, false},
 };
@@ -170,6 +172,7 @@ const char* type_name(MsgType type) {
     case MsgType::kRevocationList: return "RevocationList";
     case MsgType::kCertificate: return "Certificate";
     case MsgType::kTrustedCas: return "TrustedCas";
+    case MsgType::kSharedKey: return "SharedKey";
     case MsgType::kClaims: return "Claims";
     case MsgType::kLink: return "Link";
     case MsgType::kReload: return "Reload";

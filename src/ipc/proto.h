@@ -46,6 +46,7 @@ enum class MsgType : uint8_t {
   kLinkSet = 30,        // LinkInfo without fd: a reload changed a link's rate or weight
   kCertificate = 31,    // CertificateMsg: the node's certificate, renewed (after SIGHUP)
   kTrustedCas = 32,     // TrustedCasMsg: the CA certificates, changed (after SIGHUP)
+  kSharedKey = 33,      // SharedKeyMsg: the network's PSK, changed (after SIGHUP)
 };
 
 enum class Side : uint8_t { kParent, kEngine };

@@ -64,6 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   round_trip<PeerSet>(in);
   round_trip<CertificateMsg>(in);
   round_trip<TrustedCasMsg>(in);
+  round_trip<SharedKeyMsg>(in);
   decode_empty(in, nullptr);
   return 0;
 }

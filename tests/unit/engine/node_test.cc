@@ -151,6 +151,65 @@ TEST(NodeSession, ANodeWithAnotherPskNeverConnects) {
   for (const Datagram& d : net->sent) CHECK(d.from == a.addr());
 }
 
+// A reload's new shared key: both ends take it, their session is renewed
+// under it and carries on; a node with the old key is shut out, and one
+// with the new key gets in.
+TEST(NodeSession, ASharedKeyChangedOnBothEndsKeepsTheSessionAndShutsOutTheOldKey) {
+  auto [a, b] = connected_pair();
+  uint64_t renewals = a->node().counters().handshake_ok;
+  std::array<uint8_t, 32> next;
+  next.fill(0x77);
+  std::string why;
+  CHECK_TEXT(a->node().set_shared_key(next, &why), why.c_str());
+  CHECK_TEXT(b->node().set_shared_key(next, &why), why.c_str());
+  net->run_ms(2000);
+  CHECK(connected(*a, *b));
+  CHECK(a->node().counters().handshake_ok > renewals);
+  a->device_packet(make_packet(1, 100));
+  net->pump();
+  LONGS_EQUAL(1, b->written.size());
+
+  NodeConfig old_key = FakeNet::config(3);   // 0x42, the key before
+  Host& c = net->add(old_key);
+  c.target(*a);
+  NodeConfig new_key = FakeNet::config(4);
+  new_key.psk = next;
+  Host& d = net->add(new_key);
+  d.target(*a);
+  net->run_ms(5000);
+  CHECK(a->peer_of(c) == nullptr);
+  CHECK(connected(*a, d));
+  CHECK(connected(*a, *b));
+}
+
+// Only one end takes the new key: the session stands until it expires,
+// and then no packet passes.
+TEST(NodeSession, APeerWithoutTheNewSharedKeyIsCutOffWhenItsSessionExpires) {
+  auto [a, b] = connected_pair();
+  std::array<uint8_t, 32> next;
+  next.fill(0x77);
+  std::string why;
+  CHECK_TEXT(a->node().set_shared_key(next, &why), why.c_str());
+  net->run_ms(10000);
+  a->device_packet(make_packet(1, 100));
+  net->pump();
+  LONGS_EQUAL(1, b->written.size());
+  net->run_ms(190000);
+  a->device_packet(make_packet(2, 100));
+  b->device_packet(make_packet(3, 100));
+  net->pump();
+  LONGS_EQUAL(1, b->written.size());
+  LONGS_EQUAL(0, a->written.size());
+  net->run_ms(6000);   // the packets held for a new session are dropped
+  LONGS_EQUAL(1, b->written.size());
+  LONGS_EQUAL(0, a->written.size());
+  // A node without a shared key cannot take one (the handshake differs).
+  auto [p, q] = plain_pair();
+  CHECK_FALSE(p->node().set_shared_key(next, &why));
+  STRCMP_CONTAINS("without a shared key", why.c_str());
+  (void)q;
+}
+
 TEST(NodeSession, ANodeWithoutThePskNeverConnects) {
   Host& a = net->add();
   NodeConfig cfg = FakeNet::config(2);

@@ -832,6 +832,25 @@ TEST(IpcMessages, TrustedCasCarryOneToEightCertificatesAndRejectTheRest) {
   CHECK_FALSE(decode(std::vector<uint8_t>{1, 0, 1, 1, 9}, &out, &why));   // trailing byte
 }
 
+TEST(IpcMessages, SharedKeyIsThirtyTwoBytesNotAllZero) {
+  SharedKeyMsg in;
+  in.psk.fill(7);
+  in.psk[31] = 9;
+  std::vector<uint8_t> bytes;
+  CHECK(encode(in, &bytes));
+  LONGS_EQUAL(kSharedKeyLen, bytes.size());
+  SharedKeyMsg out;
+  std::string why;
+  CHECK(decode(bytes, &out, &why));
+  CHECK(out.psk == in.psk);
+  STRCMP_EQUAL("", check_payload(MsgType::kSharedKey, bytes).c_str());
+  CHECK_FALSE(encode(SharedKeyMsg{}, &bytes));
+  CHECK_FALSE(decode(std::vector<uint8_t>(32, 0), &out, &why));
+  STRCMP_EQUAL("SharedKey: all zero", why.c_str());
+  CHECK_FALSE(decode(std::vector<uint8_t>(31, 1), &out, &why));
+  CHECK_FALSE(decode(std::vector<uint8_t>(33, 1), &out, &why));
+}
+
 TEST(IpcMessages, StatsIsMarkedTextWithoutControlBytes) {
   auto bytes = [](std::string_view s) { return std::vector<uint8_t>(s.begin(), s.end()); };
   STRCMP_EQUAL("", check_payload(MsgType::kStats, bytes("\x01peers  2\tok\n")).c_str());

@@ -69,6 +69,7 @@ constexpr Expect kExpected[] = {
     {MsgType::kLinkSet, Side::kEngine, es::kRunning, ps::kRunning, false},
     {MsgType::kCertificate, Side::kEngine, es::kRunning, ps::kRunning, false},
     {MsgType::kTrustedCas, Side::kEngine, es::kRunning, ps::kRunning, false},
+    {MsgType::kSharedKey, Side::kEngine, es::kRunning, ps::kRunning, false},
 };
 
 std::span<const uint32_t> states_of(Side side) {

@@ -1,8 +1,9 @@
-// Certificate networks while the node runs: the revocation lists, the
-// node's own certificate and the trusted CAs, each of which a SIGHUP may
-// change (the parent reads and checks the files; doc/ipc.md). Whatever
-// changes, the peers the new state does not accept lose their sessions at
-// once, and those it does keep theirs.
+// The network's credentials while the node runs: its shared key, or in a
+// certificate network the revocation lists, the node's own certificate
+// and the trusted CAs, each of which a SIGHUP may change (the parent reads
+// and checks the files; doc/ipc.md). Whatever changes, the peers the new
+// state does not accept lose their sessions, and those it does keep
+// theirs.
 #include "engine/node.h"
 
 namespace braid::engine {
@@ -28,6 +29,27 @@ void Node::derive_network_mac_keys() {
     }
   }
   if (network_mac_keys_.empty()) network_mac_keys_.push_back(derive_mac_key(cfg_.magic, {}));
+}
+
+bool Node::set_shared_key(const std::array<uint8_t, 32>& psk, std::string* why) {
+  if (!cfg_.psk) {
+    *why = "this node runs without a shared key";
+    return false;
+  }
+  cfg_.psk = psk;
+  derive_network_mac_keys();
+  // Each session is renewed under the new key at once: a peer that knows
+  // it keeps its session, one that does not (yet) fails the renewal and
+  // keeps the old session only until it expires (kRejectAfterTimeNs), so a
+  // node that lost the key is cut off within minutes.
+  size_t sessions = 0;
+  for (auto& [id, p] : peers_)
+    if (p->current) {
+      p->renew_now = true;
+      ++sessions;
+    }
+  log_info("shared key changed; renewing %zu session(s) under it", sessions);
+  return true;
 }
 
 bool Node::add_revocation_list(std::span<const uint8_t> encoded, std::string* why) {
