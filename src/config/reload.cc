@@ -14,8 +14,9 @@ namespace {
 // log and the stats file's path and re-reads the CA files and revocation
 // lists; the engine is told the log level, the stats file's interval and
 // format, the peers added and removed, the claims, the links' rates and
-// the CAs. Everything else (the device, the sockets, the key and
-// certificate paths, the sandbox) needs a restart in this version.
+// the CAs. A shared key may change too (plan_reload). Everything else
+// (the device, the sockets, the key and certificate paths, the sandbox)
+// needs a restart in this version.
 constexpr std::array<std::string_view, 16> kLiveKeys = {
     "device.ifup",          "device.ifdown",          "device.status_hook",
     "daemon.log_file",      "daemon.stats_file",      "daemon.stats_interval",
@@ -42,6 +43,10 @@ ReloadPlan plan_reload(const Config& running, const Config& next) {
     // Logging goes on to a file once it did: back to stderr or syslog
     // takes a restart.
     bool live = is_live(name) && !(name == "daemon.log_file" && next.log_file.empty());
+    // A shared key may change (new handshakes use it); one turned on or
+    // off changes the handshake pattern, which takes a restart.
+    if (name == "security.shared_key" || name == "security.shared_key_file")
+      live = !running.shared_key.empty() && !next.shared_key.empty();
     (live ? plan.live : plan.refused).push_back(name);
   }
   // [link NAME] sections: each socket is the parent's to open, so a link

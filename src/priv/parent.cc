@@ -60,7 +60,7 @@ bool Parent::setup(std::string* error) {
   if (cfg_.crypto == config::Crypto::kPlain)
     log_warnx("crypto = plain: traffic is neither encrypted nor authenticated");
   if (!cfg_.shared_key.empty()) {
-    if (!stretch_key(error)) return false;
+    if (!stretch_key(cfg_.shared_key, &psk_, error)) return false;
     has_psk_ = true;
   }
   uint64_t now_s = static_cast<uint64_t>(time(nullptr));
@@ -131,7 +131,8 @@ bool Parent::open_sockets(std::string* error) {
 // Argon2id needs 64 MiB for a moment. Done in a short-lived child, that
 // memory never counts against the long-running parent (nor the engine,
 // which is forked from it): the daemon stays a few MiB for its whole life.
-bool Parent::stretch_key(std::string* error) {
+bool Parent::stretch_key(const std::string& shared_key, std::array<uint8_t, 32>* psk,
+                         std::string* error) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) fatal("pipe");
   UniqueFd rd(fds[0]), wr(fds[1]);
@@ -139,15 +140,15 @@ bool Parent::stretch_key(std::string* error) {
   if (pid < 0) fatal("fork");
   if (pid == 0) {
     rd.reset();
-    auto psk = crypto::derive_psk(cfg_.shared_key, cfg_.magic);
-    ssize_t n = write(wr.get(), psk.data(), psk.size());
-    sodium_memzero(psk.data(), psk.size());
-    _exit(n == static_cast<ssize_t>(psk.size()) ? 0 : 1);
+    auto key = crypto::derive_psk(shared_key, cfg_.magic);
+    ssize_t n = write(wr.get(), key.data(), key.size());
+    sodium_memzero(key.data(), key.size());
+    _exit(n == static_cast<ssize_t>(key.size()) ? 0 : 1);
   }
   wr.reset();
   size_t got = 0;
-  while (got < psk_.size()) {
-    ssize_t n = read(rd.get(), psk_.data() + got, psk_.size() - got);
+  while (got < psk->size()) {
+    ssize_t n = read(rd.get(), psk->data() + got, psk->size() - got);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     got += static_cast<size_t>(n);
@@ -155,7 +156,7 @@ bool Parent::stretch_key(std::string* error) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (got != psk_.size() || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  if (got != psk->size() || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     *error = "cannot stretch the shared key (out of memory?)";
     return false;
   }

@@ -50,7 +50,9 @@ class Parent {
 
  private:
   bool setup(std::string* error);
-  bool stretch_key(std::string* error);
+  // The PSK of a shared key (Argon2id), into *psk.
+  bool stretch_key(const std::string& shared_key, std::array<uint8_t, 32>* psk,
+                   std::string* error);
   bool encode_engine_config(std::string* error);
   bool open_sockets(std::string* error);
   void send_links();

@@ -2,6 +2,8 @@
 // revocation lists and the certificate read again, checked, and what
 // changed sent to the engine; what may not change live, or does not
 // load, leaves the running state as it was.
+#include <sodium.h>
+
 #include <ctime>
 #include <tuple>
 
@@ -50,9 +52,31 @@ void Parent::reload_config() {
     log_info("reload: the configuration is unchanged");
     return;
   }
-  if (!reload_engine_share(next, &error)) {
+  // A new shared key is stretched before anything is sent: a failure
+  // refuses the whole reload.
+  ipc::SharedKeyMsg key;
+  bool rekey = next.shared_key != cfg_.shared_key;
+  if (rekey && channel_->state() != ipc::parent_state::kRunning) {
+    log_warnx("reload refused: the engine is not running yet, so the shared key cannot change; "
+              "the running configuration stays");
+    return;
+  }
+  if (rekey && !stretch_key(next.shared_key, &key.psk, &error)) {
     log_warnx("reload refused: %s; the running configuration stays", error.c_str());
     return;
+  }
+  if (!reload_engine_share(next, &error)) {
+    sodium_memzero(key.psk.data(), key.psk.size());
+    log_warnx("reload refused: %s; the running configuration stays", error.c_str());
+    return;
+  }
+  if (rekey) {
+    std::vector<uint8_t> buf;
+    if (ipc::encode(key, &buf)) channel_->send(ipc::MsgType::kSharedKey, buf);
+    sodium_memzero(buf.data(), buf.size());
+    sodium_memzero(key.psk.data(), key.psk.size());
+    cfg_.shared_key = next.shared_key;
+    cfg_.shared_key_file = next.shared_key_file;
   }
   cfg_.ifup = next.ifup;
   cfg_.ifdown = next.ifdown;

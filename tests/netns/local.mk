@@ -16,6 +16,7 @@ NETNS_TESTS += tests/netns/mesh_switch.sh
 NETNS_TESTS += tests/netns/nat_traversal.sh
 NETNS_TESTS += tests/netns/lan_discovery.sh
 NETNS_TESTS += tests/netns/reload_live.sh
+NETNS_TESTS += tests/netns/reload_key.sh
 # Slow (minutes): skipped unless BRAID_SLOW_TESTS=1.
 NETNS_TESTS += tests/netns/idle_pair.sh
 TESTS += $(NETNS_TESTS)

@@ -38,7 +38,7 @@ TEST(ReloadPlan, DeviceSocketsIdentityAndSandboxTakeARestart) {
   for (auto change : std::initializer_list<void (*)(Config&)>{
            [](Config& c) { c.device_type = DeviceType::kTap; },
            [](Config& c) { c.port = 4000; },
-           [](Config& c) { c.shared_key = "other"; },
+           [](Config& c) { c.shared_key = ""; },   // the handshake pattern changes
            [](Config& c) { c.user = "root"; },
            [](Config& c) { c.mode = Mode::kHub; },
            [](Config& c) { c.key_file = "/etc/braid/other.key"; },
@@ -51,6 +51,24 @@ TEST(ReloadPlan, DeviceSocketsIdentityAndSandboxTakeARestart) {
     LONGS_EQUAL(1, p.refused.size());
     CHECK(p.live.empty());
   }
+}
+
+TEST(ReloadPlan, ASharedKeyChangesLiveButIsNeitherAddedNorRemoved) {
+  Config running = keyed();
+  Config next = running;
+  next.shared_key = "the new secret";
+  ReloadPlan p = plan_reload(running, next);
+  CHECK(p.accepted());
+  STRCMP_EQUAL("security.shared_key", join_keys(p.live).c_str());
+  next.shared_key_file = "/etc/braid/braid.key";
+  p = plan_reload(running, next);
+  CHECK(p.accepted());
+  LONGS_EQUAL(2, p.live.size());
+  // A node without one cannot take one, nor give it up.
+  Config plain = running;
+  plain.shared_key.clear();
+  CHECK_FALSE(plan_reload(plain, next).accepted());
+  CHECK_FALSE(plan_reload(next, plain).accepted());
 }
 
 TEST(ReloadPlan, OneRefusedKeyRefusesTheWholeReload) {
