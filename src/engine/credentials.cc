@@ -104,17 +104,19 @@ bool Node::set_trusted_cas(std::span<const std::vector<uint8_t>> cas, std::strin
   return true;
 }
 
-// Every peer's certificate checked again: now (expiry), after a list
-// (revocation) or after the CAs changed (a peer of a CA no longer
-// trusted). The reasons name the usual cases; any other verdict is given
-// as it is.
+// Every peer's certificate checked again after a list (revocation) or
+// after the CAs changed (a peer of a CA no longer trusted, or a CA
+// re-issued with another validity). Its signature was checked in the
+// handshake under the CA whose key id it names, and a key id names one
+// key, so that is not done again (it would cost a verification per peer).
+// The reasons name the usual cases; any other verdict is given as it is.
 void Node::check_certificates() {
   if (cfg_.certificate.empty()) return;
   uint64_t now_s = clock_.unix_s();
   std::vector<std::pair<NodeId, std::string>> gone;
   for (auto& [id, p] : peers_) {
     if (!p->cert) continue;
-    identity::Verdict v = cfg_.trust.verify(*p->cert, p->fingerprint, now_s);
+    identity::Verdict v = cfg_.trust.verify(*p->cert, p->fingerprint, now_s, false);
     if (v == identity::Verdict::kOk) continue;
     const char* why = v == identity::Verdict::kUnknownCa ? "its CA is no longer trusted"
                                                         : identity::verdict_text(v);

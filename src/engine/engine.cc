@@ -467,6 +467,9 @@ void Engine::start() {
   node_ = std::make_unique<Node>(nc, clock_, *pool_, *this);
   sodium_memzero(identity_.static_private.data(), identity_.static_private.size());
   sodium_memzero(nc.static_private.data(), nc.static_private.size());
+  // The node holds the PSK now; a reload's SharedKey replaces it there.
+  sodium_memzero(config_.psk.data(), config_.psk.size());
+  if (nc.psk) sodium_memzero(nc.psk->data(), nc.psk->size());
   for (size_t i = 0; i < config_.peers.size(); ++i)
     node_->add_target(config_.peers[i], i < config_.peer_links.size() && config_.peer_links[i] != 255
                                             ? config_.peer_links[i]

@@ -198,6 +198,7 @@ TEST(TrustStore, ADecodedCertificateIsCheckedAsItsEncoding) {
   CHECK(Verdict::kRevoked == store.verify(c, fingerprint(node), kNow));
   c.name = "mallory";   // no longer what the CA signed
   CHECK(Verdict::kBadSignature == store.verify(c, fingerprint(node), kNow));
+  CHECK(Verdict::kRevoked == store.verify(c, fingerprint(node), kNow, false));
   TrustStore none;
   CHECK(Verdict::kUnknownCa == none.verify(c, fingerprint(node), kNow));
 }
