@@ -94,8 +94,8 @@ bool load_cas(const config::Config& cfg, identity::TrustStore* trust,
 }
 
 bool reload_cas(const config::Config& cfg, std::span<const std::vector<uint8_t>> running_cas,
-                std::span<const uint8_t> running_certificate, uint64_t now_s, CaReload* out,
-                std::string* error) {
+                const identity::TrustStore& running, std::span<const uint8_t> running_certificate,
+                uint64_t now_s, CaReload* out, std::string* error) {
   *out = CaReload{};
   if (cfg.certificate_file.empty()) return true;
   if (!load_cas(cfg, &out->trust, &out->cas, error)) return false;
@@ -103,10 +103,11 @@ bool reload_cas(const config::Config& cfg, std::span<const std::vector<uint8_t>>
     *out = CaReload{};
     return true;
   }
+  out->trust.keep_lists_of(running);
   if (!load_revocation_lists(cfg, &out->trust, &out->lists, error)) return false;
   identity::Certificate was;
   if (!identity::decode(running_certificate, &was, error)) return false;
-  std::vector<uint8_t> own;
+  std::vector<uint8_t>& own = out->certificate;
   if (!load_node_certificate(cfg, was.public_key, out->trust, now_s, &own, error)) {
     *error = "under the new CA certificates, " + *error;
     return false;
@@ -143,6 +144,18 @@ bool load_revocation_lists(const config::Config& cfg, identity::TrustStore* trus
     encoded->push_back(std::move(bytes));
   }
   return true;
+}
+
+std::string check_key_file(const config::Config& cfg, const identity::PublicKey& running) {
+  if (cfg.key_file.empty()) return "";
+  identity::NodeKey key;
+  std::string error;
+  bool ok = identity::load_node_key(cfg.key_file, &key, &error);
+  sodium_memzero(key.private_key.data(), key.private_key.size());
+  if (!ok) return error;
+  if (key.public_key != running)
+    return "key " + cfg.key_file + " holds another key than the running one (a new node id)";
+  return "";
 }
 
 std::string check_own_certificate(const config::Config& cfg, const ipc::Identity& id,

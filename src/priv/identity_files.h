@@ -50,18 +50,27 @@ struct CaReload {
   bool changed = false;                      // they hold other CAs than the running ones
   std::vector<std::vector<uint8_t>> cas;     // as the files hold them
   identity::TrustStore trust;                // those CAs, with every revocation list
-  std::vector<std::vector<uint8_t>> lists;   // the revocation lists, encoded
+  std::vector<std::vector<uint8_t>> lists;   // the revocation lists' files, encoded
+  std::vector<uint8_t> certificate;          // the certificate file's, checked under them
 };
 // True with out->changed false when the files hold the running CAs
 // (`running_cas`, as loaded before). True with all of *out set when they
 // hold others that load, under which every configured revocation list
 // verifies and under which the certificate file's certificate, for the
 // running certificate's key, is valid at now_s (so that a CA and the
-// certificates it signed can be replaced in one reload). False with
-// *error otherwise: the running CAs should stay.
+// certificates it signed can be replaced in one reload). The lists
+// `running` holds for the CAs that stay are kept, as the engine keeps
+// them (an older file is refused). False with *error otherwise: the
+// running CAs should stay.
 bool reload_cas(const config::Config& cfg, std::span<const std::vector<uint8_t>> running_cas,
-                std::span<const uint8_t> running_certificate, uint64_t now_s, CaReload* out,
-                std::string* error);
+                const identity::TrustStore& running, std::span<const uint8_t> running_certificate,
+                uint64_t now_s, CaReload* out, std::string* error);
+
+// SIGHUP: "" when cfg's key file still holds the key whose public half
+// is `running` (or the node has no key file); else why not: the file
+// holds another key, or does not load. A new key is a new node id, which
+// takes a restart, so the running key stays either way.
+std::string check_key_file(const config::Config& cfg, const identity::PublicKey& running);
 
 // "" when the node's own certificate (in id) is valid under trust at
 // now_s, else why not ("certificate FILE: certificate revoked").

@@ -69,6 +69,7 @@ bool Parent::setup(std::string* error) {
   *error = check_own_certificate(cfg_, identity_, trust_, now_s);
   if (!error->empty()) return false;
   own_certificate_ = identity_.certificate;
+  crypto_scalarmult_base(node_id_.data(), identity_.static_private.data());
   cas_ = identity_.cas;
   if (!resolve_identity(cfg_.user, cfg_.group, &sandbox_, error)) return false;
   // A state directory is the engine's root instead of the chroot: root's,

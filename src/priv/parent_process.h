@@ -72,9 +72,10 @@ class Parent {
   void reload_cas();
   void reload_revocation_lists();
   void reload_certificate();
+  void send_renewed_certificate(std::vector<uint8_t> renewed);
   // SIGHUP or braidctl reload.
   void reload();
-  void reload_config();
+  bool reload_config();
   void write_stats(std::span<const uint8_t> text);
   void write_pid_file();
 
@@ -119,6 +120,7 @@ class Parent {
   std::vector<uint8_t> engine_config_;   // the kConfig payload, until sent
   ipc::Identity identity_;               // until sent (holds the private key)
   std::vector<uint8_t> own_certificate_;
+  identity::PublicKey node_id_{};        // the running key's public half
   std::vector<std::vector<uint8_t>> cas_;   // encoded, as the engine trusts them
   std::vector<uint8_t> claims_sent_;     // the last kClaims payload
   identity::TrustStore trust_;           // CAs and the lists last sent

@@ -20,12 +20,22 @@ namespace braid::priv {
 // lists, then the certificate file are read again, each checked against
 // what the one before left in force, and sent to the engine, which drops
 // the peers it no longer accepts. What does not load leaves that part as
-// it was.
+// it was. A refused configuration leaves all of it as it was (the log is
+// still reopened, for rotation).
 void Parent::reload() {
   bool running = channel_->state() == ipc::parent_state::kRunning;
   if (running) notify_reloading();
-  reload_config();
+  bool accepted = reload_config();
   reopen_log();
+  if (!accepted) {
+    if (running) notify_ready();
+    return;
+  }
+  // Nothing takes a new key live; one put in the file is said so, rather
+  // than silently left unused until some restart.
+  std::string key_error = check_key_file(cfg_, node_id_);
+  if (!key_error.empty())
+    log_warnx("SIGHUP: %s; the running key stays: a new key takes a restart", key_error.c_str());
   reload_cas();
   reload_revocation_lists();
   reload_certificate();
@@ -33,24 +43,25 @@ void Parent::reload() {
 }
 
 // All or nothing: a configuration that does not validate, or changes what
-// only a restart can, leaves the running one in force, and says why.
-void Parent::reload_config() {
-  if (!reader_) return;
+// only a restart can, leaves the running one in force, and says why
+// (false).
+bool Parent::reload_config() {
+  if (!reader_) return true;
   config::Config next;
   std::string error;
   if (!reader_(&next, &error)) {
     log_warnx("reload refused: %s; the running configuration stays", error.c_str());
-    return;
+    return false;
   }
   config::ReloadPlan plan = config::plan_reload(cfg_, next);
   if (!plan.accepted()) {
     log_warnx("reload refused: %s changed, which takes a restart; the running configuration "
               "stays", config::join_keys(plan.refused).c_str());
-    return;
+    return false;
   }
   if (!plan.changed()) {
     log_info("reload: the configuration is unchanged");
-    return;
+    return true;
   }
   // A new shared key is stretched before anything is sent: a failure
   // refuses the whole reload.
@@ -59,16 +70,16 @@ void Parent::reload_config() {
   if (rekey && channel_->state() != ipc::parent_state::kRunning) {
     log_warnx("reload refused: the engine is not running yet, so the shared key cannot change; "
               "the running configuration stays");
-    return;
+    return false;
   }
   if (rekey && !stretch_key(next.shared_key, &key.psk, &error)) {
     log_warnx("reload refused: %s; the running configuration stays", error.c_str());
-    return;
+    return false;
   }
   if (!reload_engine_share(next, &error)) {
     sodium_memzero(key.psk.data(), key.psk.size());
     log_warnx("reload refused: %s; the running configuration stays", error.c_str());
-    return;
+    return false;
   }
   if (rekey) {
     std::vector<uint8_t> buf;
@@ -99,6 +110,7 @@ void Parent::reload_config() {
   if (channel_->state() == ipc::parent_state::kRunning && ipc::encode(s, &buf))
     channel_->send(ipc::MsgType::kSettings, buf);
   log_info("reload: %s changed", config::join_keys(plan.live).c_str());
+  return true;
 }
 
 // The peers a reload adds and removes, the links' new rates and the new
@@ -192,8 +204,8 @@ bool Parent::reload_engine_share(const config::Config& next, std::string* error)
 void Parent::reload_cas() {
   priv::CaReload next;
   std::string error;
-  if (!priv::reload_cas(cfg_, cas_, own_certificate_, static_cast<uint64_t>(time(nullptr)), &next,
-                        &error)) {
+  if (!priv::reload_cas(cfg_, cas_, trust_, own_certificate_, static_cast<uint64_t>(time(nullptr)),
+                        &next, &error)) {
     log_warnx("SIGHUP: %s; the running CA certificates stay", error.c_str());
     return;
   }
@@ -206,7 +218,10 @@ void Parent::reload_cas() {
   ipc::TrustedCasMsg msg{next.cas};
   std::vector<uint8_t> buf;
   if (!ipc::encode(msg, &buf)) return;   // load_cas bounds them
-  channel_->send(ipc::MsgType::kTrustedCas, buf);
+  if (!channel_->send(ipc::MsgType::kTrustedCas, buf)) {
+    log_warnx("SIGHUP: the engine's channel is full; the running CA certificates stay");
+    return;
+  }
   auto count_new = [](const auto& from, const auto& in) {
     return std::count_if(from.begin(), from.end(),
                          [&](const auto& ca) { return std::find(in.begin(), in.end(), ca) == in.end(); });
@@ -217,6 +232,9 @@ void Parent::reload_cas() {
   cas_ = std::move(next.cas);
   trust_ = std::move(next.trust);
   revocation_lists_ = std::move(next.lists);
+  // The certificate checked under them follows at once (one a new CA
+  // signed, in the same reload), not read again later.
+  send_renewed_certificate(std::move(next.certificate));
 }
 
 void Parent::reload_revocation_lists() {
@@ -255,7 +273,13 @@ void Parent::reload_certificate() {
     log_warnx("SIGHUP: %s; the running certificate stays", error.c_str());
     return;
   }
-  if (renewed.empty()) return;
+  send_renewed_certificate(std::move(renewed));
+}
+
+// A certificate checked against trust_ goes to the engine when it is not
+// the running one.
+void Parent::send_renewed_certificate(std::vector<uint8_t> renewed) {
+  if (renewed.empty() || renewed == own_certificate_) return;
   if (channel_->state() != ipc::parent_state::kRunning) {
     log_warnx("SIGHUP: certificate %s changed, but the engine is not running yet; a reload once "
               "it is installs it", cfg_.certificate_file.c_str());
@@ -264,7 +288,11 @@ void Parent::reload_certificate() {
   ipc::CertificateMsg msg{renewed};
   std::vector<uint8_t> buf;
   if (!ipc::encode(msg, &buf)) return;   // load_certificate bounds it
-  channel_->send(ipc::MsgType::kCertificate, buf);
+  if (!channel_->send(ipc::MsgType::kCertificate, buf)) {
+    log_warnx("SIGHUP: the engine's channel is full; certificate %s is not renewed yet",
+              cfg_.certificate_file.c_str());
+    return;
+  }
   own_certificate_ = std::move(renewed);
   log_info("SIGHUP: certificate %s renewed; every session is renewed to show it",
            cfg_.certificate_file.c_str());

@@ -8,7 +8,8 @@
 # peers keep it past the old end, and its engine goes on. Then a connected
 # node is revoked: after SIGHUP makes the others re-read the list, its
 # traffic stops within a second and stays stopped. Last, the network moves
-# to a new CA in three reloads, without a restart.
+# to a new CA in three reloads, without a restart, and a new key put in a
+# key file is refused with a word in the log (it takes a restart).
 . "$(dirname "$0")/lib.sh"
 netns_init
 
@@ -225,4 +226,14 @@ fi
   fail "an engine was replaced during the rotation"
 braid_alive a; braid_alive b
 log "a CA rotation in three reloads kept a and b together and dropped o, of the old CA"
+
+# 6. A new key in a's key file is a new node id: SIGHUP says so and keeps
+# the running key, and a and b still talk.
+"$BRAID" keygen --out "$NETNS_WORK/a-new.key" >/dev/null || fail "braid keygen failed"
+mv -f "$NETNS_WORK/a-new.key" "$(pki_file a key)"
+kill -HUP "${BRAID_PID[a]}"
+wait_log a 5 "holds another key than the running one .*the running key stays" ||
+  fail "a did not say that its key file holds another key"
+wait_ping a "$(overlay4 b)" 3
+braid_alive a
 log "PASS"

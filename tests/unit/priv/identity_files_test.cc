@@ -160,7 +160,7 @@ TEST(IdentityFiles, AReloadTakesOtherCasOnlyWhenTheNodeStaysValidUnderThem) {
   std::string error;
   CHECK_TEXT(priv::load_identity(cfg, kNow, &out, &trust, &error), error.c_str());
   priv::CaReload next;
-  CHECK(priv::reload_cas(cfg, out.cas, out.certificate, kNow, &next, &error));
+  CHECK(priv::reload_cas(cfg, out.cas, trust, out.certificate, kNow, &next, &error));
   CHECK_FALSE(next.changed);
 
   id::testing::TestCa ca2 = id::testing::make_ca("corp-2027");
@@ -168,38 +168,56 @@ TEST(IdentityFiles, AReloadTakesOtherCasOnlyWhenTheNodeStaysValidUnderThem) {
   write("ca.crl", id::armor(id::kLabelRevocationList, id::testing::revocation_list(ca, kNow, {})));
   cfg.revocation_files = {dir.file("ca.crl")};
   cfg.ca_files = {dir.file("ca.crt"), dir.file("ca2.crt")};
-  CHECK_TEXT(priv::reload_cas(cfg, out.cas, out.certificate, kNow, &next, &error), error.c_str());
+  CHECK_TEXT(priv::reload_cas(cfg, out.cas, trust, out.certificate, kNow, &next, &error), error.c_str());
   CHECK(next.changed);
   LONGS_EQUAL(2, next.cas.size());
   CHECK(next.cas[1] == ca2.encoded);
   LONGS_EQUAL(1, next.lists.size());
   CHECK(next.trust.cas()[0].has_list);
+  CHECK(next.certificate == out.certificate);
   std::vector<std::vector<uint8_t>> both = next.cas;
+  // The running lists of the CAs that stay are kept, as the engine keeps
+  // them: a list file older than the running list refuses the set.
+  id::TrustStore newer = trust;
+  CHECK(newer.add_revocation_list(id::testing::revocation_list(ca, kNow + 5, {}), &error));
+  CHECK_FALSE(priv::reload_cas(cfg, out.cas, newer, out.certificate, kNow, &next, &error));
+  STRCMP_CONTAINS("older", error.c_str());
 
   // The old CA cannot go while the node's certificate is its.
   cfg.ca_files = {dir.file("ca2.crt")};
   cfg.revocation_files = {};
-  CHECK_FALSE(priv::reload_cas(cfg, both, out.certificate, kNow, &next, &error));
+  CHECK_FALSE(priv::reload_cas(cfg, both, trust, out.certificate, kNow, &next, &error));
   STRCMP_CONTAINS("under the new CA certificates", error.c_str());
   STRCMP_CONTAINS("unknown CA", error.c_str());
   // A list of a CA no longer trusted refuses the set too.
   sign_node(kNow - kDay, kNow + 365 * kDay, &ca2);
   cfg.revocation_files = {dir.file("ca.crl")};
-  CHECK_FALSE(priv::reload_cas(cfg, both, out.certificate, kNow, &next, &error));
+  CHECK_FALSE(priv::reload_cas(cfg, both, trust, out.certificate, kNow, &next, &error));
   STRCMP_CONTAINS("revocation_list", error.c_str());
   // Certificate and CA replaced in the same reload: taken.
   cfg.revocation_files = {};
-  CHECK_TEXT(priv::reload_cas(cfg, both, out.certificate, kNow, &next, &error), error.c_str());
+  CHECK_TEXT(priv::reload_cas(cfg, both, trust, out.certificate, kNow, &next, &error), error.c_str());
   CHECK(next.changed);
   LONGS_EQUAL(1, next.cas.size());
   CHECK(next.cas[0] == ca2.encoded);
 
   write("ca2.crt", "not a certificate\n");
-  CHECK_FALSE(priv::reload_cas(cfg, both, out.certificate, kNow, &next, &error));
+  CHECK_FALSE(priv::reload_cas(cfg, both, trust, out.certificate, kNow, &next, &error));
   STRCMP_CONTAINS("ca2.crt", error.c_str());
   unlink(dir.file("ca2.crt").c_str());
-  CHECK_FALSE(priv::reload_cas(cfg, both, out.certificate, kNow, &next, &error));
+  CHECK_FALSE(priv::reload_cas(cfg, both, trust, out.certificate, kNow, &next, &error));
   STRCMP_CONTAINS("ca2.crt", error.c_str());
+}
+
+TEST(IdentityFiles, AReloadSaysSoWhenTheKeyFileHoldsAnotherKey) {
+  STRCMP_EQUAL("", priv::check_key_file(cfg, key.public_key).c_str());
+  id::NodeKey other = id::generate_node_key();
+  write("node.key", id::armor(id::kLabelNodeKey, other.private_key), 0600);
+  STRCMP_CONTAINS("holds another key", priv::check_key_file(cfg, key.public_key).c_str());
+  unlink(cfg.key_file.c_str());
+  STRCMP_CONTAINS("node.key", priv::check_key_file(cfg, key.public_key).c_str());
+  config::Config keyless;
+  STRCMP_EQUAL("", priv::check_key_file(keyless, key.public_key).c_str());
 }
 
 TEST(IdentityFiles, ARevocationListOfAnUnknownCaOrMissingFileIsRefused) {
