@@ -43,12 +43,15 @@ mirror=$(awk '/^URIs:/ && $2 ~ /debian\/?$/ { print $2; exit }' /etc/apt/sources
 work=$(mktemp -d /var/tmp/braid-systemd.XXXXXX)
 root=$work/root
 nspawn_pid=
+init=
 cleanup() {
   local status=$?
   if [[ -n $nspawn_pid ]] && kill -0 "$nspawn_pid" 2>/dev/null; then
-    # SIGTERM asks nspawn to power the container off.
+    # SIGTERM asks nspawn to power the container off; if that takes too
+    # long, killing the container's PID 1 ends every process in it.
     kill -TERM "$nspawn_pid" 2>/dev/null || true
     for _ in $(seq 100); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.1; done
+    [[ -z $init ]] || kill -KILL "$init" 2>/dev/null || true
     kill -KILL "$nspawn_pid" 2>/dev/null || true
     wait "$nspawn_pid" 2>/dev/null || true
   fi
@@ -131,8 +134,10 @@ log "braid@a and braid@b are active under systemd; a pings b through the tunnel"
 pid=$(main_pid a)
 systemctl reload braid@a || fail "systemctl reload braid@a failed"
 [[ $(main_pid a) == "$pid" ]] || fail "reload replaced braid@a's main process"
-journalctl -u braid@a --no-pager -o cat | grep -q "reload: the configuration is unchanged" ||
-  fail "braid@a did not log the reload"
+# systemd 252 returns once the kill is sent: braid logs a moment later.
+reloaded() { journalctl -u braid@a --no-pager -o cat | grep "reload: the configuration is unchanged" >/dev/null; }
+for _ in $(seq 50); do reloaded && break; sleep 0.1; done
+reloaded || fail "braid@a did not log the reload"
 log "systemctl reload re-reads the configuration in the same process"
 
 kill -KILL "$pid"
@@ -168,7 +173,6 @@ log "booting the container"
 systemd-nspawn -D "$root" --boot --console=passive --keep-unit --register=no --private-network \
   --machine="braid-systemd-$$" --bind=/dev/net/tun >"$work/nspawn.log" 2>&1 &
 nspawn_pid=$!
-init=
 for _ in $(seq 300); do
   init=$(pgrep -P "$nspawn_pid" -x systemd || true)
   if [[ -n $init ]]; then
