@@ -248,7 +248,8 @@ struct CertificateMsg {
 // parent checked that they load and that the node's certificate is valid
 // under them; the engine checks them again, keeps the revocation lists of
 // the CAs that stay, and drops the peers the new set does not accept.
-// The parent sends the revocation lists right after.
+// The parent sends the node's certificate (when a new CA signed it) and
+// the revocation lists right after.
 struct TrustedCasMsg {
   std::vector<std::vector<uint8_t>> cas;  // 1..kMaxTrustedCas, each 1..kMaxCertificateLen bytes
 };
