@@ -31,6 +31,17 @@ void Node::derive_network_mac_keys() {
   if (network_mac_keys_.empty()) network_mac_keys_.push_back(derive_mac_key(cfg_.magic, {}));
 }
 
+// Marks every session for renewal on the next tick; how many there are.
+size_t Node::renew_every_session() {
+  size_t sessions = 0;
+  for (auto& [id, p] : peers_)
+    if (p->current) {
+      p->renew_now = true;
+      ++sessions;
+    }
+  return sessions;
+}
+
 bool Node::set_shared_key(const std::array<uint8_t, 32>& psk, std::string* why) {
   if (!cfg_.psk) {
     *why = "this node runs without a shared key";
@@ -42,13 +53,7 @@ bool Node::set_shared_key(const std::array<uint8_t, 32>& psk, std::string* why) 
   // it keeps its session, one that does not (yet) fails the renewal and
   // keeps the old session only until it expires (kRejectAfterTimeNs), so a
   // node that lost the key is cut off within minutes.
-  size_t sessions = 0;
-  for (auto& [id, p] : peers_)
-    if (p->current) {
-      p->renew_now = true;
-      ++sessions;
-    }
-  log_info("shared key changed; renewing %zu session(s) under it", sessions);
+  log_info("shared key changed; renewing %zu session(s) under it", renew_every_session());
   return true;
 }
 
@@ -76,14 +81,8 @@ bool Node::renew_certificate(std::span<const uint8_t> encoded, std::string* why)
   cfg_.certificate.assign(encoded.begin(), encoded.end());
   // Another CA may have signed it: first contacts go keyed by that one.
   derive_network_mac_keys();
-  size_t sessions = 0;
-  for (auto& [id, p] : peers_)
-    if (p->current) {
-      p->renew_now = true;
-      ++sessions;
-    }
   log_info("certificate renewed (valid until unix time %llu); renewing %zu session(s) to show it",
-           static_cast<unsigned long long>(cert.not_after), sessions);
+           static_cast<unsigned long long>(cert.not_after), renew_every_session());
   return true;
 }
 

@@ -504,6 +504,7 @@ class Node {
 
   // credentials.cc
   void derive_network_mac_keys();
+  size_t renew_every_session();
   // Removes the peers whose certificate the trust store no longer
   // accepts (revoked, or its CA no longer trusted).
   void check_certificates();
