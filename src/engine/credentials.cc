@@ -74,7 +74,7 @@ bool Node::renew_certificate(std::span<const uint8_t> encoded, std::string* why)
     *why = identity::verdict_text(v);
     return false;
   }
-  if (cert.kind != identity::CertKind::kNode || cert.public_key != id_) {
+  if (cert.public_key != id_) {   // (verify took only a node certificate)
     *why = "not a certificate for this node's key";
     return false;
   }

@@ -117,10 +117,4 @@ Verdict TrustStore::verify(const Certificate& c, const Fingerprint& f, uint64_t 
   return Verdict::kOk;
 }
 
-bool TrustStore::is_revoked(const Fingerprint& f) const {
-  return std::any_of(cas_.begin(), cas_.end(), [&](const Ca& ca) {
-    return std::binary_search(ca.revoked.begin(), ca.revoked.end(), f);
-  });
-}
-
 }  // namespace braid::identity

@@ -49,7 +49,6 @@ class TrustStore {
   // issuer's key id (the key id names the key).
   Verdict verify(const Certificate& c, const Fingerprint& f, uint64_t now_s,
                  bool signature = true) const;
-  bool is_revoked(const Fingerprint& f) const;
 
   bool empty() const { return cas_.empty(); }
   struct Ca {

@@ -472,14 +472,54 @@ bool decode(std::span<const uint8_t> payload, PeerAddresses* out, std::string* w
 
 namespace {
 
+// A list of CA certificates, as Identity and TrustedCas carry it: u8
+// count, then each as u16 length and its bytes. `msg` names the message
+// in errors.
+using CaList = std::vector<std::vector<uint8_t>>;
+
+bool validate_cas(const CaList& cas, const char* msg, std::string* why) {
+  if (cas.size() > kMaxTrustedCas)
+    return fail(why, (std::string(msg) + ": too many CA certificates").c_str());
+  for (const auto& ca : cas)
+    if (ca.empty() || ca.size() > kMaxCertificateLen)
+      return fail(why, (std::string(msg) + ": CA certificate empty or too long").c_str());
+  return true;
+}
+
+size_t cas_size(const CaList& cas) {
+  size_t size = 1;
+  for (const auto& ca : cas) size += 2 + ca.size();
+  return size;
+}
+
+void write_cas(ByteWriter& w, const CaList& cas) {
+  w.u8(static_cast<uint8_t>(cas.size()));
+  for (const auto& ca : cas) {
+    w.u16(static_cast<uint16_t>(ca.size()));
+    w.bytes(ca);
+  }
+}
+
+bool read_cas(ByteReader& r, CaList* out, const char* msg, std::string* why) {
+  uint8_t count = r.u8();
+  if (!r.ok()) return fail(why, (std::string(msg) + ": truncated").c_str());
+  if (count > kMaxTrustedCas)
+    return fail(why, (std::string(msg) + ": too many CA certificates").c_str());
+  out->clear();
+  for (uint8_t i = 0; i < count && r.ok(); ++i) {
+    uint16_t len = r.u16();
+    if (r.ok() && len > kMaxCertificateLen)
+      return fail(why, (std::string(msg) + ": CA certificate too long").c_str());
+    auto ca = r.bytes(len);
+    if (r.ok()) out->emplace_back(ca.begin(), ca.end());
+  }
+  return true;
+}
+
 bool validate(const Identity& m, std::string* why) {
   if (all_zero(m.static_private)) return fail(why, "Identity: static key is all zero");
   if (m.certificate.size() > kMaxCertificateLen) return fail(why, "Identity: certificate too long");
-  if (m.cas.size() > kMaxTrustedCas) return fail(why, "Identity: too many CA certificates");
-  for (const auto& ca : m.cas) {
-    if (ca.empty() || ca.size() > kMaxCertificateLen)
-      return fail(why, "Identity: CA certificate empty or too long");
-  }
+  if (!validate_cas(m.cas, "Identity", why)) return false;
   // Both or neither: a certificate network needs each.
   if (m.certificate.empty() != m.cas.empty())
     return fail(why, "Identity: a certificate needs CA certificates and the reverse");
@@ -491,17 +531,12 @@ bool validate(const Identity& m, std::string* why) {
 bool encode(const Identity& in, std::vector<uint8_t>* out) {
   out->clear();
   if (!validate(in, nullptr)) return false;
-  size_t size = kIdentityMinLen + in.certificate.size();
-  for (const auto& ca : in.cas) size += 2 + ca.size();
+  size_t size = kStaticKeyLen + 2 + in.certificate.size() + cas_size(in.cas);
   return emit(size, out, [&](ByteWriter& w) {
     w.bytes(in.static_private);
     w.u16(static_cast<uint16_t>(in.certificate.size()));
     w.bytes(in.certificate);
-    w.u8(static_cast<uint8_t>(in.cas.size()));
-    for (const auto& ca : in.cas) {
-      w.u16(static_cast<uint16_t>(ca.size()));
-      w.bytes(ca);
-    }
+    write_cas(w, in.cas);
   });
 }
 
@@ -513,16 +548,7 @@ bool decode(std::span<const uint8_t> payload, Identity* out, std::string* why) {
   if (r.ok() && cert_len > kMaxCertificateLen) return fail(why, "Identity: certificate too long");
   auto cert = r.bytes(cert_len);
   out->certificate.assign(cert.begin(), cert.end());
-  uint8_t count = r.u8();
-  if (!r.ok()) return fail(why, "Identity: truncated");
-  if (count > kMaxTrustedCas) return fail(why, "Identity: too many CA certificates");
-  out->cas.clear();
-  for (uint8_t i = 0; i < count && r.ok(); ++i) {
-    uint16_t len = r.u16();
-    if (r.ok() && len > kMaxCertificateLen) return fail(why, "Identity: CA certificate too long");
-    auto ca = r.bytes(len);
-    if (r.ok()) out->cas.emplace_back(ca.begin(), ca.end());
-  }
+  if (!read_cas(r, &out->cas, "Identity", why)) return false;
   return finish(r, why, "Identity") && validate(*out, why);
 }
 
@@ -557,11 +583,7 @@ namespace {
 
 bool validate(const TrustedCasMsg& m, std::string* why) {
   if (m.cas.empty()) return fail(why, "TrustedCas: no CA certificate");
-  if (m.cas.size() > kMaxTrustedCas) return fail(why, "TrustedCas: too many CA certificates");
-  for (const auto& ca : m.cas)
-    if (ca.empty() || ca.size() > kMaxCertificateLen)
-      return fail(why, "TrustedCas: CA certificate empty or too long");
-  return true;
+  return validate_cas(m.cas, "TrustedCas", why);
 }
 
 }  // namespace
@@ -569,29 +591,12 @@ bool validate(const TrustedCasMsg& m, std::string* why) {
 bool encode(const TrustedCasMsg& in, std::vector<uint8_t>* out) {
   out->clear();
   if (!validate(in, nullptr)) return false;
-  size_t size = 1;
-  for (const auto& ca : in.cas) size += 2 + ca.size();
-  return emit(size, out, [&](ByteWriter& w) {
-    w.u8(static_cast<uint8_t>(in.cas.size()));
-    for (const auto& ca : in.cas) {
-      w.u16(static_cast<uint16_t>(ca.size()));
-      w.bytes(ca);
-    }
-  });
+  return emit(cas_size(in.cas), out, [&](ByteWriter& w) { write_cas(w, in.cas); });
 }
 
 bool decode(std::span<const uint8_t> payload, TrustedCasMsg* out, std::string* why) {
   ByteReader r(payload);
-  uint8_t count = r.u8();
-  if (!r.ok()) return fail(why, "TrustedCas: truncated");
-  if (count == 0 || count > kMaxTrustedCas) return fail(why, "TrustedCas: 0 or too many CA certificates");
-  out->cas.clear();
-  for (uint8_t i = 0; i < count && r.ok(); ++i) {
-    uint16_t len = r.u16();
-    if (r.ok() && len > kMaxCertificateLen) return fail(why, "TrustedCas: CA certificate too long");
-    auto ca = r.bytes(len);
-    if (r.ok()) out->cas.emplace_back(ca.begin(), ca.end());
-  }
+  if (!read_cas(r, &out->cas, "TrustedCas", why)) return false;
   return finish(r, why, "TrustedCas") && validate(*out, why);
 }
 
